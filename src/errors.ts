@@ -1,0 +1,79 @@
+/**
+ * Every failure Veil reports is a `VeilError` with a string `code`. Codes 4000,
+ * 4001, 4011, 4015, 5020 and 5021 are the image-nsfw gateway's own, so a caller
+ * handles local and remote failures alike; the others fill gaps in its table and
+ * keep its convention: 4xxx is the caller's input or options, 5xxx is Veil's side.
+ */
+export const ErrorCodes = {
+  /** Gateway 4000: nothing usable was given to detect (wrong kind of input, empty, bad base64). */
+  BAD_INPUT: '4000',
+  /** Gateway 4001 (unsupported backend): an option has a value Veil does not support. */
+  BAD_OPTION: '4001',
+  /** The bytes are not an image format Veil can decode (sniffed from the bytes, not the name). */
+  UNSUPPORTED_FORMAT: '4002',
+  /** The image is truncated or corrupt and could not be decoded. */
+  DECODE_FAILED: '4003',
+  /** An image URL could not be fetched (HTTP error, network failure, CORS refusal). */
+  FETCH_FAILED: '4005',
+  /** The page cannot read this image's pixels: it is cross-origin without CORS. */
+  CROSS_ORIGIN: '4006',
+  /** Gateway 4011: a remote backend's credentials are missing. */
+  MISSING_CREDENTIALS: '4011',
+  /** Gateway 4015: the gateway's API key is missing or wrong. */
+  BAD_API_KEY: '4015',
+  /** The caller aborted the call through its AbortSignal. */
+  ABORTED: '4099',
+  /** The detector was disposed before or while the call ran. */
+  DISPOSED: '4100',
+  /** Something unexpected went wrong inside Veil. */
+  INTERNAL: '5000',
+  /** The model could not be downloaded or is not a NudeNet detector. */
+  MODEL_UNAVAILABLE: '5010',
+  /** Gateway 5020 (no backend configured): no execution provider could run the model. */
+  NO_BACKEND: '5020',
+  /** Gateway 5021: the remote gateway could not be reached. */
+  REMOTE_UNREACHABLE: '5021',
+  /** The model was loaded but inference failed. */
+  INFERENCE_FAILED: '5030',
+  /** The detector's worker could not start or stopped unexpectedly. */
+  WORKER_FAILED: '5031',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** A failure with a gateway-style `code` and a sentence saying what to do about it. */
+export class VeilError extends Error {
+  override readonly name = 'VeilError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** Plain data, safe to post across a worker boundary. */
+  toJSON(): { name: 'VeilError'; code: ErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/**
+ * True for a VeilError from any realm: errors rebuilt from a worker message or an
+ * iframe fail `instanceof`, so this checks the name and code as well.
+ */
+export function isVeilError(error: unknown): error is VeilError {
+  if (error instanceof VeilError) return true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'VeilError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
+}
+
+/** Wraps anything thrown into a VeilError, keeping a VeilError as it is. */
+export function toVeilError(error: unknown, code: ErrorCode, message: string): VeilError {
+  if (isVeilError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new VeilError(code, detail ? `${message} (${detail})` : message, { cause: error });
+}

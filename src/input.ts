@@ -1,0 +1,128 @@
+/**
+ * Page side of input handling: reduces anything `detect()` accepts to a message
+ * the worker can take, doing on the main thread only what needs the page (reading
+ * a DOM element, resolving a relative URL). All decoding happens in the worker.
+ */
+import { isImageText } from './base64.js';
+import { ErrorCodes, VeilError } from './errors.js';
+import type { WorkerInput } from './local/protocol.js';
+
+/** Everything `detect()` accepts. */
+export type DetectInput =
+  | Blob
+  | ArrayBuffer
+  | ArrayBufferView
+  | string
+  | URL
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | HTMLVideoElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | ImageData;
+
+export interface PreparedInput {
+  message: WorkerInput;
+  transfer: Transferable[];
+}
+
+/** `instanceof` that is false, not a ReferenceError, where a DOM class does not exist. */
+function is<T>(value: unknown, name: string): value is T {
+  const ctor = (globalThis as Record<string, unknown>)[name];
+  return typeof ctor === 'function' && value instanceof (ctor as abstract new (...args: never[]) => unknown);
+}
+
+function describeElement(el: Element): string {
+  const id = el.id ? `#${el.id}` : '';
+  return `<${el.tagName.toLowerCase()}${id}>`;
+}
+
+async function snapshot(
+  source: HTMLCanvasElement | HTMLVideoElement | OffscreenCanvas | ImageBitmap,
+  type: WorkerInput['type'],
+  label: string,
+): Promise<PreparedInput> {
+  let bitmap: ImageBitmap;
+  try {
+    // A copy we own and can transfer; the caller's canvas or bitmap stays as it was.
+    bitmap = await createImageBitmap(source);
+  } catch (error) {
+    throw new VeilError(
+      ErrorCodes.BAD_INPUT,
+      `The ${type} has no pixels to read (${error instanceof Error ? error.message : String(error)}): give it a size, or for a video wait for its 'loadeddata' event.`,
+      { cause: error },
+    );
+  }
+  return { message: { kind: 'bitmap', type, source: label, bitmap }, transfer: [bitmap] };
+}
+
+async function fromImageElement(img: HTMLImageElement): Promise<PreparedInput> {
+  if (!img.complete || img.naturalWidth === 0) {
+    try {
+      await img.decode();
+    } catch (error) {
+      throw new VeilError(
+        ErrorCodes.DECODE_FAILED,
+        `The image element ${describeElement(img)} has no loadable image (${img.currentSrc || img.src || 'no src'}).`,
+        { cause: error },
+      );
+    }
+  }
+  const url = img.currentSrc || img.src;
+  // The worker fetches the file itself (normally from the HTTP cache) so the result
+  // carries the file's own sha256 and type, and decoding stays off this thread.
+  return { message: { kind: 'url', type: 'image', source: url, url }, transfer: [] };
+}
+
+function fromString(text: string, baseUrl: string): PreparedInput {
+  if (text.trim() === '') throw new VeilError(ErrorCodes.BAD_INPUT, 'The input string is empty: pass an image URL, a data URI or base64.');
+  if (isImageText(text)) {
+    const source = /^data:/i.test(text.trimStart()) ? (text.slice(0, text.indexOf(',') + 1) || 'data:') : 'base64';
+    return { message: { kind: 'text', type: 'base64', source, text }, transfer: [] };
+  }
+  let url: URL;
+  try {
+    url = new URL(text, baseUrl);
+  } catch {
+    throw new VeilError(ErrorCodes.BAD_INPUT, `"${text.slice(0, 80)}" is neither a URL nor base64 of an image.`);
+  }
+  return { message: { kind: 'url', type: 'url', source: url.href, url: url.href }, transfer: [] };
+}
+
+/** Prepares one input for the worker; throws VeilError 4000 for anything it cannot take. */
+export async function prepareInput(input: DetectInput, baseUrl: string): Promise<PreparedInput> {
+  if (typeof input === 'string') return fromString(input, baseUrl);
+  if (input instanceof URL) return fromString(input.href, baseUrl);
+  if (is<Blob>(input, 'Blob')) {
+    const isFile = is<File>(input, 'File');
+    return {
+      message: { kind: 'blob', type: isFile ? 'file' : 'blob', source: isFile ? input.name : 'blob', blob: input },
+      transfer: [],
+    };
+  }
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    // Copy exactly the viewed bytes: the caller keeps its buffer, and a small view
+    // into a large buffer does not send the whole buffer.
+    const view = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    const bytes = view.slice();
+    return { message: { kind: 'bytes', type: 'bytes', source: 'bytes', bytes }, transfer: [bytes.buffer] };
+  }
+  if (is<HTMLImageElement>(input, 'HTMLImageElement')) return fromImageElement(input);
+  if (is<HTMLCanvasElement>(input, 'HTMLCanvasElement')) return snapshot(input, 'canvas', describeElement(input));
+  if (is<HTMLVideoElement>(input, 'HTMLVideoElement')) {
+    if (input.readyState < 2) {
+      throw new VeilError(ErrorCodes.BAD_INPUT, `The video ${describeElement(input)} has no current frame yet: call detect() after its 'loadeddata' event.`);
+    }
+    return snapshot(input, 'video', input.currentSrc || describeElement(input));
+  }
+  if (is<OffscreenCanvas>(input, 'OffscreenCanvas')) return snapshot(input, 'canvas', 'OffscreenCanvas');
+  if (is<ImageBitmap>(input, 'ImageBitmap')) return snapshot(input, 'bitmap', 'ImageBitmap');
+  if (is<ImageData>(input, 'ImageData')) {
+    return { message: { kind: 'imagedata', type: 'imagedata', source: 'ImageData', image: input }, transfer: [] };
+  }
+  const kind = input === null ? 'null' : typeof input === 'object' ? (input as object).constructor?.name ?? 'object' : typeof input;
+  throw new VeilError(
+    ErrorCodes.BAD_INPUT,
+    `detect() cannot read a ${kind}: pass a File or Blob, bytes, a URL, base64 or a data URI, an <img>, <canvas>, <video>, OffscreenCanvas, ImageBitmap or ImageData.`,
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * Fetches the model once: from Cache Storage when an earlier page load kept it,
+ * otherwise from the network with progress, keeping it for next time.
+ */
+import { ErrorCodes, VeilError } from '../errors.js';
+import type { ModelProgress, ResolvedOptions } from '../options.js';
+
+/** Bump when what is stored changes shape, so old entries are not misread. */
+export const MODEL_CACHE = 'veil-models-v1';
+
+export interface LoadedModel {
+  bytes: Uint8Array;
+  /** The URL, or `buffer` for bytes handed in. */
+  name: string;
+  cached: boolean;
+}
+
+type Report = (progress: ModelProgress) => void;
+
+async function openCache(): Promise<Cache | null> {
+  // Cache Storage exists only in secure contexts, and a browser may refuse it (private modes).
+  try {
+    return (await globalThis.caches?.open(MODEL_CACHE)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function download(url: string, report: Report): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new VeilError(
+      ErrorCodes.MODEL_UNAVAILABLE,
+      `The model could not be downloaded from ${url}: the network failed or the server refused the request (CORS). Check the URL is reachable from this page.`,
+      { cause: error },
+    );
+  }
+  if (!response.ok) {
+    throw new VeilError(
+      ErrorCodes.MODEL_UNAVAILABLE,
+      `The model could not be downloaded from ${url}: the server answered HTTP ${response.status}. If it is NudeNet's weights, run \`npm run model:fetch -- 320n\` to put them in public/models/.`,
+    );
+  }
+  const total = Number(response.headers.get('content-length')) || 0;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    report({ model: url, loaded: bytes.length, total: bytes.length, cached: false });
+    return bytes;
+  }
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let lastReported = -1;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    // One report per percent at most: each one is a message to the page.
+    const percent = total ? Math.floor((loaded / total) * 100) : Math.floor(loaded / 1e6);
+    if (percent !== lastReported) {
+      lastReported = percent;
+      report({ model: url, loaded, total, cached: false });
+    }
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  if (lastReported === -1 || loaded !== total) report({ model: url, loaded, total: loaded, cached: false });
+  return bytes;
+}
+
+export async function loadModel(source: ResolvedOptions['model'], useCache: boolean, report: Report): Promise<LoadedModel> {
+  if ('bytes' in source) {
+    report({ model: 'buffer', loaded: source.bytes.length, total: source.bytes.length, cached: false });
+    return { bytes: source.bytes, name: 'buffer', cached: false };
+  }
+  const { url } = source;
+  const cache = useCache ? await openCache() : null;
+  const hit = await cache?.match(url).catch(() => undefined);
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    report({ model: url, loaded: bytes.length, total: bytes.length, cached: true });
+    return { bytes, name: url, cached: true };
+  }
+  const bytes = await download(url, report);
+  if (cache) {
+    // Keeping a copy is a convenience: a full quota must not fail the detector.
+    await cache
+      .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }))
+      .catch(() => undefined);
+  }
+  return { bytes, name: url, cached: false };
+}
+
+/** Forgets a cached model, e.g. after it proved unreadable, so the next load downloads it again. */
+export async function forgetModel(url: string): Promise<void> {
+  const cache = await openCache();
+  await cache?.delete(url).catch(() => undefined);
+}

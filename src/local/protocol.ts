@@ -1,0 +1,37 @@
+/**
+ * What crosses between the page and the detector worker. Only plain data,
+ * Blobs, ImageBitmaps and ImageData: everything here is structured-cloneable.
+ */
+import type { ModelProgress, ResolvedOptions } from '../options.js';
+import type { Policy } from '../policy.js';
+import type { InputType, ModerationResult } from '../result.js';
+
+/** An input the page has reduced to something a worker can receive. */
+export type WorkerInput =
+  | { kind: 'blob'; type: InputType; source: string; blob: Blob }
+  | { kind: 'bytes'; type: InputType; source: string; bytes: Uint8Array; declaredMime?: string }
+  | { kind: 'text'; type: InputType; source: string; text: string }
+  | { kind: 'url'; type: InputType; source: string; url: string }
+  | { kind: 'bitmap'; type: InputType; source: string; bitmap: ImageBitmap }
+  | { kind: 'imagedata'; type: InputType; source: string; image: ImageData };
+
+/** What the worker reports about the detector once its session is up. */
+export interface DetectorInfo {
+  provider: 'webgpu' | 'wasm';
+  threads: number;
+  model: string;
+  inputSize: number;
+  /** Whether the model came from Cache Storage rather than the network. */
+  modelCached: boolean;
+  /** Why providers before the one in use were skipped. */
+  notes: string[];
+}
+
+/** The worker's API, as exposed through comlink. */
+export interface WorkerApi {
+  init(options: ResolvedOptions, onProgress?: (progress: ModelProgress) => void): Promise<DetectorInfo>;
+  detect(id: number, input: WorkerInput): Promise<ModerationResult>;
+  /** Drops a queued call, or stops a running one at its next stage. */
+  cancel(id: number): void;
+  setPolicy(policy: Policy): void;
+}

@@ -1,0 +1,169 @@
+/**
+ * Everything onnxruntime-web: the only module that imports it. It tries the
+ * execution providers in the caller's order, keeps the reason each one was
+ * skipped, checks the model is a NudeNet detector, and runs one inference at a
+ * time (onnxruntime-web rejects overlapping runs on one session).
+ *
+ * Each provider loads its own onnxruntime-web build, and only when it is tried:
+ * a device without WebGPU never downloads the WebGPU runtime, and the plain WASM
+ * build is about half the size.
+ */
+import type * as Ort from 'onnxruntime-web';
+import { ErrorCodes, VeilError } from '../errors.js';
+import type { Provider } from '../options.js';
+import { anchorCount, OUTPUT_ROWS } from './labels.js';
+
+export interface SessionOptions {
+  providers: Provider[];
+  threads: number;
+  wasmPaths: string | undefined;
+}
+
+export interface DetectorSession {
+  readonly provider: Provider;
+  readonly threads: number;
+  /** The model's square input side, read from its `images` input. */
+  readonly inputSize: number;
+  /** Why each provider tried before this one was skipped. */
+  readonly notes: string[];
+  /** Runs the model on a [1, 3, S, S] tensor and returns `output0`'s values. */
+  run(tensor: Float32Array): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+type OrtModule = typeof Ort;
+
+async function loadRuntime(provider: Provider, options: SessionOptions): Promise<OrtModule> {
+  const ort: OrtModule =
+    provider === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  ort.env.wasm.numThreads = options.threads;
+  // Our worker already keeps inference off the page's thread.
+  ort.env.wasm.proxy = false;
+  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+/** Why WebGPU cannot be used here, or null when an adapter exists. */
+async function webgpuUnavailable(): Promise<string | null> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+  if (!gpu) {
+    return 'WebGPU skipped: this browser exposes no navigator.gpu (it needs a browser with WebGPU and a secure context).';
+  }
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
+  return null;
+}
+
+/** Checks the model has NudeNet's contract and returns its input side S. */
+function checkContract(session: Ort.InferenceSession): number {
+  const input = session.inputMetadata[0];
+  const output = session.outputMetadata[0];
+  const describe = (m: Ort.InferenceSession.ValueMetadata | undefined) =>
+    m ? `${m.name} ${m.isTensor ? `[${m.shape.join(',')}]` : '(not a tensor)'}` : 'nothing';
+  const shape = input?.isTensor ? input.shape : [];
+  const size = shape[2];
+  const ok =
+    session.inputNames.length === 1 &&
+    shape.length === 4 &&
+    shape[1] === 3 &&
+    typeof size === 'number' &&
+    shape[3] === size &&
+    size % 32 === 0 &&
+    output !== undefined;
+  if (!ok) {
+    throw new VeilError(
+      ErrorCodes.MODEL_UNAVAILABLE,
+      `This model is not a NudeNet detector: it takes ${describe(input)} and gives ${describe(output)}, where NudeNet takes images [1,3,S,S] and gives output0 [1,22,A]. Use NudeNet's 320n.onnx or 640m.onnx.`,
+    );
+  }
+  return size;
+}
+
+async function open(provider: Provider, model: Uint8Array, options: SessionOptions): Promise<DetectorSession> {
+  const ort = await loadRuntime(provider, options);
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+  });
+  let inputSize: number;
+  try {
+    inputSize = checkContract(session);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const expected = OUTPUT_ROWS * anchorCount(inputSize);
+
+  // A promise chain is the lock: each run starts when the one before has settled.
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = async (data: Float32Array): Promise<Float32Array> => {
+    const input = new ort.Tensor('float32', data, [1, 3, inputSize, inputSize]);
+    const outputs = await session.run({ [inputName]: input });
+    const output = outputs[outputName]!;
+    try {
+      const values = (await output.getData()) as Float32Array;
+      if (values.length !== expected) {
+        throw new VeilError(
+          ErrorCodes.MODEL_UNAVAILABLE,
+          `This model's output has ${values.length} values where a NudeNet detector at ${inputSize} gives ${expected} (22 x ${anchorCount(inputSize)}). Use NudeNet's 320n.onnx or 640m.onnx.`,
+        );
+      }
+      return values;
+    } finally {
+      output.dispose();
+    }
+  };
+
+  return {
+    provider,
+    threads: provider === 'wasm' ? options.threads : 0,
+    inputSize,
+    notes: [],
+    run(data) {
+      const next = queue.then(() => run(data));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    release: () => session.release(),
+  };
+}
+
+/**
+ * A session on the first provider that works. Throws VeilError 5020 listing every
+ * provider's reason when none does, or 5010 when the model itself is the problem.
+ */
+export async function createSession(model: Uint8Array, options: SessionOptions): Promise<DetectorSession> {
+  const notes: string[] = [];
+  for (const provider of options.providers) {
+    if (provider === 'webgpu') {
+      const reason = await webgpuUnavailable();
+      if (reason) {
+        notes.push(reason);
+        continue;
+      }
+    }
+    try {
+      const session = await open(provider, model, options);
+      session.notes.push(...notes);
+      return session;
+    } catch (error) {
+      if (error instanceof VeilError) throw error; // the model is wrong; another provider will not fix it
+      const detail = error instanceof Error ? error.message : String(error);
+      if (/protobuf|parse|model format|invalid model|load model/i.test(detail)) {
+        throw new VeilError(
+          ErrorCodes.MODEL_UNAVAILABLE,
+          `The model file could not be read as ONNX (${detail}). Download it again: npm run model:fetch -- 320n.`,
+          { cause: error },
+        );
+      }
+      notes.push(`${provider === 'webgpu' ? 'WebGPU' : 'WASM'} skipped: creating the session failed (${detail}).`);
+    }
+  }
+  throw new VeilError(
+    ErrorCodes.NO_BACKEND,
+    `No execution provider could run the model. ${notes.join(' ')} Try providers ['wasm'] or a browser with WebAssembly support.`,
+  );
+}

@@ -1,0 +1,188 @@
+/**
+ * The policy: NudeNet finds body parts; this turns them into the gateway's
+ * `categories`, `label`, `score` and `decision`. Pure and synchronous, so the same
+ * detections always give the same verdict, in the worker, in a test or on a server.
+ */
+import { ErrorCodes, VeilError } from './errors.js';
+import { NUDENET_CLASSES, type NudeNetClass } from './local/labels.js';
+import type { Categories, Decision, Label } from './result.js';
+
+export type PolicyPreset = 'strict' | 'balanced' | 'lenient';
+
+/** Which category a class is evidence for; `ignore` classes never change a verdict. */
+export type PolicyCategory = 'porn' | 'sexy' | 'ignore';
+
+export interface ClassRule {
+  category: PolicyCategory;
+  /** A detection adds `score * weight` of evidence to its category (0..1). */
+  weight: number;
+  /** Detections of this class scoring below this are ignored (0..1). */
+  minScore: number;
+}
+
+/** A category's thresholds on its score (0..1); `null` never triggers. */
+export interface Thresholds {
+  review: number | null;
+  block: number | null;
+}
+
+/** A complete policy, every field decided. */
+export interface Policy {
+  preset: PolicyPreset;
+  classes: Readonly<Record<NudeNetClass, Readonly<ClassRule>>>;
+  porn: Readonly<Thresholds>;
+  sexy: Readonly<Thresholds>;
+}
+
+/** What a caller may give: a preset, plus any overrides on top of it. */
+export interface PolicyOptions {
+  /** Starting point; default `balanced`. */
+  preset?: PolicyPreset;
+  /** Per-class overrides, e.g. `{ BELLY_EXPOSED: { category: 'ignore' } }`. */
+  classes?: Partial<Record<NudeNetClass, Partial<ClassRule>>>;
+  porn?: Partial<Thresholds>;
+  sexy?: Partial<Thresholds>;
+}
+
+export interface Verdict {
+  categories: Categories;
+  label: Label;
+  score: number;
+  decision: Decision;
+}
+
+const rule = (category: PolicyCategory, weight = 1): ClassRule => ({ category, weight, minScore: 0 });
+
+/**
+ * Why these weights: exposed genitals, anus and female breasts are nudity on any
+ * reading, so they count fully. Exposed buttocks count a little less because
+ * NudeNet also finds them on thong swimwear. Covered genitals and anus are
+ * underwear or swimwear close-ups; covered breasts and buttocks are in every
+ * photo of a clothed person, so they count less; a bare belly or a man's bare
+ * chest (beach, sport) count least. Faces, feet, armpits and covered bellies
+ * say nothing about nudity.
+ */
+export const DEFAULT_CLASS_RULES: Readonly<Record<NudeNetClass, Readonly<ClassRule>>> = {
+  FEMALE_GENITALIA_EXPOSED: rule('porn'),
+  MALE_GENITALIA_EXPOSED: rule('porn'),
+  ANUS_EXPOSED: rule('porn'),
+  FEMALE_BREAST_EXPOSED: rule('porn'),
+  BUTTOCKS_EXPOSED: rule('porn', 0.8),
+  FEMALE_GENITALIA_COVERED: rule('sexy', 0.9),
+  ANUS_COVERED: rule('sexy', 0.9),
+  FEMALE_BREAST_COVERED: rule('sexy', 0.7),
+  BUTTOCKS_COVERED: rule('sexy', 0.7),
+  BELLY_EXPOSED: rule('sexy', 0.5),
+  MALE_BREAST_EXPOSED: rule('sexy', 0.3),
+  FACE_FEMALE: rule('ignore'),
+  FACE_MALE: rule('ignore'),
+  FEET_EXPOSED: rule('ignore'),
+  FEET_COVERED: rule('ignore'),
+  ARMPITS_EXPOSED: rule('ignore'),
+  ARMPITS_COVERED: rule('ignore'),
+  BELLY_COVERED: rule('ignore'),
+};
+
+/**
+ * Why these thresholds: NudeNet scores a clearly visible exposed part at 0.5 to
+ * 0.9 and a partly hidden or doubtful one at 0.25 to 0.5. `balanced` blocks the
+ * clear cases and sends doubtful ones to a person; only strong sexy evidence
+ * (a covered-genitals close-up) is reviewed. `strict` (children's platforms,
+ * workplaces) reviews from the first doubtful part and also blocks very sexy
+ * images; `lenient` (adult-tolerant communities) acts only on clear nudity.
+ * These are judgement, not measurement: tune them on your own traffic.
+ */
+export const PRESETS: Readonly<Record<PolicyPreset, Policy>> = {
+  strict: { preset: 'strict', classes: DEFAULT_CLASS_RULES, porn: { review: 0.25, block: 0.45 }, sexy: { review: 0.45, block: 0.8 } },
+  balanced: { preset: 'balanced', classes: DEFAULT_CLASS_RULES, porn: { review: 0.4, block: 0.6 }, sexy: { review: 0.7, block: null } },
+  lenient: { preset: 'lenient', classes: DEFAULT_CLASS_RULES, porn: { review: 0.6, block: 0.8 }, sexy: { review: null, block: null } },
+};
+
+const bad = (message: string) => new VeilError(ErrorCodes.BAD_OPTION, message);
+
+function checkUnit(value: unknown, name: string, nullable: boolean): void {
+  if (value === null && nullable) return;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw bad(`Policy option ${name} must be a number from 0 to 1${nullable ? ' or null' : ''}; got ${String(value)}.`);
+  }
+}
+
+/** A complete policy from a preset name or options; throws VeilError 4001 on a bad value. */
+export function resolvePolicy(options: PolicyOptions | PolicyPreset = {}): Policy {
+  const opts: PolicyOptions = typeof options === 'string' ? { preset: options } : options;
+  const presetName = opts.preset ?? 'balanced';
+  const base = PRESETS[presetName];
+  if (!base || !Object.hasOwn(PRESETS, presetName)) {
+    throw bad(`Unknown policy preset "${String(presetName)}": use strict, balanced or lenient.`);
+  }
+
+  const classes = { ...base.classes } as Record<NudeNetClass, ClassRule>;
+  for (const [name, override] of Object.entries(opts.classes ?? {})) {
+    if (!(NUDENET_CLASSES as readonly string[]).includes(name)) {
+      throw bad(`Unknown NudeNet class "${name}" in policy.classes: use one of ${NUDENET_CLASSES.join(', ')}.`);
+    }
+    const merged = { ...classes[name as NudeNetClass], ...override };
+    if (!['porn', 'sexy', 'ignore'].includes(merged.category)) {
+      throw bad(`policy.classes.${name}.category must be porn, sexy or ignore; got ${String(merged.category)}.`);
+    }
+    checkUnit(merged.weight, `classes.${name}.weight`, false);
+    checkUnit(merged.minScore, `classes.${name}.minScore`, false);
+    classes[name as NudeNetClass] = merged;
+  }
+
+  const thresholds = (key: 'porn' | 'sexy'): Thresholds => {
+    const merged = { ...base[key], ...opts[key] };
+    checkUnit(merged.review, `${key}.review`, true);
+    checkUnit(merged.block, `${key}.block`, true);
+    if (merged.review !== null && merged.block !== null && merged.review > merged.block) {
+      throw bad(
+        `Policy ${key}.review (${merged.review}) is above ${key}.block (${merged.block}): an image would be blocked before it could be reviewed.`,
+      );
+    }
+    return merged;
+  };
+
+  return { preset: presetName, classes, porn: thresholds('porn'), sexy: thresholds('sexy') };
+}
+
+const reached = (value: number, threshold: number | null) => threshold !== null && value >= threshold;
+
+/**
+ * The verdict for a list of detections:
+ * - each category's evidence is its strongest detection, `score * weight`;
+ * - categories form a distribution: porn as is, sexy capped at what porn leaves,
+ *   normal the rest;
+ * - `label` is the largest category (ties go to the more severe), `score` its value;
+ * - `decision` is block when a category reaches its block threshold, review when
+ *   one reaches its review threshold, pass otherwise. The label says what the image
+ *   most likely is and the decision what this policy does about it, so a strict
+ *   policy may review an image still labelled normal.
+ */
+export function applyPolicy(
+  detections: ReadonlyArray<{ class: NudeNetClass; score: number }>,
+  policy: Policy,
+): Verdict {
+  let porn = 0;
+  let sexy = 0;
+  for (const d of detections) {
+    const r = policy.classes[d.class];
+    if (!r || r.category === 'ignore' || d.score < r.minScore) continue;
+    const evidence = Math.min(1, d.score * r.weight);
+    if (r.category === 'porn') porn = Math.max(porn, evidence);
+    else sexy = Math.max(sexy, evidence);
+  }
+  sexy = Math.min(sexy, 1 - porn);
+  const categories: Categories = { porn, sexy, normal: Math.max(0, 1 - porn - sexy) };
+
+  const label: Label =
+    porn >= sexy && porn >= categories.normal ? 'porn' : sexy >= categories.normal ? 'sexy' : 'normal';
+
+  const decision: Decision =
+    reached(porn, policy.porn.block) || reached(sexy, policy.sexy.block)
+      ? 'block'
+      : reached(porn, policy.porn.review) || reached(sexy, policy.sexy.review)
+        ? 'review'
+        : 'pass';
+
+  return { categories, label, score: categories[label], decision };
+}

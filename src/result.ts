@@ -1,0 +1,105 @@
+/**
+ * The moderation result: the response schema of the image-nsfw gateway
+ * (seed 000), field for field, so that an answer computed in the browser and one
+ * from a remote gateway have the same shape. Veil adds `runtime` and `timings`;
+ * it never renames or drops a gateway field.
+ */
+import type { NudeNetClass } from './local/labels.js';
+import type { NudeNetDetection } from './local/postprocess.js';
+
+export type { NudeNetClass, NudeNetDetection };
+
+export type Decision = 'block' | 'review' | 'pass';
+export type Label = 'porn' | 'sexy' | 'normal';
+
+/** [x, y, width, height] in source-image pixels. */
+export type Box = [number, number, number, number];
+
+/** A part-level detection, as the gateway lists them (`cls`, score rounded to 4 places). */
+export interface Detection {
+  cls: NudeNetClass;
+  score: number;
+  box: Box;
+}
+
+/** How the image reached Veil. */
+export type InputType =
+  | 'file'
+  | 'blob'
+  | 'bytes'
+  | 'url'
+  | 'base64'
+  | 'image'
+  | 'canvas'
+  | 'bitmap'
+  | 'imagedata'
+  | 'video';
+
+export interface InputInfo {
+  type: InputType;
+  /** The URL, file name, or a short description of the element or data. */
+  source: string;
+  /** Bytes of the encoded file; for pixel inputs (canvas, video, ImageData...) the RGBA bytes hashed. */
+  size_bytes: number;
+  /** Lower-case hex SHA-256 of those same bytes. */
+  sha256: string;
+  /** Sniffed from the bytes' signature, never taken from a name or header; null for pixel inputs. */
+  mime: string | null;
+  /** Dimensions after EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+export interface Categories {
+  porn: number;
+  sexy: number;
+  normal: number;
+}
+
+/** Where and how a local result was computed (a Veil addition to the gateway schema). */
+export interface RuntimeInfo {
+  /** `local` for in-browser inference. */
+  location: 'local';
+  provider: 'webgpu' | 'wasm';
+  /** WASM threads (1 without cross-origin isolation); 0 on WebGPU. */
+  threads: number;
+  /** The model's URL, or `buffer` when it was passed as bytes. */
+  model: string;
+  /** The model's square input side, read from the model. */
+  input_size: number;
+}
+
+/** Milliseconds spent in each stage of this call (a Veil addition). */
+export interface Timings {
+  /** Waiting behind earlier calls in the worker's queue. */
+  queue_ms: number;
+  /** Reading, hashing and decoding the input. */
+  decode_ms: number;
+  preprocess_ms: number;
+  inference_ms: number;
+  postprocess_ms: number;
+}
+
+export interface ModerationResult {
+  code: 200;
+  desc: 'success';
+  /** What produced the answer: `nudenet` locally; a gateway names its own backend. */
+  backend: string;
+  /** Total time of the call, from `detect()` to the result. */
+  elapsed_ms: number;
+  input: InputInfo;
+  decision: Decision;
+  label: Label;
+  /** Confidence of `label`: `categories[label]`. */
+  score: number;
+  categories: Categories;
+  detections: Detection[];
+  /** Each backend's own answer; `raw.nudenet` is exactly NudeNet's `detect()` output. */
+  raw: { nudenet?: NudeNetDetection[]; [backend: string]: unknown };
+  /** Plain sentences about anything worth knowing: skipped providers, noted mismatches. */
+  notes: string[];
+  /** The gateway's hint text; empty for local results. */
+  tips: string;
+  runtime?: RuntimeInfo;
+  timings?: Timings;
+}

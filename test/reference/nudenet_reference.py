@@ -5,8 +5,12 @@ reference Veil must equal (see ../shared/reference/nudenet.md).
 The ONNX model itself is run by onnxruntime-node between the two steps (no
 onnxruntime for Debian's Python), on exactly the tensor written here:
 
-  nudenet_reference.py prepare SIZE IMAGE OUTDIR   -> OUTDIR/{tensor.f32,pixels.rgb,meta.json}
-  nudenet_reference.py post OUTDIR                 -> OUTDIR/detections.json (reads OUTDIR/output.f32)
+  nudenet_reference.py prepare SIZE IMAGE OUTDIR [IMAGE OUTDIR ...]
+      -> OUTDIR/{tensor.f32,pixels.rgb,meta.json}
+  nudenet_reference.py post OUTDIR [OUTDIR ...]
+      -> OUTDIR/detections.json (reads OUTDIR/output.f32)
+  nudenet_reference.py resize-cases OUTDIR
+      -> random cv2.resize(INTER_LINEAR) cases for the resize unit test
 """
 import json
 import math
@@ -76,6 +80,28 @@ def postprocess(output, resize_factor, pad_left, pad_top):
     ]
 
 
+def prepare(size, path, outdir):
+    os.makedirs(outdir, exist_ok=True)
+    mat, data, resize_factor, pad_left, pad_top = read_image(path, size)
+    data.astype("<f4").tofile(os.path.join(outdir, "tensor.f32"))
+    cv2.cvtColor(mat, cv2.COLOR_BGR2RGB).tofile(os.path.join(outdir, "pixels.rgb"))  # OpenCV's decode
+    meta = {"size": size, "width": mat.shape[1], "height": mat.shape[0],
+            "resize_factor": resize_factor, "pad_left": pad_left, "pad_top": pad_top}
+    with open(os.path.join(outdir, "meta.json"), "w") as f:
+        json.dump(meta, f)
+
+
+def post(outdir):
+    with open(os.path.join(outdir, "meta.json")) as f:
+        meta = json.load(f)
+    size = meta["size"]
+    anchors = (size // 8) ** 2 + (size // 16) ** 2 + (size // 32) ** 2
+    output = np.fromfile(os.path.join(outdir, "output.f32"), dtype="<f4").reshape(1, 22, anchors)
+    detections = postprocess([output], meta["resize_factor"], meta["pad_left"], meta["pad_top"])
+    with open(os.path.join(outdir, "detections.json"), "w") as f:
+        json.dump(detections, f)
+
+
 def resize_cases(outdir):
     """cv2.resize(INTER_LINEAR) on random 3-channel images: shrinking, enlarging, the
     exact 2x shrink OpenCV special-cases, one-pixel sides, and NudeNet's S-1 -> S."""
@@ -106,25 +132,12 @@ def resize_cases(outdir):
 
 def main(argv):
     if argv[1] == "prepare":
-        size, path, outdir = int(argv[2]), argv[3], argv[4]
-        os.makedirs(outdir, exist_ok=True)
-        mat, data, resize_factor, pad_left, pad_top = read_image(path, size)
-        data.astype("<f4").tofile(os.path.join(outdir, "tensor.f32"))
-        cv2.cvtColor(mat, cv2.COLOR_BGR2RGB).tofile(os.path.join(outdir, "pixels.rgb"))
-        meta = {"size": size, "width": mat.shape[1], "height": mat.shape[0],
-                "resize_factor": resize_factor, "pad_left": pad_left, "pad_top": pad_top}
-        with open(os.path.join(outdir, "meta.json"), "w") as f:
-            json.dump(meta, f)
+        size = int(argv[2])
+        for path, outdir in zip(argv[3::2], argv[4::2]):
+            prepare(size, path, outdir)
     elif argv[1] == "post":
-        outdir = argv[2]
-        with open(os.path.join(outdir, "meta.json")) as f:
-            meta = json.load(f)
-        size = meta["size"]
-        anchors = (size // 8) ** 2 + (size // 16) ** 2 + (size // 32) ** 2
-        output = np.fromfile(os.path.join(outdir, "output.f32"), dtype="<f4").reshape(1, 22, anchors)
-        detections = postprocess([output], meta["resize_factor"], meta["pad_left"], meta["pad_top"])
-        with open(os.path.join(outdir, "detections.json"), "w") as f:
-            json.dump(detections, f)
+        for outdir in argv[2:]:
+            post(outdir)
     elif argv[1] == "resize-cases":
         resize_cases(argv[2])
     else:

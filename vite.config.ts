@@ -16,6 +16,8 @@ export default defineConfig(({ command, mode }) => {
   const demo = command === 'serve' && mode !== 'test';
   return {
   root: demo ? here('demo') : here('.'),
+  // Relative URLs: the worker and WASM files load from next to dist/index.js wherever it is served.
+  base: './',
   publicDir: demo ? here('public') : false,
   resolve: { alias: { veil: here('src/index.ts') } },
   server: { host: '127.0.0.1', port: 5173, headers: isolation },

@@ -56,6 +56,26 @@ async function snapshot(
   return { message: { kind: 'bitmap', type, source: label, bitmap }, transfer: [bitmap] };
 }
 
+/**
+ * A paused video that has never shown a frame (loaded but not played, common in
+ * background tabs and headless browsers) has nothing to copy; seeking to where it
+ * already is makes the browser decode that frame without moving the playhead.
+ */
+async function videoFrame(video: HTMLVideoElement): Promise<PreparedInput> {
+  const label = video.currentSrc || describeElement(video);
+  try {
+    return await snapshot(video, 'video', label);
+  } catch {
+    const seeked = new Promise<void>((resolve) => {
+      video.addEventListener('seeked', () => resolve(), { once: true });
+      setTimeout(resolve, 2000);
+    });
+    video.currentTime = video.currentTime;
+    await seeked;
+    return snapshot(video, 'video', label);
+  }
+}
+
 async function fromImageElement(img: HTMLImageElement): Promise<PreparedInput> {
   if (!img.complete || img.naturalWidth === 0) {
     try {
@@ -113,7 +133,7 @@ export async function prepareInput(input: DetectInput, baseUrl: string): Promise
     if (input.readyState < 2) {
       throw new VeilError(ErrorCodes.BAD_INPUT, `The video ${describeElement(input)} has no current frame yet: call detect() after its 'loadeddata' event.`);
     }
-    return snapshot(input, 'video', input.currentSrc || describeElement(input));
+    return videoFrame(input);
   }
   if (is<OffscreenCanvas>(input, 'OffscreenCanvas')) return snapshot(input, 'canvas', 'OffscreenCanvas');
   if (is<ImageBitmap>(input, 'ImageBitmap')) return snapshot(input, 'bitmap', 'ImageBitmap');

@@ -61,16 +61,21 @@ function checkContract(session: Ort.InferenceSession): number {
   const output = session.outputMetadata[0];
   const describe = (m: Ort.InferenceSession.ValueMetadata | undefined) =>
     m ? `${m.name} ${m.isTensor ? `[${m.shape.join(',')}]` : '(not a tensor)'}` : 'nothing';
-  const shape = input?.isTensor ? input.shape : [];
-  const size = shape[2];
+  const inShape = input?.isTensor ? input.shape : [];
+  const outShape = output?.isTensor ? output.shape : [];
+  const size = inShape[2];
+  // Symbolic dimensions (strings) are accepted where a number is expected.
+  const fits = (dim: number | string | undefined, want: number) => typeof dim === 'string' || dim === want;
   const ok =
     session.inputNames.length === 1 &&
-    shape.length === 4 &&
-    shape[1] === 3 &&
+    inShape.length === 4 &&
+    fits(inShape[1], 3) &&
     typeof size === 'number' &&
-    shape[3] === size &&
+    inShape[3] === size &&
     size % 32 === 0 &&
-    output !== undefined;
+    outShape.length === 3 &&
+    fits(outShape[1], OUTPUT_ROWS) &&
+    fits(outShape[2], anchorCount(size));
   if (!ok) {
     throw new VeilError(
       ErrorCodes.MODEL_UNAVAILABLE,

@@ -1,0 +1,58 @@
+/**
+ * The WebGPU provider, on Chromium's SwiftShader software adapter (correct but
+ * slow: it is tested here, never timed), must give what WASM gives.
+ */
+import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from '../../playwright.config.js';
+import { compareDetections, FIXTURE_IMAGES, imageUrl, modelUrl, type ReferenceDetection } from '../support/fixture-data.js';
+import { expect, test } from './fixtures.js';
+
+test.use({ launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...WEBGPU_ARGS] } });
+
+test('WebGPU is chosen first and agrees with WASM on every fixture photo', async ({ harness, page }) => {
+  test.setTimeout(300_000);
+  await harness.open();
+  const urls = FIXTURE_IMAGES.map((i) => imageUrl(i.name));
+  const r = await page.evaluate(
+    async ({ model, urls }) => {
+      const { createDetector } = (window as any).veil;
+      const adapter = await (navigator as any).gpu?.requestAdapter();
+      const gpu = await createDetector({ model });
+      const cpu = await createDetector({ model, providers: ['wasm'] });
+      const out: Record<string, { gpu: unknown; cpu: unknown; provider: string }> = {};
+      for (const url of urls) {
+        const [g, c] = [await gpu.detect(url), await cpu.detect(url)];
+        out[url] = { gpu: g.raw.nudenet, cpu: c.raw.nudenet, provider: g.runtime.provider };
+      }
+      const info = gpu.info;
+      gpu.dispose();
+      cpu.dispose();
+      return { out, info, adapter: adapter ? { fallback: adapter.isFallbackAdapter ?? adapter.info?.isFallbackAdapter } : null };
+    },
+    { model: modelUrl(320), urls },
+  );
+  expect(r.adapter, 'SwiftShader gives a WebGPU adapter').not.toBeNull();
+  expect(r.info).toMatchObject({ provider: 'webgpu', threads: 0, notes: [] });
+  let detections = 0;
+  for (const [url, { gpu, cpu, provider }] of Object.entries(r.out)) {
+    expect(provider).toBe('webgpu');
+    const diff = compareDetections(gpu as ReferenceDetection[], cpu as ReferenceDetection[]);
+    expect.soft(diff.sameClasses, url).toBe(true);
+    expect.soft(diff.boxPx, url).toBeLessThanOrEqual(2);
+    expect.soft(diff.score, url).toBeLessThanOrEqual(0.02);
+    detections += (cpu as unknown[]).length;
+  }
+  expect(detections).toBeGreaterThan(15);
+});
+
+test('the YOLOv8n-shaped twin (every op of the real 320n) builds and runs on WebGPU', async ({ harness, page }) => {
+  test.setTimeout(300_000);
+  await harness.open();
+  const r = await page.evaluate(async (url) => {
+    const { createDetector } = (window as any).veil;
+    const detector = await createDetector({ model: '/public/models/yolov8n-twin-320.onnx' });
+    const result = await detector.detect(url);
+    detector.dispose();
+    return { provider: result.runtime.provider, detections: result.detections, decision: result.decision };
+  }, imageUrl('landscape-640x480.jpg'));
+  expect(r).toEqual({ provider: 'webgpu', detections: [], decision: 'pass' });
+});

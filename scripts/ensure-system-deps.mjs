@@ -1,0 +1,35 @@
+// @ts-check
+/**
+ * The tests need two things npm cannot install: Debian's Chromium (browser tests
+ * run in it; Playwright's own browser downloads do not work on our machines) and
+ * Debian's python3-opencv (it runs NudeNet's reference preprocessing). Installs
+ * them with apt-get when running as root, otherwise says what to install.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const chromium = process.env.VEIL_CHROMIUM ?? '/usr/bin/chromium';
+const hasOpenCv = () =>
+  [process.env.VEIL_PYTHON, '/usr/bin/python3', 'python3']
+    .filter(Boolean)
+    .some((python) => spawnSync(/** @type {string} */ (python), ['-c', 'import cv2, numpy'], { stdio: 'ignore' }).status === 0);
+
+const missing = [];
+if (!existsSync(chromium)) missing.push('chromium');
+if (!hasOpenCv()) missing.push('python3-opencv');
+
+if (missing.length > 0) {
+  const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!canApt) {
+    console.error(
+      `The tests need ${missing.join(' and ')} from Debian's packages: run \`sudo apt-get install -y ${missing.join(' ')}\` (or set VEIL_CHROMIUM / VEIL_PYTHON), then npm test again.`,
+    );
+    process.exit(1);
+  }
+  console.log(`Installing ${missing.join(' and ')} from Debian's packages…`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}

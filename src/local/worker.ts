@@ -5,7 +5,8 @@
 import { expose } from 'comlink';
 import { ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import type { ModelProgress, ResolvedOptions } from '../options.js';
-import { applyPolicy, type Policy } from '../policy.js';
+import type { Policy } from '../policy.js';
+import { buildResult, round4 } from '../report.js';
 import type { ModerationResult } from '../result.js';
 import { registerErrorTransfer } from '../transfer.js';
 import { decodeInput } from './decode.js';
@@ -14,8 +15,6 @@ import { decodeDetections } from './postprocess.js';
 import { toInputTensor } from './preprocess.js';
 import type { DetectorInfo, WorkerApi, WorkerInput } from './protocol.js';
 import { createSession, type DetectorSession } from './session.js';
-
-const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 let session: DetectorSession | null = null;
 let policy: Policy | null = null;
@@ -76,42 +75,23 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   }
   const inferredAt = performance.now();
   const raw = decodeDetections(output, box);
-  const verdict = applyPolicy(raw, policy);
   const done = performance.now();
 
-  return {
-    code: 200,
-    desc: 'success',
-    backend: 'nudenet',
-    elapsed_ms: Math.round(done - queuedAt),
+  return buildResult({
+    raw,
+    policy,
     input: decoded.info,
-    decision: verdict.decision,
-    label: verdict.label,
-    score: round4(verdict.score),
-    categories: {
-      porn: round4(verdict.categories.porn),
-      sexy: round4(verdict.categories.sexy),
-      normal: round4(verdict.categories.normal),
-    },
-    detections: raw.map((d) => ({ cls: d.class, score: round4(d.score), box: [...d.box] })),
-    raw: { nudenet: raw },
+    elapsedMs: done - queuedAt,
     notes: [...info.notes, ...decoded.notes],
-    tips: '',
-    runtime: {
-      location: 'local',
-      provider: info.provider,
-      threads: info.threads,
-      model: info.model,
-      input_size: info.inputSize,
-    },
+    runtime: { location: 'local', provider: info.provider, threads: info.threads, model: info.model, input_size: info.inputSize },
     timings: {
       queue_ms: round4(started - queuedAt),
       decode_ms: round4(decodedAt - started),
       preprocess_ms: round4(preprocessedAt - decodedAt),
       inference_ms: round4(inferredAt - preprocessedAt),
-      postprocess_ms: round4(done - inferredAt),
+      postprocess_ms: round4(performance.now() - inferredAt),
     },
-  };
+  });
 }
 
 const api: WorkerApi = {

@@ -32,7 +32,7 @@ export default defineConfig(({ command, mode }) => {
     sourcemap: true,
     // Not library mode: that inlines every asset as base64, worker and WASM included.
     rollupOptions: {
-      input: { index: here('src/index.ts') },
+      input: { index: here('src/index.ts'), dialects: here('src/remote/dialects/index.ts') },
       preserveEntrySignatures: 'strict' as const,
       output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', assetFileNames: '[name]-[hash][extname]' },
     },

@@ -37,8 +37,13 @@ async function start(): Promise<Detector> {
   const model = await chooseModel();
   const detector = await createDetector({ model: model.url, onProgress: showProgress });
   progressBar.hidden = true;
-  const { provider, threads } = detector.info;
-  const where = provider === 'webgpu' ? 'WebGPU' : `WASM, ${threads} thread${threads === 1 ? '' : 's'}`;
+  const info = detector.info;
+  const where =
+    info.location === 'remote'
+      ? `the remote ${info.dialect} service`
+      : info.provider === 'webgpu'
+        ? 'WebGPU'
+        : `WASM, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   status.textContent = `Ready: ${model.real ? "NudeNet's 320n model" : "the project's test model"} on ${where}.`;
   if (!model.real) {
     hint.hidden = false;
@@ -82,7 +87,12 @@ function showVerdict(result: ModerationResult): void {
   $('label').textContent = result.label;
   $('score').textContent = result.score.toFixed(4);
   const rt = result.runtime;
-  $('runtime').textContent = rt ? `${rt.provider === 'webgpu' ? 'WebGPU' : `WASM × ${rt.threads}`}, model ${rt.model.split('/').pop()} at ${rt.input_size}` : result.backend;
+  $('runtime').textContent =
+    rt?.location === 'local'
+      ? `${rt.provider === 'webgpu' ? 'WebGPU' : `WASM × ${rt.threads}`}, model ${rt.model.split('/').pop()} at ${rt.input_size}`
+      : rt?.location === 'remote'
+        ? `remote ${rt.dialect} (${result.backend}) at ${rt.endpoint}`
+        : result.backend;
   const t = result.timings;
   $('timing').textContent = t
     ? `${result.elapsed_ms} ms (decode ${t.decode_ms.toFixed(0)}, inference ${t.inference_ms.toFixed(0)})`

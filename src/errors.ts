@@ -13,6 +13,8 @@ export const ErrorCodes = {
   UNSUPPORTED_FORMAT: '4002',
   /** The image is truncated or corrupt and could not be decoded. */
   DECODE_FAILED: '4003',
+  /** The image is over a size limit (bytes or pixels), or a remote service refused its size. */
+  TOO_LARGE: '4004',
   /** An image URL could not be fetched (HTTP error, network failure, CORS refusal). */
   FETCH_FAILED: '4005',
   /** The page cannot read this image's pixels: it is cross-origin without CORS. */
@@ -21,6 +23,10 @@ export const ErrorCodes = {
   MISSING_CREDENTIALS: '4011',
   /** Gateway 4015: the gateway's API key is missing or wrong. */
   BAD_API_KEY: '4015',
+  /** The page declined to send this image to the remote gateway (its onBeforeRemote hook said no). */
+  REMOTE_DECLINED: '4020',
+  /** A remote service refused the call for its rate limit. */
+  RATE_LIMITED: '4029',
   /** The caller aborted the call through its AbortSignal. */
   ABORTED: '4099',
   /** The detector was disposed before or while the call ran. */
@@ -33,6 +39,10 @@ export const ErrorCodes = {
   NO_BACKEND: '5020',
   /** Gateway 5021: the remote gateway could not be reached. */
   REMOTE_UNREACHABLE: '5021',
+  /** The remote service answered something Veil cannot read (not JSON, or not its documented shape). */
+  REMOTE_BAD_RESPONSE: '5022',
+  /** The remote service reported a failure of its own (review failed, quota used up...). */
+  REMOTE_FAILED: '5023',
   /** The model was loaded but inference failed. */
   INFERENCE_FAILED: '5030',
   /** The detector's worker could not start or stopped unexpectedly. */

@@ -3,12 +3,14 @@
  * Web Worker, and answers in the image-nsfw gateway's result schema.
  */
 export { createDetector } from './detector.js';
-export type { Detector, DetectOptions } from './detector.js';
+export type { Detector, DetectOptions, DetectorInfo, LocalDetectorInfo, RemoteDetectorInfo } from './detector.js';
 export type { DetectInput } from './input.js';
-export type { DetectorOptions, ModelProgress, Provider } from './options.js';
+export type { CacheOption, DetectorOptions, Mode, ModelProgress, Provider, RemoteOptions, RemoteRequest } from './options.js';
+export type { Dialect, DialectName, RemoteContext, RemoteImage, RemoteVerdict } from './remote/dialect.js';
+export type { Capabilities, Route, RouteInput } from './auto/rule.js';
 export { ErrorCodes, VeilError, isVeilError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { applyPolicy, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from './policy.js';
+export { applyPolicy, categoriesFrom, verdictFor, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from './policy.js';
 export type { ClassRule, Policy, PolicyCategory, PolicyOptions, PolicyPreset, Thresholds, Verdict } from './policy.js';
 export { NUDENET_CLASSES } from './local/labels.js';
 export type {
@@ -19,10 +21,11 @@ export type {
   InputInfo,
   InputType,
   Label,
+  LocalRuntime,
+  RemoteRuntime,
   ModerationResult,
   NudeNetClass,
   NudeNetDetection,
   RuntimeInfo,
   Timings,
 } from './result.js';
-export type { DetectorInfo } from './local/protocol.js';

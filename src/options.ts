@@ -4,6 +4,39 @@
  */
 import { ErrorCodes, VeilError } from './errors.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from './policy.js';
+import type { Dialect, DialectName } from './remote/dialect.js';
+import type { InputInfo } from './result.js';
+
+/**
+ * Where images are screened: `local` never sends an image anywhere; `remote`
+ * always asks the gateway; `auto` runs locally when the device is up to it and
+ * remotely otherwise (the rule is in the README).
+ */
+export type Mode = 'local' | 'remote' | 'auto';
+
+export interface RemoteOptions {
+  /** The service's endpoint, e.g. https://gateway.example/api/image-nsfw. */
+  url: string | URL;
+  /** Sent as the dialect requires (X-Api-Key for the gateway). Never logged or put in a result. */
+  apiKey?: string;
+  /** The whole remote call's budget, in ms; default 15000. The gateway is told the same, in seconds (3..60). */
+  timeoutMs?: number;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** Which protocol to speak; default `gateway` (seed 000). */
+  dialect?: Dialect | DialectName;
+}
+
+/** What `onBeforeRemote` is told before an image leaves the page. */
+export interface RemoteRequest {
+  /** Why this image is going remote. */
+  reason: string;
+  endpoint: string;
+  input: InputInfo;
+}
+
+/** Where results are remembered by the image's SHA-256, so no image is scanned or sent twice. */
+export type CacheOption = 'memory' | 'indexeddb' | false;
 
 /** Execution providers Veil can run NudeNet on, in onnxruntime-web's names. */
 export type Provider = 'webgpu' | 'wasm';
@@ -23,8 +56,19 @@ export interface DetectorOptions {
   /**
    * The NudeNet ONNX model: a URL (relative URLs resolve against the page), or its
    * bytes. `npm run model:fetch -- 320n` puts NudeNet's 320n.onnx in public/models/.
+   * Required unless `mode` is `remote`.
    */
-  model: string | URL | ArrayBuffer | Uint8Array;
+  model?: string | URL | ArrayBuffer | Uint8Array;
+  /** Default `local`. */
+  mode?: Mode;
+  /** The remote service, for `remote` and `auto` modes. */
+  remote?: RemoteOptions;
+  /** In `auto` mode, a warm local inference slower than this (ms) sends images remote; default 1000. */
+  maxLocalLatencyMs?: number;
+  /** In `auto` mode, asked before an image leaves the page; false (or a rejection) keeps it local-only and fails the call with 4020. */
+  onBeforeRemote?: (request: RemoteRequest) => boolean | Promise<boolean>;
+  /** Remember results by SHA-256 in memory (default), also in IndexedDB across page loads, or not at all. */
+  cache?: CacheOption;
   /** Tried in order; default `['webgpu', 'wasm']`. */
   providers?: Provider[];
   /** A preset name or a policy; default `balanced`. */
@@ -55,6 +99,26 @@ export interface ResolvedOptions {
   threads: number;
   cacheModel: boolean;
   wasmPaths: string | undefined;
+  /** Results remembered by the worker, keyed by the input's SHA-256. */
+  cache: CacheOption;
+}
+
+export interface ResolvedRemote {
+  endpoint: string;
+  apiKey: string | undefined;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  dialect: Dialect | DialectName;
+}
+
+/** Everything about where images go; resolved on the page, never sent to the worker. */
+export interface Routing {
+  mode: Mode;
+  remote: ResolvedRemote | null;
+  maxLocalLatencyMs: number;
+  onBeforeRemote: DetectorOptions['onBeforeRemote'];
+  cache: CacheOption;
+  policy: Policy;
 }
 
 const bad = (message: string) => new VeilError(ErrorCodes.BAD_OPTION, message);
@@ -112,5 +176,66 @@ export function resolveOptions(options: DetectorOptions, baseUrl: string): Resol
     threads,
     cacheModel: options.cacheModel ?? true,
     wasmPaths: options.wasmPaths === undefined ? undefined : new URL(options.wasmPaths, baseUrl).href,
+    cache: resolveCache(options.cache),
+  };
+}
+
+function resolveCache(cache: unknown): CacheOption {
+  if (cache === undefined) return 'memory';
+  if (cache === 'memory' || cache === 'indexeddb' || cache === false) return cache;
+  throw bad(`\`cache\` must be 'memory', 'indexeddb' or false; got ${String(cache)}.`);
+}
+
+const DIALECTS: readonly DialectName[] = ['gateway', 'yuanxi', 'tencent-cos', 'tencent-ai', 'nsfw-categorize'];
+
+function resolveRemote(remote: RemoteOptions | undefined, mode: Mode, baseUrl: string): ResolvedRemote | null {
+  if (remote === undefined) {
+    if (mode === 'local') return null;
+    throw bad(`Mode "${mode}" needs \`remote: { url }\`: the gateway to send images to.`);
+  }
+  if (typeof remote !== 'object' || remote === null || !remote.url || String(remote.url).trim() === '') {
+    throw bad('`remote.url` is required: the gateway endpoint, e.g. https://gateway.example/api/image-nsfw.');
+  }
+  const timeoutMs = remote.timeoutMs ?? 15_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw bad(`\`remote.timeoutMs\` must be a positive number of milliseconds; got ${String(timeoutMs)}.`);
+  const dialect = remote.dialect ?? 'gateway';
+  if (typeof dialect === 'string') {
+    if (dialect === 'tencent-ai') throw bad('The tencent-ai dialect needs its appId: pass dialect: tencentAiDialect({ appId }) from "veil/dialects".');
+    if (!DIALECTS.includes(dialect)) throw bad(`Unknown dialect "${dialect}": use one of ${DIALECTS.join(', ')}, or a dialect object.`);
+  } else if (typeof dialect !== 'object' || dialect === null || typeof dialect.screen !== 'function') {
+    throw bad('`remote.dialect` must be a dialect name or an object with `name` and `screen(image, context)`.');
+  }
+  return {
+    endpoint: new URL(String(remote.url), baseUrl).href,
+    apiKey: remote.apiKey,
+    headers: { ...remote.headers },
+    timeoutMs,
+    dialect,
+  };
+}
+
+/** Mode, remote service and cache: validated before any worker starts or request leaves. */
+export function resolveRouting(options: DetectorOptions, baseUrl: string): Routing {
+  if (typeof options !== 'object' || options === null) {
+    throw bad('createDetector needs an options object: at least `model`, or `mode: "remote"` with `remote`.');
+  }
+  const mode = options.mode ?? 'local';
+  if (mode !== 'local' && mode !== 'remote' && mode !== 'auto') {
+    throw bad(`Unknown mode "${String(mode)}": use local, remote or auto.`);
+  }
+  const maxLocalLatencyMs = options.maxLocalLatencyMs ?? 1000;
+  if (typeof maxLocalLatencyMs !== 'number' || !(maxLocalLatencyMs > 0)) {
+    throw bad(`\`maxLocalLatencyMs\` must be a positive number; got ${String(maxLocalLatencyMs)}.`);
+  }
+  if (options.onBeforeRemote !== undefined && typeof options.onBeforeRemote !== 'function') {
+    throw bad('`onBeforeRemote` must be a function returning true or false.');
+  }
+  return {
+    mode,
+    remote: resolveRemote(options.remote, mode, baseUrl),
+    maxLocalLatencyMs,
+    onBeforeRemote: options.onBeforeRemote,
+    cache: resolveCache(options.cache),
+    policy: resolvePolicy(options.policy),
   };
 }

@@ -148,20 +148,14 @@ export function resolvePolicy(options: PolicyOptions | PolicyPreset = {}): Polic
 const reached = (value: number, threshold: number | null) => threshold !== null && value >= threshold;
 
 /**
- * The verdict for a list of detections:
- * - each category's evidence is its strongest detection, `score * weight`;
- * - categories form a distribution: porn as is, sexy capped at what porn leaves,
- *   normal the rest;
- * - `label` is the largest category (ties go to the more severe), `score` its value;
- * - `decision` is block when a category reaches its block threshold, review when
- *   one reaches its review threshold, pass otherwise. The label says what the image
- *   most likely is and the decision what this policy does about it, so a strict
- *   policy may review an image still labelled normal.
+ * Categories from detections: each category's evidence is its strongest
+ * detection's `score * weight`; porn is kept as is, sexy capped at what porn
+ * leaves, normal is the rest, so the three form a distribution.
  */
-export function applyPolicy(
+export function categoriesFrom(
   detections: ReadonlyArray<{ class: NudeNetClass; score: number }>,
   policy: Policy,
-): Verdict {
+): Categories {
   let porn = 0;
   let sexy = 0;
   for (const d of detections) {
@@ -172,17 +166,34 @@ export function applyPolicy(
     else sexy = Math.max(sexy, evidence);
   }
   sexy = Math.min(sexy, 1 - porn);
-  const categories: Categories = { porn, sexy, normal: Math.max(0, 1 - porn - sexy) };
+  return { porn, sexy, normal: Math.max(0, 1 - porn - sexy) };
+}
 
-  const label: Label =
-    porn >= sexy && porn >= categories.normal ? 'porn' : sexy >= categories.normal ? 'sexy' : 'normal';
-
+/**
+ * The verdict for category scores, wherever they came from (NudeNet here, or a
+ * remote service's own scores):
+ * - `label` is the largest category (ties go to the more severe), `score` its value;
+ * - `decision` is block when a category reaches its block threshold, review when
+ *   one reaches its review threshold, pass otherwise. The label says what the image
+ *   most likely is and the decision what this policy does about it, so a strict
+ *   policy may review an image still labelled normal.
+ */
+export function verdictFor(categories: Categories, policy: Policy): Verdict {
+  const { porn, sexy, normal } = categories;
+  const label: Label = porn >= sexy && porn >= normal ? 'porn' : sexy >= normal ? 'sexy' : 'normal';
   const decision: Decision =
     reached(porn, policy.porn.block) || reached(sexy, policy.sexy.block)
       ? 'block'
       : reached(porn, policy.porn.review) || reached(sexy, policy.sexy.review)
         ? 'review'
         : 'pass';
-
   return { categories, label, score: categories[label], decision };
+}
+
+/** The verdict for NudeNet's detections: `verdictFor(categoriesFrom(detections))`. */
+export function applyPolicy(
+  detections: ReadonlyArray<{ class: NudeNetClass; score: number }>,
+  policy: Policy,
+): Verdict {
+  return verdictFor(categoriesFrom(detections, policy), policy);
 }

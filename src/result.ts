@@ -56,9 +56,11 @@ export interface Categories {
   normal: number;
 }
 
-/** Where and how a local result was computed (a Veil addition to the gateway schema). */
-export interface RuntimeInfo {
-  /** `local` for in-browser inference. */
+/** Where and how a result was computed (a Veil addition to the gateway schema). */
+export type RuntimeInfo = LocalRuntime | RemoteRuntime;
+
+/** In-browser inference. */
+export interface LocalRuntime {
   location: 'local';
   provider: 'webgpu' | 'wasm';
   /** WASM threads (1 without cross-origin isolation); 0 on WebGPU. */
@@ -67,6 +69,17 @@ export interface RuntimeInfo {
   model: string;
   /** The model's square input side, read from the model. */
   input_size: number;
+}
+
+/** A remote service answered. */
+export interface RemoteRuntime {
+  location: 'remote';
+  /** The dialect spoken, e.g. `gateway`. */
+  dialect: string;
+  /** The service's URL, without its query. */
+  endpoint: string;
+  /** Why the image went remote (the detector's mode, or what made `auto` choose it). */
+  reason: string;
 }
 
 /** Milliseconds spent in each stage of this call (a Veil addition). */

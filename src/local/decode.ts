@@ -11,15 +11,21 @@
 import { decodeImageText } from '../base64.js';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { InputInfo } from '../result.js';
+import { readHeader } from '../image-header.js';
 import { sha256Hex } from '../sha256.js';
 import { isSupportedMime, sniffMime } from '../sniff.js';
 import type { WorkerInput } from './protocol.js';
 import type { Pixels } from './resize.js';
 
-export interface DecodedInput {
-  pixels: Pixels;
+/**
+ * An input read and hashed but not yet decoded: the hash decides whether a
+ * remembered result can answer, and decoding (the expensive part) happens only if not.
+ */
+export interface ReadInput {
+  /** Width and height from the file header where known (0 otherwise) until `decode()` sets them. */
   info: InputInfo;
   notes: string[];
+  decode(): Promise<Pixels>;
 }
 
 let canvas: OffscreenCanvas | null = null;
@@ -76,11 +82,7 @@ async function fetchBytes(url: string, type: WorkerInput['type']): Promise<{ byt
   return { bytes: new Uint8Array(await response.arrayBuffer()), declared: response.headers.get('content-type') };
 }
 
-async function decodeBytes(
-  input: WorkerInput,
-  bytes: Uint8Array,
-  declared: string | null,
-): Promise<DecodedInput> {
+async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null): Promise<ReadInput> {
   const notes: string[] = [];
   if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
   const mime = sniffMime(bytes);
@@ -96,35 +98,43 @@ async function decodeBytes(
   if (declaredType && declaredType !== mime && declaredType !== 'application/octet-stream') {
     notes.push(`The input says it is ${declaredType} but its bytes are ${mime}; it was read as ${mime}.`);
   }
-  const [sha256, bitmap] = await Promise.all([
-    sha256Hex(bytes),
-    createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), {
-      colorSpaceConversion: 'none',
-      premultiplyAlpha: 'none',
-      imageOrientation: 'from-image',
-    }).catch((error: unknown) => {
-      throw new VeilError(
-        ErrorCodes.DECODE_FAILED,
-        `This ${mime} image could not be decoded: the file is truncated or corrupt.`,
-        { cause: error },
-      );
-    }),
-  ]);
-  try {
-    const pixels = readPixels(bitmap);
-    return {
-      pixels,
-      notes,
-      info: { type: input.type, source: input.source, size_bytes: bytes.length, sha256, mime, width: pixels.width, height: pixels.height },
-    };
-  } finally {
-    bitmap.close();
-  }
+  const header = readHeader(bytes, mime);
+  const info: InputInfo = {
+    type: input.type,
+    source: input.source,
+    size_bytes: bytes.length,
+    sha256: await sha256Hex(bytes),
+    mime,
+    width: header?.width ?? 0,
+    height: header?.height ?? 0,
+  };
+  return {
+    info,
+    notes,
+    async decode() {
+      const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), {
+        colorSpaceConversion: 'none',
+        premultiplyAlpha: 'none',
+        imageOrientation: 'from-image',
+      }).catch((error: unknown) => {
+        throw new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: the file is truncated or corrupt.`, {
+          cause: error,
+        });
+      });
+      try {
+        const pixels = readPixels(bitmap);
+        info.width = pixels.width;
+        info.height = pixels.height;
+        return pixels;
+      } finally {
+        bitmap.close();
+      }
+    },
+  };
 }
 
-async function decodePixels(input: WorkerInput, pixels: Pixels): Promise<DecodedInput> {
+async function readPixelInput(input: WorkerInput, pixels: Pixels): Promise<ReadInput> {
   return {
-    pixels,
     notes: [],
     info: {
       type: input.type,
@@ -135,31 +145,32 @@ async function decodePixels(input: WorkerInput, pixels: Pixels): Promise<Decoded
       width: pixels.width,
       height: pixels.height,
     },
+    decode: () => Promise.resolve(pixels),
   };
 }
 
-/** Decodes any worker input into pixels and the result's `input` block. */
-export async function decodeInput(input: WorkerInput): Promise<DecodedInput> {
+/** Reads and hashes any worker input; its `decode()` gives the pixels. */
+export async function readInput(input: WorkerInput): Promise<ReadInput> {
   switch (input.kind) {
     case 'bytes':
-      return decodeBytes(input, input.bytes, input.declaredMime ?? null);
+      return readBytes(input, input.bytes, input.declaredMime ?? null);
     case 'blob':
-      return decodeBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null);
+      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
-      return decodeBytes(input, bytes, declaredMime);
+      return readBytes(input, bytes, declaredMime);
     }
     case 'url': {
       const { bytes, declared } = await fetchBytes(input.url, input.type);
-      return decodeBytes(input, bytes, declared);
+      return readBytes(input, bytes, declared);
     }
     case 'bitmap':
       try {
-        return await decodePixels(input, readPixels(input.bitmap));
+        return await readPixelInput(input, readPixels(input.bitmap));
       } finally {
         input.bitmap.close();
       }
     case 'imagedata':
-      return decodePixels(input, { data: input.image.data, width: input.image.width, height: input.image.height, channels: 4 });
+      return readPixelInput(input, { data: input.image.data, width: input.image.width, height: input.image.height, channels: 4 });
   }
 }

@@ -16,7 +16,7 @@ export type WorkerInput =
   | { kind: 'imagedata'; type: InputType; source: string; image: ImageData };
 
 /** What the worker reports about the detector once its session is up. */
-export interface DetectorInfo {
+export interface WorkerInfo {
   provider: 'webgpu' | 'wasm';
   threads: number;
   model: string;
@@ -29,7 +29,7 @@ export interface DetectorInfo {
 
 /** The worker's API, as exposed through comlink. */
 export interface WorkerApi {
-  init(options: ResolvedOptions, onProgress?: (progress: ModelProgress) => void): Promise<DetectorInfo>;
+  init(options: ResolvedOptions, onProgress?: (progress: ModelProgress) => void): Promise<WorkerInfo>;
   detect(id: number, input: WorkerInput): Promise<ModerationResult>;
   /** Drops a queued call, or stops a running one at its next stage. */
   cancel(id: number): void;

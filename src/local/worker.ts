@@ -7,20 +7,26 @@ import { ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import type { ModelProgress, ResolvedOptions } from '../options.js';
 import type { Policy } from '../policy.js';
 import { buildResult, round4 } from '../report.js';
-import type { ModerationResult } from '../result.js';
+import { sha256Hex } from '../sha256.js';
+import type { LocalRuntime, ModerationResult } from '../result.js';
 import { registerErrorTransfer } from '../transfer.js';
-import { decodeInput } from './decode.js';
+import { createCache, type Cache } from '../cache.js';
+import { readInput } from './decode.js';
 import { forgetModel, loadModel } from './model-store.js';
-import { decodeDetections } from './postprocess.js';
+import { decodeDetections, type NudeNetDetection } from './postprocess.js';
 import { toInputTensor } from './preprocess.js';
-import type { DetectorInfo, WorkerApi, WorkerInput } from './protocol.js';
+import type { WorkerInfo, WorkerApi, WorkerInput } from './protocol.js';
 import { createSession, type DetectorSession } from './session.js';
 
 let session: DetectorSession | null = null;
 let policy: Policy | null = null;
-let info: DetectorInfo | null = null;
+let info: WorkerInfo | null = null;
 /** Reused input tensor: calls run one at a time, so one buffer serves them all. */
 let tensor: Float32Array | null = null;
+/** NudeNet's detections by model and SHA-256: the policy is re-applied, so setPolicy still counts. */
+let cache: Cache<NudeNetDetection[]> | null = null;
+/** The model's identity in cache keys: its URL, or the hash of bytes handed in. */
+let modelKey = '';
 
 /** Calls waiting or running, so `cancel` can find them; ids come from the page. */
 const pending = new Map<number, { input: WorkerInput; cancelled: boolean }>();
@@ -32,7 +38,7 @@ function throwIfCancelled(id: number): void {
   }
 }
 
-async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) => void): Promise<DetectorInfo> {
+async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) => void): Promise<WorkerInfo> {
   const report = (p: ModelProgress) => void onProgress?.(p);
   const model = await loadModel(options.model, options.cacheModel, report);
   try {
@@ -43,6 +49,8 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
     throw toVeilError(error, ErrorCodes.NO_BACKEND, 'The model could not be started');
   }
   policy = options.policy;
+  cache = createCache<NudeNetDetection[]>(options.cache);
+  modelKey = 'url' in options.model ? options.model.url : `sha256:${await sha256Hex(model.bytes)}`;
   tensor = new Float32Array(3 * session.inputSize * session.inputSize);
   info = {
     provider: session.provider,
@@ -61,10 +69,24 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   }
   const started = performance.now();
   throwIfCancelled(id);
-  const decoded = await decodeInput(input);
+  const read = await readInput(input);
+  throwIfCancelled(id);
+  const key = `${modelKey}#${read.info.sha256}`;
+  const remembered = await cache?.get(key);
+  if (remembered) {
+    return buildResult({
+      raw: remembered,
+      policy,
+      input: read.info,
+      elapsedMs: performance.now() - queuedAt,
+      notes: [...info.notes, ...read.notes, 'Answered from the cache: this image was screened before with the same model.'],
+      runtime: runtimeInfo(info),
+    });
+  }
+  const pixels = await read.decode();
   throwIfCancelled(id);
   const decodedAt = performance.now();
-  const { box } = toInputTensor(decoded.pixels, session.inputSize, tensor);
+  const { box } = toInputTensor(pixels, session.inputSize, tensor);
   throwIfCancelled(id);
   const preprocessedAt = performance.now();
   let output: Float32Array;
@@ -75,15 +97,16 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   }
   const inferredAt = performance.now();
   const raw = decodeDetections(output, box);
+  await cache?.set(key, raw);
   const done = performance.now();
 
   return buildResult({
     raw,
     policy,
-    input: decoded.info,
+    input: read.info,
     elapsedMs: done - queuedAt,
-    notes: [...info.notes, ...decoded.notes],
-    runtime: { location: 'local', provider: info.provider, threads: info.threads, model: info.model, input_size: info.inputSize },
+    notes: [...info.notes, ...read.notes],
+    runtime: runtimeInfo(info),
     timings: {
       queue_ms: round4(started - queuedAt),
       decode_ms: round4(decodedAt - started),
@@ -93,6 +116,14 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
     },
   });
 }
+
+const runtimeInfo = (i: WorkerInfo): LocalRuntime => ({
+  location: 'local',
+  provider: i.provider,
+  threads: i.threads,
+  model: i.model,
+  input_size: i.inputSize,
+});
 
 const api: WorkerApi = {
   init,

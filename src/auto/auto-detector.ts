@@ -1,0 +1,126 @@
+/**
+ * `auto` mode: screens locally when the device is up to it and remotely otherwise,
+ * by the rule in rule.ts: first on what the probe finds, then on a measured warm
+ * inference, then on any local failure at run time. Every remote result's notes
+ * say why it went remote, and `onBeforeRemote` can keep an image from leaving.
+ */
+import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
+import { ErrorCodes, isVeilError, VeilError, type ErrorCode } from '../errors.js';
+import type { DetectInput } from '../input.js';
+import { createLocalDetector } from '../local-detector.js';
+import type { DetectorOptions, ResolvedOptions, ResolvedRemote, Routing } from '../options.js';
+import type { PolicyOptions, PolicyPreset } from '../policy.js';
+import type { InputInfo, ModerationResult } from '../result.js';
+import { RemoteDetector } from '../remote/remote-detector.js';
+import { probeCapabilities } from './probe.js';
+import { chooseRoute, type Capabilities, type Route } from './rule.js';
+
+/** Failures of the local machinery, as opposed to a bad input: these send images remote. */
+const LOCAL_FAILURES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCodes.MODEL_UNAVAILABLE,
+  ErrorCodes.NO_BACKEND,
+  ErrorCodes.INFERENCE_FAILED,
+  ErrorCodes.WORKER_FAILED,
+  ErrorCodes.INTERNAL,
+]);
+
+const isLocalFailure = (error: unknown): error is VeilError => isVeilError(error) && LOCAL_FAILURES.has(error.code);
+
+/** A small grey frame, different each time so the cache cannot answer for it. */
+function warmUpImage(shade: number): ImageData {
+  const data = new Uint8ClampedArray(320 * 240 * 4).fill(shade);
+  return new ImageData(data, 320, 240);
+}
+
+/** The second of two inferences: the first pays one-time costs (shader compilation, allocation). */
+async function measureWarmLatency(detector: Detector): Promise<number> {
+  await detector.detect(warmUpImage(100));
+  const started = performance.now();
+  await detector.detect(warmUpImage(101));
+  return performance.now() - started;
+}
+
+export async function createAutoDetector(
+  routing: Routing & { remote: ResolvedRemote },
+  local: ResolvedOptions,
+  options: DetectorOptions,
+  baseUrl: string,
+): Promise<Detector> {
+  const remote = new RemoteDetector(routing, baseUrl);
+  const capabilities = await probeCapabilities('url' in local.model ? local.model.url : null);
+  const base = { capabilities, maxLocalLatencyMs: routing.maxLocalLatencyMs };
+  let route = chooseRoute(base);
+  let detector: Detector | null = null;
+  if (route.route === 'local') {
+    try {
+      detector = await createLocalDetector(local, options, 'auto');
+      route = chooseRoute({ ...base, warmLatencyMs: await measureWarmLatency(detector) });
+    } catch (error) {
+      if (!isLocalFailure(error)) throw error;
+      route = chooseRoute({ ...base, localFailure: error.message });
+    }
+    if (route.route === 'remote') {
+      detector?.dispose();
+      detector = null;
+    }
+  }
+  return new AutoDetector(detector, remote, route, capabilities, routing.onBeforeRemote);
+}
+
+class AutoDetector implements Detector {
+  #local: Detector | null;
+  readonly #remote: RemoteDetector;
+  #route: Route;
+  readonly #capabilities: Capabilities;
+  readonly #onBeforeRemote: DetectorOptions['onBeforeRemote'];
+
+  constructor(local: Detector | null, remote: RemoteDetector, route: Route, capabilities: Capabilities, onBeforeRemote: DetectorOptions['onBeforeRemote']) {
+    this.#local = local;
+    this.#remote = remote;
+    this.#route = route;
+    this.#capabilities = capabilities;
+    this.#onBeforeRemote = onBeforeRemote;
+  }
+
+  get info(): DetectorInfo {
+    const info = this.#local ? this.#local.info : this.#remote.info;
+    return { ...info, mode: 'auto', notes: [...info.notes, ...this.#route.reasons] };
+  }
+
+  async detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
+    const local = this.#local;
+    if (local) {
+      try {
+        return await local.detect(input, options);
+      } catch (error) {
+        if (!isLocalFailure(error) || this.#local !== local) throw error;
+        // The local machinery broke (out of memory, GPU lost, worker gone): go remote from now on.
+        this.#route = chooseRoute({ capabilities: this.#capabilities, maxLocalLatencyMs: 0, localFailure: error.message });
+        this.#local = null;
+        local.dispose();
+      }
+    }
+    const reason = `Sent to the remote service: ${this.#route.reasons.join(' ')}`;
+    return this.#remote.detect(input, options, reason, (info) => this.#mayLeave(reason, info));
+  }
+
+  async #mayLeave(reason: string, input: InputInfo): Promise<void> {
+    if (!this.#onBeforeRemote) return;
+    const allowed = await Promise.resolve()
+      .then(() => this.#onBeforeRemote!({ reason, endpoint: this.#remote.info.location === 'remote' ? this.#remote.info.endpoint : '', input }))
+      .catch(() => false);
+    if (allowed !== true) {
+      throw new VeilError(ErrorCodes.REMOTE_DECLINED, 'The page declined to send this image to the remote service (onBeforeRemote said no), so it was not screened.');
+    }
+  }
+
+  setPolicy(policy: PolicyOptions | PolicyPreset): void {
+    this.#local?.setPolicy(policy);
+    this.#remote.setPolicy(policy);
+  }
+
+  dispose(): void {
+    this.#local?.dispose();
+    this.#remote.dispose();
+  }
+}

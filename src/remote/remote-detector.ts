@@ -1,0 +1,195 @@
+/**
+ * The remote path: reads the image in the page, asks the service through its
+ * dialect within the timeout, and completes the gateway-shaped result, so a
+ * caller cannot tell it from a local one except by `runtime.location`.
+ */
+import { createCache, type Cache } from '../cache.js';
+import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
+import { ErrorCodes, isVeilError, VeilError } from '../errors.js';
+import type { DetectInput } from '../input.js';
+import type { NudeNetDetection } from '../local/postprocess.js';
+import type { ResolvedRemote, Routing } from '../options.js';
+import { applyPolicy, resolvePolicy, verdictFor, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
+import { round4 } from '../report.js';
+import type { InputInfo, ModerationResult } from '../result.js';
+import type { Dialect, RemoteImage, RemoteVerdict } from './dialect.js';
+import { dialectByName } from './dialects/index.js';
+import { readForRemote } from './read.js';
+
+const endpointLabel = (url: string) => {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+};
+
+function isNudeNetList(value: unknown): value is NudeNetDetection[] {
+  return Array.isArray(value) && value.every((d) => typeof d?.class === 'string' && typeof d?.score === 'number' && Array.isArray(d?.box));
+}
+
+/** The service's verdict completed into a result, under this detector's policy. */
+export function completeResult(verdict: RemoteVerdict, local: InputInfo, policy: Policy, elapsedMs: number, runtime: ModerationResult['runtime'], notes: string[]): ModerationResult {
+  // Where the service sent NudeNet's own detections, the caller's policy decides, as it would locally.
+  const nudenet = verdict.raw.nudenet;
+  const own = isNudeNetList(nudenet) ? applyPolicy(nudenet, policy) : null;
+  const policyVerdict = own ?? verdictFor(verdict.categories, policy);
+  const categories = own ? own.categories : verdict.categories;
+  const label = own ? own.label : (verdict.label ?? policyVerdict.label);
+  const remote = verdict.input ?? {};
+  return {
+    code: 200,
+    desc: 'success',
+    backend: verdict.backend,
+    elapsed_ms: Math.round(elapsedMs),
+    input: {
+      ...local,
+      // What only the service could see: dimensions of an image sent by URL, or one whose header we could not read.
+      width: local.width || Number(remote.width) || 0,
+      height: local.height || Number(remote.height) || 0,
+      ...(local.sha256 === '' && typeof remote.sha256 === 'string' && { sha256: remote.sha256, size_bytes: Number(remote.size_bytes) || 0, mime: remote.mime ?? null }),
+    },
+    decision: own ? own.decision : (verdict.decision ?? policyVerdict.decision),
+    label,
+    score: round4(own ? own.score : (verdict.score ?? categories[label])),
+    categories: { porn: round4(categories.porn), sexy: round4(categories.sexy), normal: round4(categories.normal) },
+    detections: verdict.detections ?? [],
+    raw: verdict.raw,
+    notes: [...notes, ...(verdict.notes ?? [])],
+    tips: verdict.tips ?? '',
+    ...(runtime && { runtime }),
+  };
+}
+
+export class RemoteDetector implements Detector {
+  readonly #remote: ResolvedRemote;
+  readonly #dialect: Dialect;
+  readonly #cache: Cache<{ verdict: RemoteVerdict; input: InputInfo }> | null;
+  /** Calls in flight by image, so two identical images at once are sent once. */
+  readonly #inflight = new Map<string, Promise<RemoteVerdict>>();
+  readonly #baseUrl: string;
+  /** Each pending call's way to fail now, for dispose(). */
+  readonly #pending = new Set<(error: VeilError) => void>();
+  readonly #controllers = new Set<AbortController>();
+  #policy: Policy;
+  #disposed = false;
+  readonly info: DetectorInfo;
+
+  constructor(routing: Routing & { remote: ResolvedRemote }, baseUrl: string) {
+    this.#remote = routing.remote;
+    const dialect = typeof routing.remote.dialect === 'string' ? dialectByName(routing.remote.dialect) : routing.remote.dialect;
+    if (!dialect) throw new VeilError(ErrorCodes.BAD_OPTION, `Unknown dialect "${String(routing.remote.dialect)}".`);
+    this.#dialect = dialect;
+    this.#policy = routing.policy;
+    this.#cache = createCache(routing.cache);
+    this.#baseUrl = baseUrl;
+    this.info = { location: 'remote', mode: routing.mode, dialect: dialect.name, endpoint: endpointLabel(routing.remote.endpoint), notes: [] };
+  }
+
+  /**
+   * Screens remotely. `reason` says why (shown in `notes` and `runtime.reason`);
+   * `beforeSend` may refuse once the image is read, before anything leaves the page.
+   */
+  detect(
+    input: DetectInput,
+    options: DetectOptions = {},
+    reason = 'The detector is in remote mode.',
+    beforeSend?: (info: InputInfo) => Promise<void>,
+  ): Promise<ModerationResult> {
+    if (this.#disposed) return Promise.reject(disposedError());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortedError());
+    return new Promise<ModerationResult>((resolve, reject) => {
+      const fail = (error: VeilError) => {
+        done();
+        reject(error);
+      };
+      const onAbort = () => fail(abortedError());
+      const done = () => {
+        this.#pending.delete(fail);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pending.add(fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#screen(input, reason, beforeSend).then(
+        (result) => {
+          if (!this.#pending.has(fail)) return; // aborted or disposed meanwhile
+          done();
+          resolve(result);
+        },
+        (error: unknown) => {
+          if (this.#pending.has(fail)) fail(isVeilError(error) ? error : new VeilError(ErrorCodes.REMOTE_FAILED, String(error)));
+        },
+      );
+    });
+  }
+
+  async #screen(input: DetectInput, reason: string, beforeSend?: (info: InputInfo) => Promise<void>): Promise<ModerationResult> {
+    const started = performance.now();
+    const notes = [reason];
+    const image = await readForRemote(input, this.#baseUrl, notes);
+    const key = image.info.sha256 ? `${this.#remote.endpoint}#${this.#dialect.name}#${image.info.sha256}` : '';
+    const remembered = key ? await this.#cache?.get(key) : undefined;
+    if (remembered) {
+      notes.push('Answered from the cache: this image was screened before by the same service.');
+      return this.#complete(remembered.verdict, image.info, started, reason, notes);
+    }
+    await beforeSend?.(image.info);
+
+    // One request per image even when callers ask at once; a caller's abort leaves it running for the others.
+    let pending = key ? this.#inflight.get(key) : undefined;
+    if (!pending) {
+      pending = this.#send(image);
+      if (key) {
+        this.#inflight.set(key, pending);
+        pending
+          .then((verdict) => this.#cache?.set(key, { verdict, input: image.info }))
+          .catch(() => undefined)
+          .finally(() => this.#inflight.delete(key));
+      }
+    }
+    return this.#complete(await pending, image.info, started, reason, notes);
+  }
+
+  #complete(verdict: RemoteVerdict, info: InputInfo, started: number, reason: string, notes: string[]): ModerationResult {
+    const runtime = { location: 'remote' as const, dialect: this.#dialect.name, endpoint: endpointLabel(this.#remote.endpoint), reason };
+    return completeResult(verdict, info, this.#policy, performance.now() - started, runtime, notes);
+  }
+
+  async #send(image: RemoteImage): Promise<RemoteVerdict> {
+    const { timeoutMs } = this.#remote;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new VeilError(ErrorCodes.REMOTE_UNREACHABLE, `The remote service did not answer within ${timeoutMs} ms (remote.timeoutMs).`)),
+      timeoutMs,
+    );
+    this.#controllers.add(controller);
+    try {
+      return await this.#dialect.screen(image, {
+        endpoint: this.#remote.endpoint,
+        apiKey: this.#remote.apiKey,
+        headers: this.#remote.headers,
+        timeoutMs,
+        signal: controller.signal,
+        policy: this.#policy,
+      });
+    } catch (error) {
+      if (isVeilError(error)) throw error;
+      throw new VeilError(ErrorCodes.REMOTE_FAILED, `The ${this.#dialect.name} dialect failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      this.#controllers.delete(controller);
+    }
+  }
+
+  setPolicy(policy: PolicyOptions | PolicyPreset): void {
+    this.#policy = resolvePolicy(policy);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const fail of [...this.#pending]) fail(disposedError());
+    for (const controller of this.#controllers) controller.abort(disposedError());
+  }
+}
+
+const disposedError = () => new VeilError(ErrorCodes.DISPOSED, 'This detector was disposed: create a new one with createDetector().');
+const abortedError = () => new VeilError(ErrorCodes.ABORTED, 'The call was aborted by its AbortSignal.');

@@ -35,13 +35,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `cors: false` serves like an ordinary CDN without CORS: pages elsewhere may show its images but not read them. */
+export async function startServer({ cors = true }: { cors?: boolean } = {}): Promise<TestServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'no-cache');
     if (url.searchParams.get('isolated') !== '0') {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');

@@ -1,0 +1,235 @@
+/**
+ * Remote and auto modes in Chromium against a loopback gateway that replays the
+ * seed's protocol, and privacy checked on the browser's own network log.
+ */
+import { readFileSync } from 'node:fs';
+import type { Page, Request } from '@playwright/test';
+import { GATEWAY_OK } from '../fixtures/seed-bodies.js';
+import { imagePath, imageUrl, modelUrl } from '../support/fixture-data.js';
+import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { expect, test } from './fixtures.js';
+
+let gateway: ReplayServer;
+let cdn: TestServer;
+test.beforeAll(async () => {
+  gateway = await startReplayServer();
+  cdn = await startServer({ cors: false });
+});
+test.afterAll(async () => {
+  await gateway.close();
+  await cdn.close();
+});
+test.beforeEach(() => {
+  gateway.requests.length = 0;
+  gateway.reply({ body: GATEWAY_OK });
+});
+
+const PHOTO = 'landscape-640x480.jpg';
+const photoBase64 = () => readFileSync(imagePath(PHOTO)).toString('base64');
+
+/** Every request the page and its workers make, with what they carried. */
+function networkLog(page: Page) {
+  const requests: { url: string; body: string }[] = [];
+  page.on('request', (request: Request) => requests.push({ url: request.url(), body: request.postDataBuffer()?.toString('latin1') ?? '' }));
+  return requests;
+}
+
+test('remote mode sends the image to the gateway as the seed specifies and returns the result schema', async ({ harness, page }) => {
+  await harness.open();
+  const result = await page.evaluate(
+    async ({ endpoint, url }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint, apiKey: 'sk_secret_key', timeoutMs: 9000 } });
+      const blob = await (await fetch(url)).blob();
+      const r = await detector.detect(new File([blob], 'holiday.jpg', { type: 'image/jpeg' }));
+      return { r, info: detector.info };
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+  );
+  expect(gateway.requests).toHaveLength(1);
+  const sent = gateway.requests[0]!;
+  expect(sent.headers['x-api-key']).toBe('sk_secret_key');
+  expect(JSON.parse(sent.body.toString())).toEqual({ backend: 'auto', timeout: 9, image_b64: `data:image/jpeg;base64,${photoBase64()}` });
+  expect(result.info).toMatchObject({ location: 'remote', mode: 'remote', dialect: 'gateway' });
+  expect(result.r).toMatchObject({
+    code: 200,
+    backend: 'nudenet',
+    decision: 'pass',
+    label: 'normal',
+    input: { type: 'file', source: 'holiday.jpg', mime: 'image/jpeg', width: 640, height: 480, size_bytes: readFileSync(imagePath(PHOTO)).length },
+    runtime: { location: 'remote', dialect: 'gateway', reason: 'The detector is in remote mode.' },
+  });
+  expect(result.r.notes[0]).toBe('The detector is in remote mode.');
+  expect(JSON.stringify(result.r)).not.toContain('sk_secret_key');
+});
+
+test('the same image is sent once: concurrent and later calls are answered from one request', async ({ harness, page }) => {
+  await harness.open();
+  const notes = await page.evaluate(
+    async ({ endpoint, url }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint } });
+      const [a, b] = await Promise.all([detector.detect(url), detector.detect(url)]);
+      const c = await detector.detect(url);
+      return [a.notes, b.notes, c.notes];
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+  );
+  expect(gateway.requests).toHaveLength(1);
+  expect(notes[2]).toContain('Answered from the cache: this image was screened before by the same service.');
+});
+
+test('an image the page cannot read (cross-origin, no CORS) goes by URL', async ({ harness, page }) => {
+  await harness.open();
+  const src = `${cdn.url}${imageUrl(PHOTO)}`;
+  const r = await page.evaluate(
+    async ({ endpoint, src }) => {
+      const img = new Image();
+      img.src = src;
+      await img.decode();
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint } });
+      return detector.detect(img);
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, src },
+  );
+  expect(JSON.parse(gateway.requests[0]!.body.toString())).toMatchObject({ image_url: src });
+  // The page never saw the bytes: what only the gateway could see (here its canned answer) fills in.
+  expect(r.input).toMatchObject({ type: 'image', source: src, sha256: GATEWAY_OK.input.sha256, width: 1080, height: 1920 });
+  expect(r.notes).toContain('The page cannot read this image (cross-origin without CORS), so the service was given its URL.');
+});
+
+test('gateway errors arrive as VeilErrors with the gateway code, a slow gateway times out with 5021', async ({ harness, page }) => {
+  await harness.open();
+  gateway.reply({ status: 401, body: { code: 4015, desc: 'API Key 缺失或非法' } }, 'hang');
+  const errors = await page.evaluate(
+    async ({ endpoint, url }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint, apiKey: 'wrong', timeoutMs: 1500 } });
+      const out = [];
+      for (const input of [url, `${url}?again`]) {
+        out.push(await detector.detect(input).then(() => null, (e: any) => ({ code: e.code, message: e.message, isVeil: (window as any).veil.isVeilError(e) })));
+      }
+      return out;
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+  );
+  expect(errors[0]).toEqual({ code: '4015', message: 'The gateway answered code 4015: API Key 缺失或非法. Check remote.apiKey.', isVeil: true });
+  // The second URL is a different request but the same bytes: it is the same image, not in the cache (the first failed).
+  expect(errors[1]).toMatchObject({ code: '5021', message: 'The remote service did not answer within 1500 ms (remote.timeoutMs).' });
+});
+
+test('local mode: no request carries image bytes, for any input kind (Chromium network log)', async ({ harness, page }) => {
+  const log = networkLog(page);
+  await harness.open();
+  const outcome = await page.evaluate(
+    async ({ model, url }) => {
+      const { createDetector } = (window as any).veil;
+      const detector = await createDetector({ model, providers: ['wasm'], remote: { url: 'http://127.0.0.1:9/never' } });
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const blob = new Blob([bytes], { type: 'image/jpeg' });
+      const bitmap = await createImageBitmap(blob);
+      const canvas = document.createElement('canvas');
+      [canvas.width, canvas.height] = [bitmap.width, bitmap.height];
+      canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const base64 = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+      const inputs = [new File([bytes], 'a.jpg'), blob, bytes, bytes.buffer, base64, `data:image/jpeg;base64,${base64}`, img, canvas, bitmap, canvas.getContext('2d')!.getImageData(0, 0, 10, 10)];
+      const decisions = [];
+      for (const input of inputs) decisions.push((await detector.detect(input)).runtime.location);
+      return decisions;
+    },
+    { model: modelUrl(320), url: imageUrl(PHOTO) },
+  );
+  expect(outcome.every((location) => location === 'local')).toBe(true);
+  expect(log.some((r) => r.url.endsWith('veil-fixture-320.onnx')), 'the log sees worker requests').toBe(true);
+  const photo = readFileSync(imagePath(PHOTO));
+  const markers = [photo.subarray(1000, 1064).toString('latin1'), photo.toString('base64').slice(2000, 2064)];
+  for (const request of log) {
+    for (const marker of markers) expect(request.body.includes(marker), request.url).toBe(false);
+    expect(request.url).not.toContain('127.0.0.1:9');
+  }
+  expect(log.filter((r) => r.body.length > 0)).toEqual([]);
+  expect(gateway.requests).toEqual([]);
+});
+
+test.describe('auto mode', () => {
+  test('a capable device screens locally and sends nothing', async ({ harness, page }) => {
+    await harness.open();
+    const r = await page.evaluate(
+      async ({ model, endpoint, url }) => {
+        const detector = await (window as any).veil.createDetector({ mode: 'auto', model, providers: ['wasm'], remote: { url: endpoint } });
+        const result = await detector.detect(url);
+        return { info: detector.info, runtime: result.runtime };
+      },
+      { model: modelUrl(320), endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+    );
+    expect(r.info).toMatchObject({ location: 'local', mode: 'auto' });
+    expect(r.info.notes.at(-1)).toMatch(/^Screening locally: 2 CPU cores, a warm inference of \d+ ms within the 1000 ms budget\.$/);
+    expect(r.runtime.location).toBe('local');
+    expect(gateway.requests).toEqual([]);
+  });
+
+  test('a device made to look weak (one core, 1 GB) goes remote without downloading the model, and says why', async ({ harness, page, server }) => {
+    await page.addInitScript(() => {
+      Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => 1 });
+      Object.defineProperty(navigator, 'deviceMemory', { get: () => 1 });
+    });
+    const start = server.requests.length;
+    await harness.open();
+    const r = await page.evaluate(
+      async ({ model, endpoint, url }) => {
+        const detector = await (window as any).veil.createDetector({ mode: 'auto', model, remote: { url: endpoint } });
+        const result = await detector.detect(url);
+        return { info: detector.info, result };
+      },
+      { model: modelUrl(320), endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+    );
+    const why = 'The device reports 1 GB of memory, under the 2 GB local screening needs.';
+    expect(r.info).toMatchObject({ location: 'remote', mode: 'auto' });
+    expect(r.result.notes[0]).toBe(`Sent to the remote service: ${why}`);
+    expect(r.result.runtime).toMatchObject({ location: 'remote', reason: `Sent to the remote service: ${why}` });
+    expect(gateway.requests).toHaveLength(1);
+    expect(server.requests.slice(start).filter((p) => p.endsWith('.onnx'))).toEqual([]);
+  });
+
+  test('a model that cannot load sends images remote with the reason', async ({ harness, page }) => {
+    await harness.open();
+    const r = await page.evaluate(
+      async ({ endpoint, url }) => {
+        const detector = await (window as any).veil.createDetector({ mode: 'auto', model: '/public/models/missing.onnx', remote: { url: endpoint } });
+        return (await detector.detect(url)).notes[0];
+      },
+      { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+    );
+    expect(r).toMatch(/^Sent to the remote service: Local screening failed: The model could not be downloaded from .*missing\.onnx: the server answered HTTP 404/);
+  });
+
+  test('onBeforeRemote can refuse: the call fails with 4020 and nothing is sent', async ({ harness, page }) => {
+    await page.addInitScript(() => Object.defineProperty(navigator, 'deviceMemory', { get: () => 0.5 }));
+    await harness.open();
+    const r = await page.evaluate(
+      async ({ model, endpoint, url }) => {
+        const asked: any[] = [];
+        const detector = await (window as any).veil.createDetector({
+          mode: 'auto',
+          model,
+          remote: { url: endpoint },
+          onBeforeRemote: (request: any) => {
+            asked.push(request);
+            return false;
+          },
+        });
+        const error = await detector.detect(url).then(() => null, (e: any) => ({ code: e.code, message: e.message }));
+        return { error, asked };
+      },
+      { model: modelUrl(320), endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+    );
+    expect(r.error).toEqual({
+      code: '4020',
+      message: 'The page declined to send this image to the remote service (onBeforeRemote said no), so it was not screened.',
+    });
+    expect(r.asked).toHaveLength(1);
+    expect(r.asked[0]).toMatchObject({ endpoint: `${gateway.url}/api/image-nsfw`, input: { mime: 'image/jpeg', width: 640 } });
+    expect(gateway.requests).toEqual([]);
+  });
+});

@@ -251,3 +251,41 @@ test.describe('abort and dispose', () => {
     expect(decisions).toEqual(['block', 'pass']);
   });
 });
+
+test.describe('results remembered by SHA-256', () => {
+  test('the same image is not scanned twice; the policy still applies to a remembered answer', async ({ harness, page }) => {
+    await harness.open();
+    const r = await page.evaluate(async ({ model, url }) => {
+      const detector = await (window as any).veil.createDetector({ model, providers: ['wasm'] });
+      const first = await detector.detect(url);
+      const bytes = await (await fetch(url)).arrayBuffer();
+      const again = await detector.detect(bytes);
+      detector.setPolicy({ classes: { FEMALE_BREAST_EXPOSED: { category: 'ignore' } } });
+      const relaxed = await detector.detect(bytes);
+      detector.dispose();
+      return { first, again, relaxed };
+    }, { model: modelUrl(320), url: imageUrl('landscape-640x480.jpg') });
+    expect(r.first.timings).toBeDefined();
+    expect(r.again.notes).toContain('Answered from the cache: this image was screened before with the same model.');
+    expect(r.again.timings).toBeUndefined();
+    expect(r.again.detections).toEqual(r.first.detections);
+    expect(r.again.input).toMatchObject({ type: 'bytes', sha256: r.first.input.sha256, width: 640, height: 480 });
+    expect([r.first.decision, r.relaxed.decision]).toEqual(['block', 'pass']);
+  });
+
+  test("with cache: 'indexeddb' a result survives a page load", async ({ harness, page }) => {
+    await harness.open();
+    const run = () =>
+      page.evaluate(async ({ model, url }) => {
+        const detector = await (window as any).veil.createDetector({ model, providers: ['wasm'], cache: 'indexeddb' });
+        const result = await detector.detect(url);
+        detector.dispose();
+        return result.notes;
+      }, { model: modelUrl(320), url: imageUrl('portrait-480x640.png') });
+    await page.evaluate(() => new Promise((resolve) => { const r = indexedDB.deleteDatabase('veil-cache'); r.onsuccess = r.onerror = resolve; }));
+    expect(await run()).toEqual([]);
+    await page.reload();
+    await page.waitForFunction(() => 'veil' in window);
+    expect(await run()).toContain('Answered from the cache: this image was screened before with the same model.');
+  });
+});

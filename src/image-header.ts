@@ -69,6 +69,17 @@ function webp(b: Uint8Array): HeaderInfo | null {
   return null;
 }
 
+/** AVIF (ISO-BMFF): the 'ispe' property box holds the image's width and height. */
+function avif(b: Uint8Array): HeaderInfo | null {
+  const end = Math.min(b.length - 16, 64 * 1024);
+  for (let i = 4; i < end; i++) {
+    if (b[i] === 0x69 && b[i + 1] === 0x73 && b[i + 2] === 0x70 && b[i + 3] === 0x65) {
+      return { width: u32be(b, i + 8), height: u32be(b, i + 12) };
+    }
+  }
+  return null;
+}
+
 /** Dimensions from the header of a sniffed image (see sniff.ts), or null when unknown or truncated. */
 export function readHeader(bytes: Uint8Array, mime: string | null): HeaderInfo | null {
   switch (mime) {
@@ -82,6 +93,8 @@ export function readHeader(bytes: Uint8Array, mime: string | null): HeaderInfo |
       return webp(bytes);
     case 'image/bmp':
       return bytes.length >= 26 ? { width: Math.abs(i32le(bytes, 18)), height: Math.abs(i32le(bytes, 22)) } : null;
+    case 'image/avif':
+      return avif(bytes);
     default:
       return null;
   }

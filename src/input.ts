@@ -3,7 +3,7 @@
  * the worker can take, doing on the main thread only what needs the page (reading
  * a DOM element, resolving a relative URL). All decoding happens in the worker.
  */
-import { isImageText } from './base64.js';
+import { decodeImageText, isImageText } from './base64.js';
 import { ErrorCodes, VeilError } from './errors.js';
 import type { WorkerInput } from './local/protocol.js';
 
@@ -76,6 +76,24 @@ async function videoFrame(video: HTMLVideoElement): Promise<PreparedInput> {
   }
 }
 
+/** The SVG in a Blob, bytes or data URI input, if that is what it holds. */
+async function svgOf(input: DetectInput): Promise<{ blob: Blob; type: WorkerInput['type']; source: string } | null> {
+  if (is<Blob>(input, 'Blob')) {
+    const file = is<File>(input, 'File');
+    return (await isSvg(input)) ? { blob: input, type: file ? 'file' : 'blob', source: file ? input.name : 'blob' } : null;
+  }
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    const view = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    const blob = new Blob([view.slice()]);
+    return (await isSvg(blob)) ? { blob, type: 'bytes', source: 'bytes' } : null;
+  }
+  if (typeof input === 'string' && /^\s*data:image\/svg\+xml[;,]/i.test(input)) {
+    const { bytes } = decodeImageText(input);
+    return { blob: new Blob([bytes as Uint8Array<ArrayBuffer>]), type: 'base64', source: 'data:image/svg+xml' };
+  }
+  return null;
+}
+
 async function fromImageElement(img: HTMLImageElement): Promise<PreparedInput> {
   if (!img.complete || img.naturalWidth === 0) {
     try {
@@ -109,8 +127,48 @@ function fromString(text: string, baseUrl: string): PreparedInput {
   return { message: { kind: 'url', type: 'url', source: url.href, url: url.href }, transfer: [] };
 }
 
+const SVG_HEAD = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg[\s>]/i;
+
+/** Whether a Blob holds SVG, by its first bytes (a declared type may lie either way). */
+async function isSvg(blob: Blob): Promise<boolean> {
+  return SVG_HEAD.test(new TextDecoder().decode(await blob.slice(0, 512).arrayBuffer()));
+}
+
+/**
+ * SVG rasterised as an <img> would show it: an image element runs no script and
+ * loads nothing external, which is what makes this safe. Only with limits.allowSvg.
+ */
+async function rasterizeSvg(blob: Blob, type: WorkerInput['type'], source: string): Promise<PreparedInput> {
+  const url = URL.createObjectURL(new Blob([blob], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode().catch((error: unknown) => {
+      throw new VeilError(ErrorCodes.DECODE_FAILED, 'This SVG image could not be rendered: it is malformed.', { cause: error });
+    });
+    // An SVG without its own size is drawn at 1024 px, a size NudeNet reads well.
+    const width = img.naturalWidth || 1024;
+    const height = img.naturalHeight || 1024;
+    const canvas = new OffscreenCanvas(width, height);
+    canvas.getContext('2d')!.drawImage(img, 0, 0, width, height);
+    const bitmap = canvas.transferToImageBitmap();
+    return { message: { kind: 'bitmap', type, source, bitmap }, transfer: [bitmap] };
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+export interface PrepareOptions {
+  /** limits.allowSvg: rasterise SVG on the page (workers cannot) instead of refusing it. */
+  allowSvg?: boolean;
+}
+
 /** Prepares one input for the worker; throws VeilError 4000 for anything it cannot take. */
-export async function prepareInput(input: DetectInput, baseUrl: string): Promise<PreparedInput> {
+export async function prepareInput(input: DetectInput, baseUrl: string, options: PrepareOptions = {}): Promise<PreparedInput> {
+  if (options.allowSvg) {
+    const svg = await svgOf(input);
+    if (svg) return rasterizeSvg(svg.blob, svg.type, svg.source);
+  }
   if (typeof input === 'string') return fromString(input, baseUrl);
   if (input instanceof URL) return fromString(input.href, baseUrl);
   if (is<Blob>(input, 'Blob')) {

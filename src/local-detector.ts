@@ -69,7 +69,7 @@ export async function createLocalDetector(resolved: ResolvedOptions, options: De
   } finally {
     failure.stop();
   }
-  return new WorkerDetector(worker, remote, Object.freeze({ ...info, notes: [...info.notes], location: 'local', mode }));
+  return new WorkerDetector(worker, remote, Object.freeze({ ...info, notes: [...info.notes], location: 'local', mode }), resolved.limits.allowSvg);
 }
 
 class WorkerDetector implements Detector {
@@ -78,10 +78,12 @@ class WorkerDetector implements Detector {
   /** Each pending call's way to fail now, for dispose(). */
   readonly #pending = new Map<number, (error: VeilError) => void>();
   #nextId = 1;
+  readonly #allowSvg: boolean;
   #disposed = false;
   readonly info: Readonly<LocalDetectorInfo>;
 
-  constructor(worker: Worker, remote: Remote<WorkerApi>, info: Readonly<LocalDetectorInfo>) {
+  constructor(worker: Worker, remote: Remote<WorkerApi>, info: Readonly<LocalDetectorInfo>, allowSvg: boolean) {
+    this.#allowSvg = allowSvg;
     this.#worker = worker;
     this.#remote = remote;
     this.info = info;
@@ -110,7 +112,7 @@ class WorkerDetector implements Detector {
       this.#pending.set(id, fail);
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      prepareInput(input, pageBaseUrl())
+      prepareInput(input, pageBaseUrl(), { allowSvg: this.#allowSvg })
         .then(({ message, transfer }) => {
           if (!this.#pending.has(id)) {
             if (message.kind === 'bitmap') message.bitmap.close(); // aborted or disposed meanwhile

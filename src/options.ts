@@ -35,6 +35,35 @@ export interface RemoteRequest {
   input: InputInfo;
 }
 
+/** Image formats by short name, as `limits.formats` takes them. */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif';
+export const IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'gif', 'webp', 'bmp', 'avif'];
+
+/** What Veil accepts as input; anything outside is refused with a code before it costs memory. */
+export interface InputLimits {
+  /** Largest file in bytes; default 20 MB. */
+  maxBytes?: number;
+  /** Largest image in pixels (width x height), read from the file header before decoding; default 40 megapixels. */
+  maxPixels?: number;
+  /** Accepted formats (from the file's signature); default all six. */
+  formats?: ImageFormat[];
+  /** SVG can carry script, so it is refused unless this is true; then it is rasterised like an <img> (no script runs). */
+  allowSvg?: boolean;
+  /** Frames scanned in an animated GIF or WebP, spread over the animation; default 8. */
+  maxFrames?: number;
+  /** Time allowed to fetch an image URL, in ms; default 15000. */
+  fetchTimeoutMs?: number;
+}
+
+export const DEFAULT_LIMITS: Required<InputLimits> = {
+  maxBytes: 20 * 1024 * 1024,
+  maxPixels: 40_000_000,
+  formats: [...IMAGE_FORMATS],
+  allowSvg: false,
+  maxFrames: 8,
+  fetchTimeoutMs: 15_000,
+};
+
 /** Where results are remembered by the image's SHA-256, so no image is scanned or sent twice. */
 export type CacheOption = 'memory' | 'indexeddb' | false;
 
@@ -69,6 +98,8 @@ export interface DetectorOptions {
   onBeforeRemote?: (request: RemoteRequest) => boolean | Promise<boolean>;
   /** Remember results by SHA-256 in memory (default), also in IndexedDB across page loads, or not at all. */
   cache?: CacheOption;
+  /** Input limits: sizes, formats, SVG, animation frames, URL fetch time. */
+  limits?: InputLimits;
   /** Tried in order; default `['webgpu', 'wasm']`. */
   providers?: Provider[];
   /** A preset name or a policy; default `balanced`. */
@@ -101,6 +132,7 @@ export interface ResolvedOptions {
   wasmPaths: string | undefined;
   /** Results remembered by the worker, keyed by the input's SHA-256. */
   cache: CacheOption;
+  limits: Required<InputLimits>;
 }
 
 export interface ResolvedRemote {
@@ -177,7 +209,24 @@ export function resolveOptions(options: DetectorOptions, baseUrl: string): Resol
     cacheModel: options.cacheModel ?? true,
     wasmPaths: options.wasmPaths === undefined ? undefined : new URL(options.wasmPaths, baseUrl).href,
     cache: resolveCache(options.cache),
+    limits: resolveLimits(options.limits),
   };
+}
+
+export function resolveLimits(limits: InputLimits | undefined): Required<InputLimits> {
+  if (limits === undefined) return { ...DEFAULT_LIMITS, formats: [...DEFAULT_LIMITS.formats] };
+  if (typeof limits !== 'object' || limits === null) throw bad('`limits` must be an object.');
+  const merged = { ...DEFAULT_LIMITS, ...limits };
+  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'fetchTimeoutMs'] as const) {
+    const value = merged[key];
+    if (typeof value !== 'number' || !(value >= 1) || !Number.isFinite(value)) {
+      throw bad(`\`limits.${key}\` must be a positive number; got ${String(value)}.`);
+    }
+  }
+  if (!Array.isArray(merged.formats) || merged.formats.length === 0 || merged.formats.some((f) => !IMAGE_FORMATS.includes(f))) {
+    throw bad(`\`limits.formats\` must list some of ${IMAGE_FORMATS.join(', ')}.`);
+  }
+  return { ...merged, formats: [...new Set(merged.formats)], maxFrames: Math.floor(merged.maxFrames), allowSvg: merged.allowSvg === true };
 }
 
 function resolveCache(cache: unknown): CacheOption {

@@ -4,7 +4,7 @@
  */
 import type { NudeNetDetection } from './local/postprocess.js';
 import { applyPolicy, type Policy } from './policy.js';
-import type { InputInfo, ModerationResult, RuntimeInfo, Timings } from './result.js';
+import type { AnimationInfo, InputInfo, ModerationResult, RuntimeInfo, Timings } from './result.js';
 
 /** The gateway rounds display scores to 4 places; `raw` keeps them whole. */
 export const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -17,9 +17,10 @@ export interface ReportParts {
   notes?: string[];
   runtime?: RuntimeInfo;
   timings?: Timings;
+  animation?: AnimationInfo;
 }
 
-export function buildResult({ raw, policy, input, elapsedMs, notes = [], runtime, timings }: ReportParts): ModerationResult {
+export function buildResult({ raw, policy, input, elapsedMs, notes = [], runtime, timings, animation }: ReportParts): ModerationResult {
   const verdict = applyPolicy(raw, policy);
   const result: ModerationResult = {
     code: 200,
@@ -42,5 +43,6 @@ export function buildResult({ raw, policy, input, elapsedMs, notes = [], runtime
   };
   if (runtime) result.runtime = runtime;
   if (timings) result.timings = timings;
+  if (animation) result.animation = animation;
   return result;
 }

@@ -93,6 +93,16 @@ export interface Timings {
   postprocess_ms: number;
 }
 
+/** How an animated image was scanned (a Veil addition). */
+export interface AnimationInfo {
+  /** Frames in the animation. */
+  frames: number;
+  /** Frames scanned: up to limits.maxFrames, fewer when one blocked. */
+  scanned: number;
+  /** The frame whose detections and verdict the result reports: the first that blocked, else the most severe. */
+  decided_by: number;
+}
+
 export interface ModerationResult {
   code: 200;
   desc: 'success';
@@ -115,4 +125,6 @@ export interface ModerationResult {
   tips: string;
   runtime?: RuntimeInfo;
   timings?: Timings;
+  /** Present for animated GIF and WebP. */
+  animation?: AnimationInfo;
 }

@@ -1,6 +1,7 @@
 /**
  * Worker side of input handling: turns what the page sent into RGBA pixels plus
- * the gateway's `input` block (sha256 of the bytes, sniffed mime, size).
+ * the gateway's `input` block (sha256 of the bytes, sniffed mime, size), within
+ * the input limits: size, pixels (from the header, before decoding), formats.
  *
  * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
@@ -13,27 +14,53 @@ import { ErrorCodes, VeilError } from '../errors.js';
 import type { InputInfo } from '../result.js';
 import { readHeader } from '../image-header.js';
 import { sha256Hex } from '../sha256.js';
-import { isSupportedMime, sniffMime } from '../sniff.js';
+import type { ImageFormat, InputLimits } from '../options.js';
+import { isSupportedMime, sniffMime, type SupportedMime } from '../sniff.js';
+import { openAnimation, sampleFrames } from './animation.js';
+import { fetchImage } from './fetch-image.js';
 import type { WorkerInput } from './protocol.js';
 import type { Pixels } from './resize.js';
+
+type Limits = Required<InputLimits>;
 
 /**
  * An input read and hashed but not yet decoded: the hash decides whether a
  * remembered result can answer, and decoding (the expensive part) happens only if not.
  */
 export interface ReadInput {
-  /** Width and height from the file header where known (0 otherwise) until `decode()` sets them. */
+  /** Width and height from the file header where known (0 otherwise) until a frame is decoded. */
   info: InputInfo;
   notes: string[];
-  decode(): Promise<Pixels>;
+  /** The frames to scan: one for a still image, up to `maxFrames` of an animation. */
+  frames(): AsyncGenerator<Frame>;
 }
+
+export interface Frame {
+  pixels: Pixels;
+  /** Its index in the animation (0 for a still image). */
+  index: number;
+  /** Frames in the animation (1 for a still image). */
+  total: number;
+}
+
+const FORMAT_OF: Record<string, ImageFormat> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/bmp': 'bmp',
+  'image/avif': 'avif',
+};
+
+const megapixels = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;
 
 let canvas: OffscreenCanvas | null = null;
 let context: OffscreenCanvasRenderingContext2D | null = null;
 
 /** One canvas, reused: a fresh one per image would churn GPU and CPU memory. */
-function readPixels(bitmap: ImageBitmap): Pixels {
-  const { width, height } = bitmap;
+function readPixels(bitmap: ImageBitmap | VideoFrame): Pixels {
+  const width = 'displayWidth' in bitmap ? bitmap.displayWidth : bitmap.width;
+  const height = 'displayHeight' in bitmap ? bitmap.displayHeight : bitmap.height;
   if (!canvas || !context) {
     canvas = new OffscreenCanvas(width, height);
     context = canvas.getContext('2d', { willReadFrequently: true });
@@ -57,36 +84,15 @@ function readPixels(bitmap: ImageBitmap): Pixels {
   }
 }
 
-async function fetchBytes(url: string, type: WorkerInput['type']): Promise<{ bytes: Uint8Array; declared: string | null }> {
-  let response: Response;
-  try {
-    response = await fetch(url, { credentials: 'same-origin' });
-  } catch (error) {
-    // fetch does not say whether the network or CORS refused; for an <img> that
-    // displayed fine it is CORS.
-    throw type === 'image'
-      ? new VeilError(
-          ErrorCodes.CROSS_ORIGIN,
-          `The image ${url} is shown on the page but its server does not allow CORS, so its bytes cannot be read. Serve it with Access-Control-Allow-Origin, or screen it through a gateway by URL.`,
-          { cause: error },
-        )
-      : new VeilError(
-          ErrorCodes.FETCH_FAILED,
-          `The image ${url} could not be fetched: the network failed or its server does not allow CORS for this page.`,
-          { cause: error },
-        );
+function checkFormat(mime: string | null, limits: Limits): asserts mime is SupportedMime {
+  if (mime === 'image/svg+xml') {
+    throw new VeilError(
+      ErrorCodes.UNSUPPORTED_FORMAT,
+      'SVG images can carry script and are refused: set limits.allowSvg to rasterise them (passed as a File, Blob, bytes, data URI or <img>).',
+    );
   }
-  if (!response.ok) {
-    throw new VeilError(ErrorCodes.FETCH_FAILED, `The image ${url} could not be fetched: its server answered HTTP ${response.status}.`);
-  }
-  return { bytes: new Uint8Array(await response.arrayBuffer()), declared: response.headers.get('content-type') };
-}
-
-async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null): Promise<ReadInput> {
-  const notes: string[] = [];
-  if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
-  const mime = sniffMime(bytes);
-  if (!isSupportedMime(mime)) {
+  const format = mime ? FORMAT_OF[mime] : undefined;
+  if (!isSupportedMime(mime) || !format) {
     throw new VeilError(
       ErrorCodes.UNSUPPORTED_FORMAT,
       mime
@@ -94,11 +100,35 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
         : 'These bytes are not an image Veil can read (no JPEG, PNG, WebP, GIF, BMP or AVIF signature). Check the file is an image.',
     );
   }
+  if (!limits.formats.includes(format)) {
+    throw new VeilError(ErrorCodes.UNSUPPORTED_FORMAT, `${format.toUpperCase()} images are not accepted here (limits.formats allows ${limits.formats.join(', ')}).`);
+  }
+}
+
+function checkPixels(width: number, height: number, limits: Limits): void {
+  if (width * height > limits.maxPixels) {
+    throw new VeilError(
+      ErrorCodes.TOO_LARGE,
+      `The image is ${width} x ${height} (${megapixels(width * height)}), over the ${megapixels(limits.maxPixels)} limit (limits.maxPixels): send a smaller image.`,
+    );
+  }
+}
+
+async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits): Promise<ReadInput> {
+  const notes: string[] = [];
+  if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
+  if (bytes.length > limits.maxBytes) {
+    throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${bytes.length} bytes, over the ${limits.maxBytes}-byte limit (limits.maxBytes).`);
+  }
+  const mime = sniffMime(bytes);
+  checkFormat(mime, limits);
   const declaredType = declared?.split(';')[0]?.trim().toLowerCase();
   if (declaredType && declaredType !== mime && declaredType !== 'application/octet-stream') {
     notes.push(`The input says it is ${declaredType} but its bytes are ${mime}; it was read as ${mime}.`);
   }
+  // A small file can claim a huge bitmap: refuse it before anything is allocated.
   const header = readHeader(bytes, mime);
+  if (header) checkPixels(header.width, header.height, limits);
   const info: InputInfo = {
     type: input.type,
     source: input.source,
@@ -108,32 +138,56 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     width: header?.width ?? 0,
     height: header?.height ?? 0,
   };
-  return {
-    info,
-    notes,
-    async decode() {
-      const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), {
-        colorSpaceConversion: 'none',
-        premultiplyAlpha: 'none',
-        imageOrientation: 'from-image',
-      }).catch((error: unknown) => {
-        throw new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: the file is truncated or corrupt.`, {
-          cause: error,
-        });
-      });
+  const undecodable = (error: unknown) =>
+    new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: the file is truncated or corrupt.`, { cause: error });
+
+  async function* frames(): AsyncGenerator<Frame> {
+    const animation = await openAnimation(bytes, mime!);
+    if (animation) {
       try {
-        const pixels = readPixels(bitmap);
-        info.width = pixels.width;
-        info.height = pixels.height;
-        return pixels;
+        for (const index of sampleFrames(animation.total, limits.maxFrames)) {
+          const frame = await animation.frame(index).catch((error: unknown) => {
+            throw undecodable(error);
+          });
+          let pixels: Pixels;
+          try {
+            pixels = readPixels(frame);
+          } finally {
+            frame.close();
+          }
+          info.width = pixels.width;
+          info.height = pixels.height;
+          yield { pixels, index, total: animation.total };
+        }
       } finally {
-        bitmap.close();
+        animation.close();
       }
-    },
-  };
+      return;
+    }
+    const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime! }), {
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+      imageOrientation: 'from-image',
+    }).catch((error: unknown) => {
+      throw undecodable(error);
+    });
+    let pixels: Pixels;
+    try {
+      checkPixels(bitmap.width, bitmap.height, limits); // for formats whose header we could not read
+      pixels = readPixels(bitmap);
+    } finally {
+      bitmap.close();
+    }
+    info.width = pixels.width;
+    info.height = pixels.height;
+    yield { pixels, index: 0, total: 1 };
+  }
+
+  return { info, notes, frames };
 }
 
-async function readPixelInput(input: WorkerInput, pixels: Pixels): Promise<ReadInput> {
+async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits): Promise<ReadInput> {
+  checkPixels(pixels.width, pixels.height, limits);
   return {
     notes: [],
     info: {
@@ -145,32 +199,38 @@ async function readPixelInput(input: WorkerInput, pixels: Pixels): Promise<ReadI
       width: pixels.width,
       height: pixels.height,
     },
-    decode: () => Promise.resolve(pixels),
+    async *frames() {
+      yield { pixels, index: 0, total: 1 };
+    },
   };
 }
 
-/** Reads and hashes any worker input; its `decode()` gives the pixels. */
-export async function readInput(input: WorkerInput): Promise<ReadInput> {
+/** Reads and hashes any worker input within the limits; its `frames()` give the pixels. */
+export async function readInput(input: WorkerInput, limits: Limits): Promise<ReadInput> {
   switch (input.kind) {
     case 'bytes':
-      return readBytes(input, input.bytes, input.declaredMime ?? null);
+      return readBytes(input, input.bytes, input.declaredMime ?? null, limits);
     case 'blob':
-      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null);
+      if (input.blob.size > limits.maxBytes) {
+        throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${input.blob.size} bytes, over the ${limits.maxBytes}-byte limit (limits.maxBytes).`);
+      }
+      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
-      return readBytes(input, bytes, declaredMime);
+      return readBytes(input, bytes, declaredMime, limits);
     }
     case 'url': {
-      const { bytes, declared } = await fetchBytes(input.url, input.type);
-      return readBytes(input, bytes, declared);
+      const { bytes, declared } = await fetchImage(input.url, input.type, limits.maxBytes, limits.fetchTimeoutMs);
+      return readBytes(input, bytes, declared, limits);
     }
     case 'bitmap':
       try {
-        return await readPixelInput(input, readPixels(input.bitmap));
+        checkPixels(input.bitmap.width, input.bitmap.height, limits);
+        return await readPixelInput(input, readPixels(input.bitmap), limits);
       } finally {
         input.bitmap.close();
       }
     case 'imagedata':
-      return readPixelInput(input, { data: input.image.data, width: input.image.width, height: input.image.height, channels: 4 });
+      return readPixelInput(input, { data: input.image.data, width: input.image.width, height: input.image.height, channels: 4 }, limits);
   }
 }

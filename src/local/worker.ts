@@ -5,10 +5,10 @@
 import { expose } from 'comlink';
 import { ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import type { ModelProgress, ResolvedOptions } from '../options.js';
-import type { Policy } from '../policy.js';
+import { applyPolicy, type Policy } from '../policy.js';
 import { buildResult, round4 } from '../report.js';
 import { sha256Hex } from '../sha256.js';
-import type { LocalRuntime, ModerationResult } from '../result.js';
+import type { AnimationInfo, LocalRuntime, ModerationResult } from '../result.js';
 import { registerErrorTransfer } from '../transfer.js';
 import { createCache, type Cache } from '../cache.js';
 import { readInput } from './decode.js';
@@ -24,7 +24,14 @@ let info: WorkerInfo | null = null;
 /** Reused input tensor: calls run one at a time, so one buffer serves them all. */
 let tensor: Float32Array | null = null;
 /** NudeNet's detections by model and SHA-256: the policy is re-applied, so setPolicy still counts. */
-let cache: Cache<NudeNetDetection[]> | null = null;
+let cache: Cache<Remembered> | null = null;
+let limits: ResolvedOptions['limits'] | null = null;
+
+/** What the cache keeps: NudeNet's detections (the policy is re-applied) and, for an animation, how it was scanned. */
+interface Remembered {
+  raw: NudeNetDetection[];
+  animation?: AnimationInfo;
+}
 /** The model's identity in cache keys: its URL, or the hash of bytes handed in. */
 let modelKey = '';
 
@@ -49,7 +56,8 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
     throw toVeilError(error, ErrorCodes.NO_BACKEND, 'The model could not be started');
   }
   policy = options.policy;
-  cache = createCache<NudeNetDetection[]>(options.cache);
+  cache = createCache<Remembered>(options.cache);
+  limits = options.limits;
   modelKey = 'url' in options.model ? options.model.url : `sha256:${await sha256Hex(model.bytes)}`;
   tensor = new Float32Array(3 * session.inputSize * session.inputSize);
   info = {
@@ -63,57 +71,87 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
   return info;
 }
 
+/** How bad a verdict is, to pick the frame an animation is judged by. */
+const severity = (raw: NudeNetDetection[], p: Policy) => {
+  const v = applyPolicy(raw, p);
+  return ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);
+};
+
 async function run(id: number, input: WorkerInput, queuedAt: number): Promise<ModerationResult> {
-  if (!session || !policy || !info || !tensor) {
+  if (!session || !policy || !info || !tensor || !limits) {
     throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
   }
   const started = performance.now();
   throwIfCancelled(id);
-  const read = await readInput(input);
+  const read = await readInput(input, limits);
   throwIfCancelled(id);
   const key = `${modelKey}#${read.info.sha256}`;
   const remembered = await cache?.get(key);
   if (remembered) {
     return buildResult({
-      raw: remembered,
+      raw: remembered.raw,
       policy,
       input: read.info,
       elapsedMs: performance.now() - queuedAt,
       notes: [...info.notes, ...read.notes, 'Answered from the cache: this image was screened before with the same model.'],
       runtime: runtimeInfo(info),
+      ...(remembered.animation && { animation: remembered.animation }),
     });
   }
-  const pixels = await read.decode();
-  throwIfCancelled(id);
-  const decodedAt = performance.now();
-  const { box } = toInputTensor(pixels, session.inputSize, tensor);
-  throwIfCancelled(id);
-  const preprocessedAt = performance.now();
-  let output: Float32Array;
-  try {
-    output = await session.run(tensor);
-  } catch (error) {
-    throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+
+  const spent = { decode: 0, preprocess: 0, inference: 0, postprocess: 0 };
+  let mark = performance.now();
+  const lap = (stage: keyof typeof spent) => {
+    const now = performance.now();
+    spent[stage] += now - mark;
+    mark = now;
+  };
+  let best: { raw: NudeNetDetection[]; index: number; severity: number } | null = null;
+  let scanned = 0;
+  let total = 1;
+  for await (const frame of read.frames()) {
+    lap('decode');
+    throwIfCancelled(id);
+    const { box } = toInputTensor(frame.pixels, session.inputSize, tensor);
+    lap('preprocess');
+    throwIfCancelled(id);
+    let output: Float32Array;
+    try {
+      output = await session.run(tensor);
+    } catch (error) {
+      throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+    }
+    lap('inference');
+    const raw = decodeDetections(output, box);
+    const rank = severity(raw, policy);
+    scanned++;
+    total = frame.total;
+    if (!best || rank > best.severity) best = { raw, index: frame.index, severity: rank };
+    lap('postprocess');
+    // The first blocking frame decides: no need to look further.
+    if (applyPolicy(raw, policy).decision === 'block') break;
+    throwIfCancelled(id);
+    mark = performance.now();
   }
-  const inferredAt = performance.now();
-  const raw = decodeDetections(output, box);
-  await cache?.set(key, raw);
-  const done = performance.now();
+  if (!best) throw new VeilError(ErrorCodes.DECODE_FAILED, 'The image has no frame to scan.');
+  const animation = total > 1 ? { frames: total, scanned, decided_by: best.index } : undefined;
+  await cache?.set(key, { raw: best.raw, ...(animation && { animation }) });
 
   return buildResult({
-    raw,
+    raw: best.raw,
     policy,
     input: read.info,
-    elapsedMs: done - queuedAt,
+    elapsedMs: performance.now() - queuedAt,
     notes: [...info.notes, ...read.notes],
     runtime: runtimeInfo(info),
     timings: {
       queue_ms: round4(started - queuedAt),
-      decode_ms: round4(decodedAt - started),
-      preprocess_ms: round4(preprocessedAt - decodedAt),
-      inference_ms: round4(inferredAt - preprocessedAt),
-      postprocess_ms: round4(performance.now() - inferredAt),
+      decode_ms: round4(spent.decode),
+      preprocess_ms: round4(spent.preprocess),
+      inference_ms: round4(spent.inference),
+      postprocess_ms: round4(spent.postprocess),
     },
+    ...(animation && { animation }),
   });
 }
 

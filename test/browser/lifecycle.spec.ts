@@ -189,7 +189,7 @@ test.describe('failures are VeilErrors with the gateway codes, across the worker
     expect(r).toMatchObject({
       empty: { code: '4000', isVeilError: true },
       html: { code: '4002' },
-      svg: { code: '4002', message: expect.stringContaining('image/svg+xml images are not supported') },
+      svg: { code: '4002', message: expect.stringContaining('SVG images can carry script and are refused: set limits.allowSvg') },
       truncated: { code: '4003', message: expect.stringContaining('truncated or corrupt') },
       notBase64: { code: '4000' },
       url404: { code: '4005', message: expect.stringContaining('HTTP 404') },

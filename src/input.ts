@@ -143,19 +143,23 @@ async function rasterizeSvg(blob: Blob, type: WorkerInput['type'], source: strin
   try {
     const img = new Image();
     img.src = url;
-    await img.decode().catch((error: unknown) => {
-      throw new VeilError(ErrorCodes.DECODE_FAILED, 'This SVG image could not be rendered: it is malformed.', { cause: error });
-    });
-    // An SVG without its own size is drawn at 1024 px, a size NudeNet reads well.
-    const width = img.naturalWidth || 1024;
-    const height = img.naturalHeight || 1024;
-    const canvas = new OffscreenCanvas(width, height);
-    canvas.getContext('2d')!.drawImage(img, 0, 0, width, height);
-    const bitmap = canvas.transferToImageBitmap();
-    return { message: { kind: 'bitmap', type, source, bitmap }, transfer: [bitmap] };
+    return await rasterizeImage(img, type, source);
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+async function rasterizeImage(img: HTMLImageElement, type: WorkerInput['type'], source: string): Promise<PreparedInput> {
+  await img.decode().catch((error: unknown) => {
+    throw new VeilError(ErrorCodes.DECODE_FAILED, 'This SVG image could not be rendered: it is malformed.', { cause: error });
+  });
+  // An SVG without its own size is drawn at 1024 px, a size NudeNet reads well.
+  const width = img.naturalWidth || 1024;
+  const height = img.naturalHeight || 1024;
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext('2d')!.drawImage(img, 0, 0, width, height);
+  const bitmap = canvas.transferToImageBitmap();
+  return { message: { kind: 'bitmap', type, source, bitmap }, transfer: [bitmap] };
 }
 
 export interface PrepareOptions {
@@ -166,6 +170,9 @@ export interface PrepareOptions {
 /** Prepares one input for the worker; throws VeilError 4000 for anything it cannot take. */
 export async function prepareInput(input: DetectInput, baseUrl: string, options: PrepareOptions = {}): Promise<PreparedInput> {
   if (options.allowSvg) {
+    if (is<HTMLImageElement>(input, 'HTMLImageElement') && /^data:image\/svg\+xml|\.svg([?#]|$)/i.test(input.currentSrc || input.src)) {
+      return rasterizeImage(input, 'image', input.currentSrc || input.src);
+    }
     const svg = await svgOf(input);
     if (svg) return rasterizeSvg(svg.blob, svg.type, svg.source);
   }

@@ -1,14 +1,20 @@
 /**
  * The local detector, page side: starts the worker, loads the model there, and
  * forwards calls through comlink. Everything heavy happens in the worker.
+ *
+ * A worker can die (out of memory, a crash): comlink would then leave its calls
+ * pending forever. Each worker holds a Web Lock for its whole life; the page asks
+ * for the same lock and is granted it exactly when the worker is gone. Then the
+ * next call starts a new worker, and calls that were in flight are sent again
+ * once (screening is idempotent) or fail with 5031.
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { Detector, DetectOptions, LocalDetectorInfo } from './detector.js';
 import { ErrorCodes, isVeilError, VeilError } from './errors.js';
 import { prepareInput, type DetectInput } from './input.js';
-import type { WorkerApi, WorkerInfo } from './local/protocol.js';
+import type { WorkerApi, WorkerInfo, WorkerInput } from './local/protocol.js';
 import type { DetectorOptions, ResolvedOptions } from './options.js';
-import { resolvePolicy, type PolicyOptions, type PolicyPreset } from './policy.js';
+import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from './policy.js';
 import type { ModerationResult } from './result.js';
 import { registerErrorTransfer } from './transfer.js';
 
@@ -32,7 +38,7 @@ function startWorker(workerUrl: string | URL | undefined): Worker {
 }
 
 /** Rejects when the worker script fails to load, which comlink alone would never report. */
-function workerFailure(worker: Worker): { promise: Promise<never>; stop(): void } {
+function loadFailure(worker: Worker): { promise: Promise<never>; stop(): void } {
   let stop = () => {};
   const promise = new Promise<never>((_, reject) => {
     const onError = (event: ErrorEvent) => {
@@ -51,17 +57,28 @@ function workerFailure(worker: Worker): { promise: Promise<never>; stop(): void 
   return { promise, stop: () => stop() };
 }
 
-/** Starts the worker and loads the model in it; `options` gives the callbacks and worker URL. */
-export async function createLocalDetector(resolved: ResolvedOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode'] = 'local'): Promise<Detector> {
+interface Connection {
+  worker: Worker;
+  remote: Remote<WorkerApi>;
+  info: WorkerInfo;
+  /** Settles when the worker is gone, for whatever reason. */
+  gone: Promise<void>;
+  close(): void;
+}
+
+type LockManager = { request(name: string, callback: () => Promise<unknown>): Promise<unknown> };
+const locks = () => (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+
+async function connect(resolved: ResolvedOptions, options: DetectorOptions): Promise<Connection> {
   registerErrorTransfer();
   const worker = startWorker(options.workerUrl);
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
-  const failure = workerFailure(worker);
-
+  const failure = loadFailure(worker);
+  const lock = `veil-worker-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
   let info: WorkerInfo;
   try {
     const onProgress = options.onProgress ? proxy(options.onProgress) : undefined;
-    info = await Promise.race([remote.init(resolved, onProgress), failure.promise]);
+    info = await Promise.race([remote.init({ ...resolved, lifeLock: locks() ? lock : undefined }, onProgress), failure.promise]);
   } catch (error) {
     remote[releaseProxy]();
     worker.terminate();
@@ -69,31 +86,105 @@ export async function createLocalDetector(resolved: ResolvedOptions, options: De
   } finally {
     failure.stop();
   }
-  return new WorkerDetector(worker, remote, Object.freeze({ ...info, notes: [...info.notes], location: 'local', mode }), resolved.limits.allowSvg);
+  let closed: () => void = () => {};
+  const closedByUs = new Promise<void>((resolve) => (closed = resolve));
+  // Granted only once the worker has released its lock, which it holds until it dies.
+  const died = locks()?.request(lock, async () => undefined).then(() => undefined) ?? new Promise<void>(() => {});
+  return {
+    worker,
+    remote,
+    info,
+    gone: Promise.race([died, closedByUs]),
+    close() {
+      closed();
+      remote[releaseProxy]();
+      worker.terminate();
+    },
+  };
+}
+
+/** Starts the worker and loads the model in it; `options` gives the callbacks and worker URL. */
+export async function createLocalDetector(resolved: ResolvedOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode'] = 'local'): Promise<Detector> {
+  const connection = await connect(resolved, options);
+  return new WorkerDetector(connection, resolved, options, mode);
+}
+
+interface Call {
+  message: WorkerInput | null;
+  transfer: Transferable[];
+  /** How many workers it has been sent to. */
+  attempts: number;
+  resolve(result: ModerationResult): void;
+  fail(error: VeilError): void;
 }
 
 class WorkerDetector implements Detector {
-  readonly #worker: Worker;
-  readonly #remote: Remote<WorkerApi>;
-  /** Each pending call's way to fail now, for dispose(). */
-  readonly #pending = new Map<number, (error: VeilError) => void>();
+  #connection: Promise<Connection>;
+  readonly #resolved: ResolvedOptions;
+  readonly #options: DetectorOptions;
+  readonly #pending = new Map<number, Call>();
   #nextId = 1;
-  readonly #allowSvg: boolean;
   #disposed = false;
   readonly info: Readonly<LocalDetectorInfo>;
 
-  constructor(worker: Worker, remote: Remote<WorkerApi>, info: Readonly<LocalDetectorInfo>, allowSvg: boolean) {
-    this.#allowSvg = allowSvg;
-    this.#worker = worker;
-    this.#remote = remote;
-    this.info = info;
+  constructor(connection: Connection, resolved: ResolvedOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode']) {
+    this.#connection = Promise.resolve(connection);
+    this.#resolved = resolved;
+    this.#options = options;
+    this.info = Object.freeze({ ...connection.info, notes: [...connection.info.notes], location: 'local', mode });
+    this.#watch(connection);
   }
 
-  async detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
+  #watch(connection: Connection): void {
+    void connection.gone.then(() => {
+      if (this.#disposed) return;
+      connection.close();
+      // A new worker on the next use; what was in flight on the dead one is sent again once.
+      this.#connection = connect(this.#resolved, this.#options);
+      this.#connection.then(
+        (next) => this.#watch(next),
+        () => undefined,
+      );
+      for (const [id, call] of this.#pending) {
+        if (call.attempts > 0) this.#send(id, call);
+      }
+    });
+  }
+
+  /** Sends a prepared call to the current worker; a call sent twice already fails instead. */
+  #send(id: number, call: Call): void {
+    const retryable = call.message && !(call.message.kind === 'bitmap' && call.attempts > 0);
+    if (!retryable || call.attempts >= 2) {
+      call.fail(
+        new VeilError(
+          ErrorCodes.WORKER_FAILED,
+          call.attempts >= 2
+            ? 'The detector worker stopped twice while screening this image (out of memory?): try a smaller image.'
+            : 'The detector worker stopped while screening this image, and its pixels went with it: call detect() again.',
+        ),
+      );
+      return;
+    }
+    call.attempts++;
+    const message = call.message!;
+    this.#connection.then(
+      (connection) => {
+        if (!this.#pending.has(id)) return;
+        const payload = call.attempts === 1 && call.transfer.length ? transfer(message, call.transfer) : message;
+        connection.remote.detect(id, payload).then(
+          (result) => call.resolve(result),
+          (error: unknown) => call.fail(isVeilError(error) ? error : new VeilError(ErrorCodes.INTERNAL, `Screening failed unexpectedly: ${String(error)}`)),
+        );
+      },
+      (error: unknown) => call.fail(isVeilError(error) ? error : new VeilError(ErrorCodes.WORKER_FAILED, String(error))),
+    );
+  }
+
+  detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
     const started = performance.now();
     const { signal } = options;
-    if (this.#disposed) throw disposedError();
-    if (signal?.aborted) throw abortedError();
+    if (this.#disposed) return Promise.reject(disposedError());
+    if (signal?.aborted) return Promise.reject(abortedError());
 
     const id = this.#nextId++;
     return new Promise<ModerationResult>((resolve, reject) => {
@@ -101,56 +192,57 @@ class WorkerDetector implements Detector {
         this.#pending.delete(id);
         signal?.removeEventListener('abort', onAbort);
       };
-      const fail = (error: VeilError) => {
-        settle();
-        reject(error);
+      const call: Call = {
+        message: null,
+        transfer: [],
+        attempts: 0,
+        resolve: (result) => {
+          if (!this.#pending.has(id)) return;
+          settle();
+          result.elapsed_ms = Math.round(performance.now() - started);
+          resolve(result);
+        },
+        fail: (error) => {
+          if (!this.#pending.has(id)) return;
+          settle();
+          reject(error);
+        },
       };
       const onAbort = () => {
-        fail(abortedError());
-        void this.#remote.cancel(id).catch(() => undefined);
+        call.fail(abortedError());
+        void this.#connection.then((c) => c.remote.cancel(id)).catch(() => undefined);
       };
-      this.#pending.set(id, fail);
+      this.#pending.set(id, call);
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      prepareInput(input, pageBaseUrl(), { allowSvg: this.#allowSvg })
-        .then(({ message, transfer }) => {
+      prepareInput(input, pageBaseUrl(), { allowSvg: this.#resolved.limits.allowSvg }).then(
+        ({ message, transfer: transferables }) => {
           if (!this.#pending.has(id)) {
             if (message.kind === 'bitmap') message.bitmap.close(); // aborted or disposed meanwhile
-            return undefined;
+            return;
           }
-          return this.#remote.detect(id, transferList(message, transfer));
-        })
-        .then(
-          (result) => {
-            if (!result || !this.#pending.has(id)) return;
-            settle();
-            result.elapsed_ms = Math.round(performance.now() - started);
-            resolve(result);
-          },
-          (error: unknown) => {
-            if (!this.#pending.has(id)) return;
-            fail(isVeilError(error) ? error : new VeilError(ErrorCodes.INTERNAL, `Screening failed unexpectedly: ${String(error)}`));
-          },
-        );
+          call.message = message;
+          call.transfer = transferables;
+          this.#send(id, call);
+        },
+        (error: unknown) => call.fail(isVeilError(error) ? error : new VeilError(ErrorCodes.BAD_INPUT, String(error))),
+      );
     });
   }
 
   setPolicy(policy: PolicyOptions | PolicyPreset): void {
     if (this.#disposed) throw disposedError();
-    void this.#remote.setPolicy(resolvePolicy(policy));
+    const resolved: Policy = resolvePolicy(policy);
+    this.#resolved.policy = resolved; // a replacement worker starts with it too
+    void this.#connection.then((c) => c.remote.setPolicy(resolved)).catch(() => undefined);
   }
 
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const fail of [...this.#pending.values()]) fail(disposedError());
-    this.#remote[releaseProxy]();
-    this.#worker.terminate();
+    for (const call of [...this.#pending.values()]) call.fail(disposedError());
+    void this.#connection.then((c) => c.close()).catch(() => undefined);
   }
-}
-
-function transferList<T>(value: T, transferables: Transferable[]): T {
-  return transferables.length ? transfer(value, transferables) : value;
 }
 
 const disposedError = () => new VeilError(ErrorCodes.DISPOSED, 'This detector was disposed: create a new one with createDetector().');

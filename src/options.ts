@@ -133,6 +133,8 @@ export interface ResolvedOptions {
   /** Results remembered by the worker, keyed by the input's SHA-256. */
   cache: CacheOption;
   limits: Required<InputLimits>;
+  /** A Web Lock the worker holds for its whole life, so the page learns when it dies. */
+  lifeLock?: string;
 }
 
 export interface ResolvedRemote {

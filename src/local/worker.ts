@@ -45,7 +45,20 @@ function throwIfCancelled(id: number): void {
   }
 }
 
+/** Takes the life lock and never gives it back: the browser frees it when this worker dies. */
+function holdLifeLock(name: string | undefined): Promise<void> {
+  const locks = (self.navigator as { locks?: { request(name: string, callback: () => Promise<unknown>): Promise<unknown> } }).locks;
+  if (!name || !locks) return Promise.resolve();
+  return new Promise<void>((held) => {
+    void locks.request(name, () => {
+      held();
+      return new Promise(() => {});
+    });
+  });
+}
+
 async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) => void): Promise<WorkerInfo> {
+  await holdLifeLock(options.lifeLock);
   const report = (p: ModelProgress) => void onProgress?.(p);
   const model = await loadModel(options.model, options.cacheModel, report);
   try {

@@ -1,22 +1,24 @@
 // @ts-check
 /**
- * The tests need two things npm cannot install: Debian's Chromium (browser tests
- * run in it; Playwright's own browser downloads do not work on our machines) and
- * Debian's python3-opencv (it runs NudeNet's reference preprocessing). Installs
+ * The tests need what npm cannot install: Debian's Chromium (browser tests run in
+ * it; Playwright's own browser downloads do not work on our machines), Debian's
+ * python3-opencv (it runs NudeNet's reference preprocessing) and python3-pil (it
+ * writes animated and CMYK test images). Installs
  * them with apt-get when running as root, otherwise says what to install.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const chromium = process.env.VEIL_CHROMIUM ?? '/usr/bin/chromium';
-const hasOpenCv = () =>
+const pythonHas = (/** @type {string} */ modules) =>
   [process.env.VEIL_PYTHON, '/usr/bin/python3', 'python3']
     .filter(Boolean)
-    .some((python) => spawnSync(/** @type {string} */ (python), ['-c', 'import cv2, numpy'], { stdio: 'ignore' }).status === 0);
+    .some((python) => spawnSync(/** @type {string} */ (python), ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0);
 
 const missing = [];
 if (!existsSync(chromium)) missing.push('chromium');
-if (!hasOpenCv()) missing.push('python3-opencv');
+if (!pythonHas('cv2, numpy')) missing.push('python3-opencv');
+if (!pythonHas('PIL')) missing.push('python3-pil');
 
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;

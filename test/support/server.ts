@@ -2,7 +2,8 @@
  * A static server for the browser tests, serving the repository root on loopback.
  * Pages are cross-origin isolated (COOP + COEP), as WASM threads need, unless the
  * page URL carries `?isolated=0`. Every request is logged so tests can assert
- * what the page fetched; `/__status/<code>` answers that status, for error tests.
+ * what the page fetched. For error tests: `/__status/<code>` answers that status,
+ * `/__redirect-loop` redirects forever, `/__slow/<ms>/…` stalls mid-body for that long.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -47,6 +48,19 @@ export async function startServer({ cors = true }: { cors?: boolean } = {}): Pro
     if (url.searchParams.get('isolated') !== '0') {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    if (url.pathname === '/__redirect-loop') {
+      res.writeHead(302, { location: `/__redirect-loop?n=${Number(url.searchParams.get('n') ?? 0) + 1}` }).end();
+      return;
+    }
+    const slow = /^\/__slow\/(\d+)(\/.*)$/.exec(url.pathname);
+    if (slow) {
+      // Headers now, the body never: a server that stalls mid-answer.
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.write(Buffer.from([0xff, 0xd8, 0xff]));
+      const timer = setTimeout(() => res.end(), Number(slow[1]));
+      res.on('close', () => clearTimeout(timer));
+      return;
     }
     const status = /^\/__status\/(\d{3})$/.exec(url.pathname);
     if (status) {

@@ -161,18 +161,27 @@ export class RemoteDetector implements Detector {
       timeoutMs,
     );
     this.#controllers.add(controller);
+    const context = {
+      endpoint: this.#remote.endpoint,
+      apiKey: this.#remote.apiKey,
+      headers: this.#remote.headers,
+      timeoutMs,
+      signal: controller.signal,
+      policy: this.#policy,
+    };
     try {
-      return await this.#dialect.screen(image, {
-        endpoint: this.#remote.endpoint,
-        apiKey: this.#remote.apiKey,
-        headers: this.#remote.headers,
-        timeoutMs,
-        signal: controller.signal,
-        policy: this.#policy,
-      });
-    } catch (error) {
-      if (isVeilError(error)) throw error;
-      throw new VeilError(ErrorCodes.REMOTE_FAILED, `The ${this.#dialect.name} dialect failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      // Screening is idempotent, so a gateway that is briefly down, overloaded or
+      // rate-limiting is asked again, with backoff, within the same time budget.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#dialect.screen(image, context);
+        } catch (error) {
+          const transient = isVeilError(error) && (error.code === ErrorCodes.REMOTE_UNREACHABLE || error.code === ErrorCodes.RATE_LIMITED);
+          if (!transient || attempt >= RETRIES || controller.signal.aborted) throw error;
+          await backoff(attempt, controller.signal);
+          if (controller.signal.aborted) throw controller.signal.reason;
+        }
+      }
     } finally {
       clearTimeout(timer);
       this.#controllers.delete(controller);
@@ -189,6 +198,17 @@ export class RemoteDetector implements Detector {
     for (const fail of [...this.#pending]) fail(disposedError());
     for (const controller of this.#controllers) controller.abort(disposedError());
   }
+}
+
+/** Tries after the first: two, 300 and 600 ms apart (with jitter), inside remote.timeoutMs. */
+const RETRIES = 2;
+
+function backoff(attempt: number, signal: AbortSignal): Promise<void> {
+  const ms = 300 * 2 ** attempt * (0.75 + Math.random() * 0.5);
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
 
 const disposedError = () => new VeilError(ErrorCodes.DISPOSED, 'This detector was disposed: create a new one with createDetector().');

@@ -233,3 +233,31 @@ test.describe('auto mode', () => {
     expect(gateway.requests).toEqual([]);
   });
 });
+
+test('a gateway that is briefly down is asked again with backoff; garbage fails at once; nothing stays pending', async ({ harness, page }) => {
+  await harness.open();
+  gateway.reply({ status: 503, body: 'Service Unavailable' }, { status: 503, body: 'Service Unavailable' }, { body: GATEWAY_OK });
+  const recovered = await page.evaluate(
+    async ({ endpoint, url }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint } });
+      return (await detector.detect(url)).decision;
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+  );
+  expect(recovered).toBe('pass');
+  expect(gateway.requests).toHaveLength(3);
+
+  gateway.requests.length = 0;
+  gateway.reply({ body: '<html>oops</html>' });
+  const outcomes = await page.evaluate(
+    async ({ endpoint, url }) => {
+      const settle = (p: Promise<any>) => p.then(() => 'resolved', (e: any) => e.code);
+      const garbage = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint } });
+      const down = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: 'http://127.0.0.1:9/api', timeoutMs: 4000 } });
+      return Promise.all([settle(garbage.detect(url)), settle(down.detect(url))]);
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl('portrait-480x640.png') },
+  );
+  expect(outcomes).toEqual(['5022', '5021']);
+  expect(gateway.requests).toHaveLength(1);
+});

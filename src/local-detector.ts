@@ -17,21 +17,47 @@ import type { DetectorOptions, ResolvedOptions } from './options.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from './policy.js';
 import type { ModerationResult } from './result.js';
 import { registerErrorTransfer } from './transfer.js';
+// The built worker's URL, next to this module (Vite's ?worker&url import).
+import bundledWorkerUrl from './local/worker.ts?worker&url';
 
 export function pageBaseUrl(): string {
   return globalThis.document?.baseURI ?? globalThis.location?.href ?? 'http://localhost/';
 }
 
+type ScriptUrlPolicy = { createScriptURL(url: string): unknown };
+let scriptUrls: ScriptUrlPolicy | null | undefined;
+
+/**
+ * Under Trusted Types (require-trusted-types-for 'script') a worker URL must be a
+ * TrustedScriptURL: Veil makes them with a policy named `veil` that only passes
+ * same-origin URLs. Allow it in the CSP with `trusted-types veil`.
+ */
+function trustedScriptUrl(url: string): string {
+  if (scriptUrls === undefined) {
+    const factory = (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): ScriptUrlPolicy } }).trustedTypes;
+    try {
+      scriptUrls =
+        factory?.createPolicy('veil', {
+          createScriptURL: (value: string) => {
+            if (new URL(value, pageBaseUrl()).origin !== new URL(pageBaseUrl()).origin) throw new TypeError(`Veil only starts same-origin workers, not ${value}`);
+            return value;
+          },
+        }) ?? null;
+    } catch {
+      scriptUrls = null; // the CSP does not allow a policy named veil: the error below says so
+    }
+  }
+  return (scriptUrls ? scriptUrls.createScriptURL(url) : url) as string;
+}
+
 function startWorker(workerUrl: string | URL | undefined): Worker {
   try {
-    // Written out literally so bundlers find the worker and ship it next to this module.
-    return workerUrl
-      ? new Worker(new URL(workerUrl, pageBaseUrl()), { type: 'module', name: 'veil-detector' })
-      : new Worker(new URL('./local/worker.ts', import.meta.url), { type: 'module', name: 'veil-detector' });
+    const url = workerUrl ? new URL(workerUrl, pageBaseUrl()).href : bundledWorkerUrl;
+    return new Worker(trustedScriptUrl(url), { type: 'module', name: 'veil-detector' });
   } catch (error) {
     throw new VeilError(
       ErrorCodes.WORKER_FAILED,
-      `The detector worker could not be started (${error instanceof Error ? error.message : String(error)}). Serve Veil's worker file from the page's origin or pass \`workerUrl\`.`,
+      `The detector worker could not be started (${error instanceof Error ? error.message : String(error)}). Serve Veil's worker file from the page's origin or pass \`workerUrl\`; under Trusted Types, allow the policy with \`trusted-types veil\`.`,
       { cause: error },
     );
   }

@@ -33,15 +33,46 @@ export interface DetectorSession {
 
 type OrtModule = typeof Ort;
 
-async function loadRuntime(provider: Provider, options: SessionOptions): Promise<OrtModule> {
+type PolicyFactory = { defaultPolicy: unknown; createPolicy(name: string, rules: object): unknown };
+
+/**
+ * onnxruntime-web starts its WASM threads as workers from this worker. Where the
+ * site enforces Trusted Types, those worker URLs need a policy: a `default` one in
+ * this worker's own global, passing same-origin script URLs only. If the site's
+ * CSP does not allow that name, WASM runs on one thread instead, and says so.
+ */
+function workerScriptsAllowed(): boolean {
+  const factory = (globalThis as { trustedTypes?: PolicyFactory }).trustedTypes;
+  if (!factory || factory.defaultPolicy) return true;
+  try {
+    factory.createPolicy('default', {
+      createScriptURL: (url: string) => {
+        if (new URL(url, self.location.href).origin !== self.location.origin) throw new TypeError(`Veil's worker only starts same-origin scripts, not ${url}`);
+        return url;
+      },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function loadRuntime(provider: Provider, options: SessionOptions, notes: string[]): Promise<{ ort: OrtModule; threads: number }> {
   const ort: OrtModule =
     provider === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
-  ort.env.wasm.numThreads = options.threads;
+  let threads = options.threads;
+  if (threads > 1 && !workerScriptsAllowed()) {
+    threads = 1;
+    notes.push(
+      "WASM runs on one thread: this site's Trusted Types policy does not let Veil's worker name a 'default' policy for onnxruntime's thread workers (add default to trusted-types to allow threads).",
+    );
+  }
+  ort.env.wasm.numThreads = threads;
   // Our worker already keeps inference off the page's thread.
   ort.env.wasm.proxy = false;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
   ort.env.logLevel = 'error';
-  return ort;
+  return { ort, threads };
 }
 
 /** Why WebGPU cannot be used here, or null when an adapter exists. */
@@ -85,8 +116,8 @@ function checkContract(session: Ort.InferenceSession): number {
   return size;
 }
 
-async function open(provider: Provider, model: Uint8Array, options: SessionOptions): Promise<DetectorSession> {
-  const ort = await loadRuntime(provider, options);
+async function open(provider: Provider, model: Uint8Array, options: SessionOptions, notes: string[]): Promise<DetectorSession> {
+  const { ort, threads } = await loadRuntime(provider, options, notes);
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
@@ -124,7 +155,7 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
 
   return {
     provider,
-    threads: provider === 'wasm' ? options.threads : 0,
+    threads: provider === 'wasm' ? threads : 0,
     inputSize,
     notes: [],
     run(data) {
@@ -151,7 +182,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
       }
     }
     try {
-      const session = await open(provider, model, options);
+      const session = await open(provider, model, options, notes);
       session.notes.push(...notes);
       return session;
     } catch (error) {

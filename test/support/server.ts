@@ -36,8 +36,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `cors: false` serves like an ordinary CDN without CORS: pages elsewhere may show its images but not read them. */
-export async function startServer({ cors = true }: { cors?: boolean } = {}): Promise<TestServer> {
+/**
+ * `cors: false` serves like an ordinary CDN without CORS: pages elsewhere may show
+ * its images but not read them. `csp` sends that Content-Security-Policy on every response.
+ */
+export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: string } = {}): Promise<TestServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -45,6 +48,8 @@ export async function startServer({ cors = true }: { cors?: boolean } = {}): Pro
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'no-cache');
+    // A site-wide policy, as servers usually send it: on the page and on the worker scripts alike.
+    if (csp) res.setHeader('Content-Security-Policy', csp);
     if (url.searchParams.get('isolated') !== '0') {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');

@@ -3,6 +3,8 @@
  * 4001, 4011, 4015, 5020 and 5021 are the image-nsfw gateway's own, so a caller
  * handles local and remote failures alike; the others fill gaps in its table and
  * keep its convention: 4xxx is the caller's input or options, 5xxx is Veil's side.
+ * 4007, 4013, 4029 and 4044 are answered by the gateway server (gateway/), so the
+ * remote client can name them too.
  */
 export const ErrorCodes = {
   /** Gateway 4000: nothing usable was given to detect (wrong kind of input, empty, bad base64). */
@@ -17,10 +19,18 @@ export const ErrorCodes = {
   FETCH_FAILED: '4005',
   /** The page cannot read this image's pixels: it is cross-origin without CORS. */
   CROSS_ORIGIN: '4006',
+  /** Gateway server: an `image_url` was refused (not http(s), or a loopback, private, link-local or other non-public address). */
+  URL_REFUSED: '4007',
   /** Gateway 4011: a remote backend's credentials are missing. */
   MISSING_CREDENTIALS: '4011',
+  /** Gateway server: the request body or the image is larger than the gateway accepts (HTTP 413). */
+  TOO_LARGE: '4013',
   /** Gateway 4015: the gateway's API key is missing or wrong. */
   BAD_API_KEY: '4015',
+  /** Gateway server: this API key sent more requests than its rate limit allows (HTTP 429, see Retry-After). */
+  RATE_LIMITED: '4029',
+  /** Gateway 4044 (endpoint retired): no such endpoint on this gateway. */
+  NOT_FOUND: '4044',
   /** The caller aborted the call through its AbortSignal. */
   ABORTED: '4099',
   /** The detector was disposed before or while the call ran. */

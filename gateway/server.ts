@@ -56,12 +56,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const started = performance.now();
     const headerKey = req.headers['x-api-key'];
     const earlyKey = (Array.isArray(headerKey) ? headerKey[0] : headerKey) || url.searchParams.get('apikey');
-    const kind = bodyKind(req.headers['content-type']);
-    // A key can only arrive in the body in a form; a JSON request without one is refused unread.
-    if (earlyKey || kind === 'json') limiter.take(keys.check(earlyKey || null));
+    const contentType = req.headers['content-type'] ?? '';
+    // A key can only arrive in the body of a form; any other request without one is refused unread.
+    const form = /^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType);
+    if (earlyKey || !form) limiter.take(keys.check(earlyKey || null));
+    const kind = bodyKind(contentType);
     const body = await readBody(req, config.maxBodyBytes);
-    const fields = await parseBody(kind, body, String(req.headers['content-type']));
-    if (!earlyKey && kind !== 'json') {
+    const fields = await parseBody(kind, body, contentType);
+    if (!earlyKey) {
       const formKey = fields.fields.apikey;
       limiter.take(keys.check(typeof formKey === 'string' && formKey ? formKey : null));
     }

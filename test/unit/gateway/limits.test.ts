@@ -38,6 +38,8 @@ describe('API keys', () => {
       await postJson(gateway.endpoint, { image_b64: photo(), apikey: KEY }, null),
       await answerOf(await fetch(gateway.endpoint, { method: 'POST', body: new URLSearchParams({ apikey: 'wrong', image_b64: photo() }) })),
       await answerOf(await fetch(gateway.endpoint, { method: 'POST', body: new URLSearchParams({ image_b64: photo() }) })),
+      // Without a key, a body that cannot be a form is refused before its Content-Type is judged.
+      await answerOf(await fetch(gateway.endpoint, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })),
     ];
     for (const answer of cases) {
       expect(answer.status).toBe(401);

@@ -50,24 +50,26 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = (error: unknown) => {
-      req.off('data', onData).off('end', onEnd).off('error', stop);
+      req.off('data', onData).off('end', onEnd).off('error', cutOff).off('close', cutOff);
       req.pause();
       reject(error);
     };
+    // The client went away mid-body: nobody will read the answer, but the promise must settle.
+    const cutOff = () => stop(new VeilError(ErrorCodes.BAD_INPUT, 'The request body was cut off before its end.'));
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) stop(tooLarge(limit));
       else chunks.push(chunk);
     };
     const onEnd = () => {
-      req.off('error', stop);
+      req.off('error', cutOff).off('close', cutOff);
       if (size === 0) {
         reject(new VeilError(ErrorCodes.BAD_INPUT, 'The request body is empty: send image_url or image_b64 (JSON or form fields) or a file upload.'));
       } else {
         resolve(Buffer.concat(chunks, size));
       }
     };
-    req.on('data', onData).on('end', onEnd).on('error', stop);
+    req.on('data', onData).on('end', onEnd).on('error', cutOff).on('close', cutOff);
   });
 }
 

@@ -108,6 +108,23 @@ describe('body limit', () => {
     expect(ok.body.code).not.toBe(4013);
   });
 
+  it('shrugs off a client that goes away mid-body: nothing logged as a bug, the next request served', async () => {
+    const logged: string[] = [];
+    const gateway = await start([], { log: (line) => logged.push(line) });
+    await new Promise<void>((resolve) => {
+      const req = request(gateway.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'content-length': 100_000 },
+      });
+      req.on('error', () => resolve());
+      req.write('{"image_b64": "AAAA');
+      setTimeout(() => req.destroy(), 100);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await postJson(gateway.endpoint, { image_b64: photo() })).status).toBe(200);
+    expect(logged).toEqual([]);
+  });
+
   it('answers a 200 MB upload at once and closes without reading it', async () => {
     const gateway = await start(['--max-body', '1mb'], { model: null });
     const size = 200 * 1024 * 1024;

@@ -3,6 +3,8 @@
  * 4001, 4011, 4015, 5020 and 5021 are the image-nsfw gateway's own, so a caller
  * handles local and remote failures alike; the others fill gaps in its table and
  * keep its convention: 4xxx is the caller's input or options, 5xxx is Veil's side.
+ * 4007, 4029 and 4044 are answered by the gateway server (gateway/) too, so the
+ * remote client can name them.
  */
 export const ErrorCodes = {
   /** Gateway 4000: nothing usable was given to detect (wrong kind of input, empty, bad base64). */
@@ -13,20 +15,24 @@ export const ErrorCodes = {
   UNSUPPORTED_FORMAT: '4002',
   /** The image is truncated or corrupt and could not be decoded. */
   DECODE_FAILED: '4003',
-  /** The image is over a size limit (bytes or pixels), or a remote service refused its size. */
+  /** The image is over a size limit (bytes or pixels), or a request body is larger than the gateway server accepts (HTTP 413). */
   TOO_LARGE: '4004',
   /** An image URL could not be fetched (HTTP error, network failure, CORS refusal). */
   FETCH_FAILED: '4005',
   /** The page cannot read this image's pixels: it is cross-origin without CORS. */
   CROSS_ORIGIN: '4006',
+  /** Gateway server: an `image_url` was refused (not http(s), or a loopback, private, link-local or other non-public address). */
+  URL_REFUSED: '4007',
   /** Gateway 4011: a remote backend's credentials are missing. */
   MISSING_CREDENTIALS: '4011',
   /** Gateway 4015: the gateway's API key is missing or wrong. */
   BAD_API_KEY: '4015',
   /** The page declined to send this image to the remote gateway (its onBeforeRemote hook said no). */
   REMOTE_DECLINED: '4020',
-  /** A remote service refused the call for its rate limit. */
+  /** A service refused the call for its rate limit or quota (the gateway server answers HTTP 429 with Retry-After). */
   RATE_LIMITED: '4029',
+  /** Gateway 4044 (endpoint retired): no such endpoint on this gateway. */
+  NOT_FOUND: '4044',
   /** The caller aborted the call through its AbortSignal. */
   ABORTED: '4099',
   /** The detector was disposed before or while the call ran. */

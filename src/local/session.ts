@@ -11,6 +11,7 @@
 import type * as Ort from 'onnxruntime-web';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { Provider } from '../options.js';
+import { checkContract } from './contract.js';
 import { anchorCount, OUTPUT_ROWS } from './labels.js';
 
 export interface SessionOptions {
@@ -84,36 +85,6 @@ async function webgpuUnavailable(): Promise<string | null> {
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
   return null;
-}
-
-/** Checks the model has NudeNet's contract and returns its input side S. */
-function checkContract(session: Ort.InferenceSession): number {
-  const input = session.inputMetadata[0];
-  const output = session.outputMetadata[0];
-  const describe = (m: Ort.InferenceSession.ValueMetadata | undefined) =>
-    m ? `${m.name} ${m.isTensor ? `[${m.shape.join(',')}]` : '(not a tensor)'}` : 'nothing';
-  const inShape = input?.isTensor ? input.shape : [];
-  const outShape = output?.isTensor ? output.shape : [];
-  const size = inShape[2];
-  // Symbolic dimensions (strings) are accepted where a number is expected.
-  const fits = (dim: number | string | undefined, want: number) => typeof dim === 'string' || dim === want;
-  const ok =
-    session.inputNames.length === 1 &&
-    inShape.length === 4 &&
-    fits(inShape[1], 3) &&
-    typeof size === 'number' &&
-    inShape[3] === size &&
-    size % 32 === 0 &&
-    outShape.length === 3 &&
-    fits(outShape[1], OUTPUT_ROWS) &&
-    fits(outShape[2], anchorCount(size));
-  if (!ok) {
-    throw new VeilError(
-      ErrorCodes.MODEL_UNAVAILABLE,
-      `This model is not a NudeNet detector: it takes ${describe(input)} and gives ${describe(output)}, where NudeNet takes images [1,3,S,S] and gives output0 [1,22,A]. Use NudeNet's 320n.onnx or 640m.onnx.`,
-    );
-  }
-  return size;
 }
 
 async function open(provider: Provider, model: Uint8Array, options: SessionOptions, notes: string[]): Promise<DetectorSession> {

@@ -20,10 +20,11 @@ const KNOWN: Record<string, ErrorCode> = {
   '4003': ErrorCodes.DECODE_FAILED,
   '4004': ErrorCodes.TOO_LARGE,
   '4005': ErrorCodes.FETCH_FAILED,
+  '4007': ErrorCodes.URL_REFUSED,
   '4011': ErrorCodes.MISSING_CREDENTIALS,
   '4015': ErrorCodes.BAD_API_KEY,
   '4029': ErrorCodes.RATE_LIMITED,
-  '4044': ErrorCodes.REMOTE_FAILED, // the endpoint was retired
+  '4044': ErrorCodes.NOT_FOUND, // the endpoint was retired, or never existed
   '5020': ErrorCodes.NO_BACKEND,
   '5021': ErrorCodes.REMOTE_UNREACHABLE,
   // The gateway's response-field table also lists these business codes.

@@ -1,0 +1,56 @@
+/**
+ * `npm run gateway -- --port 8787 --model public/models/320n.onnx --keys key1,key2`
+ * Starts the gateway, says where it listens on stdout (one line, which tests and
+ * scripts read), and stops cleanly on SIGINT or SIGTERM.
+ */
+import { isVeilError } from '../src/errors.js';
+import { CLOUD_BACKENDS, CLOUD_IMPLEMENTED } from './backends.js';
+import { ConfigError, readConfig, USAGE } from './config.js';
+import { ENDPOINT, startGateway } from './server.js';
+
+async function main(): Promise<void> {
+  const config = readConfig(process.argv.slice(2));
+  if (config === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (config.allowPrivateUrls.length > 0) {
+    console.warn(
+      `WARNING: --allow-private-urls lets image_url reach ${config.allowPrivateUrls.map((c) => c.text).join(', ')}. It exists for tests; never use it on a server others can call.`,
+    );
+  }
+  if (!config.model) console.warn('No --model given: the nudenet backend is off.');
+  for (const backend of CLOUD_BACKENDS) {
+    if (config.cloud[backend] && !CLOUD_IMPLEMENTED.includes(backend)) {
+      console.warn(`${backend} credentials are set, but calling ${backend} is not implemented: requests for it answer 5021.`);
+    }
+  }
+  const gateway = await startGateway(config);
+  const backends = [gateway.nudenet ? `nudenet (${gateway.nudenet.modelPath}, input ${gateway.nudenet.inputSize})` : null]
+    .concat(CLOUD_IMPLEMENTED.filter((b) => config.cloud[b]))
+    .filter(Boolean);
+  console.log(`Veil gateway listening on ${gateway.url}${ENDPOINT} (backends: ${backends.join(', ') || 'none'}; ${config.keys.length} key(s), ${config.qps} req/s each)`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  const code = isVeilError(error) ? ` (${error.code})` : '';
+  console.error(`The gateway could not start${code}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

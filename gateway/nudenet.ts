@@ -1,0 +1,90 @@
+/**
+ * The `nudenet` backend: NudeNet through onnxruntime-node with the browser
+ * library's own preprocessing (OpenCV-exact letterbox), postprocessing (NMS) and
+ * result builder, so both give the same answer for the same pixels. Inference
+ * runs one image at a time, in arrival order; a request whose timeout runs out
+ * while it waits or runs is answered 5021, as the seed documents for a local
+ * backend that does not answer.
+ */
+import * as ort from 'onnxruntime-node';
+import { ErrorCodes, VeilError } from '../src/errors.js';
+import { checkContract } from '../src/local/contract.js';
+import { anchorCount, OUTPUT_ROWS } from '../src/local/labels.js';
+import { decodeDetections, type NudeNetDetection } from '../src/local/postprocess.js';
+import { toInputTensor } from '../src/local/preprocess.js';
+import type { RgbaImage } from './decode.js';
+
+/** Runs the model on one [1, 3, S, S] tensor; separate from the session so tests can slow it down. */
+export type RunModel = (tensor: Float32Array) => Promise<Float32Array>;
+
+export interface NudenetBackend {
+  readonly modelPath: string;
+  readonly inputSize: number;
+  /** NudeNet's detections for these pixels; rejects 5021 when `signal` aborts first. */
+  detect(image: RgbaImage, signal: AbortSignal): Promise<NudeNetDetection[]>;
+  close(): Promise<void>;
+}
+
+export async function loadNudenet(modelPath: string): Promise<NudenetBackend> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
+  } catch (error) {
+    throw new VeilError(
+      ErrorCodes.MODEL_UNAVAILABLE,
+      `The model ${modelPath} could not be loaded (${(error as Error).message}). Fetch it with npm run model:fetch -- 320n, or pass another --model.`,
+      { cause: error },
+    );
+  }
+  let inputSize: number;
+  try {
+    inputSize = checkContract(session);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const expected = OUTPUT_ROWS * anchorCount(inputSize);
+  const run: RunModel = async (tensor) => {
+    const outputs = await session.run({ [inputName]: new ort.Tensor('float32', tensor, [1, 3, inputSize, inputSize]) });
+    const values = outputs[outputName]!.data as Float32Array;
+    if (values.length !== expected) throw new Error(`output0 has ${values.length} values, expected ${expected}`);
+    return values;
+  };
+  return createNudenet(modelPath, inputSize, run, () => session.release());
+}
+
+/** The queue and timeout around a model runner (exported for tests of the timeout path). */
+export function createNudenet(modelPath: string, inputSize: number, run: RunModel, release: () => Promise<void>): NudenetBackend {
+  let queue: Promise<unknown> = Promise.resolve();
+  const timedOut = () =>
+    new VeilError(ErrorCodes.REMOTE_UNREACHABLE, "The nudenet backend did not answer within the request's timeout: the gateway is busy; retry later or raise timeout.");
+
+  return {
+    modelPath,
+    inputSize,
+    detect(image, signal) {
+      const job = queue.then(async () => {
+        if (signal.aborted) throw timedOut();
+        const { tensor, box } = toInputTensor({ data: image.data, width: image.width, height: image.height, channels: 4 }, inputSize);
+        let output: Float32Array;
+        try {
+          output = await run(tensor);
+        } catch (error) {
+          throw new VeilError(ErrorCodes.REMOTE_UNREACHABLE, `The nudenet backend failed on this image (${(error as Error).message}).`, { cause: error });
+        }
+        return decodeDetections(output, box);
+      });
+      // The next image waits for this inference, not for this caller's patience.
+      queue = job.catch(() => undefined);
+      return new Promise<NudeNetDetection[]>((resolve, reject) => {
+        const onAbort = () => reject(timedOut());
+        if (signal.aborted) onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
+    },
+    close: release,
+  };
+}

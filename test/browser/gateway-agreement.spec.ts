@@ -1,0 +1,151 @@
+/**
+ * The gateway and the browser library agree. Two measurements, both written to
+ * test-results/ and printed:
+ * - decoding: the gateway's decoder (sharp, its BMP reader, the canvas alpha
+ *   round trip) against Chromium's createImageBitmap + canvas, read the way the
+ *   library's worker reads it, on the fixture photos and synthetic variants;
+ * - answers: the same photos through the built library in Chromium (WASM) and
+ *   through a gateway started here on loopback, as image_b64 and as image_url:
+ *   same decision and label, same classes, boxes within 2 px, scores within 0.02.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { decodeImage } from '../../gateway/decode.js';
+import { isSupportedMime, sniffMime } from '../../src/sniff.js';
+import { decodeCases } from '../support/decode-cases.js';
+import { FIXTURE_IMAGES, GIF_IMAGE, imageUrl, modelUrl, ROOT } from '../support/fixture-data.js';
+import { imageBytes, MODEL_320, MODEL_640, postJson, startTestGateway } from '../support/gateway.js';
+import { expect, test } from './fixtures.js';
+
+/** AVIF's YUV-to-RGB conversion rounds differently in libheif and in Chromium. */
+const TOLERANCE: Record<string, number> = { 'still.avif': 1 };
+
+function record(name: string, rows: unknown) {
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results', name), JSON.stringify(rows, null, 2));
+}
+
+/** RGBA exactly as the library's worker reads it (src/local/decode.ts), as base64. */
+function browserPixels(page: Page, bytes: Uint8Array) {
+  return page.evaluate(async (b64) => {
+    const data = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([data]), {
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+      imageOrientation: 'from-image',
+    });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d', { willReadFrequently: true })!;
+    context.drawImage(bitmap, 0, 0);
+    const rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    let text = '';
+    for (let i = 0; i < rgba.length; i += 0x8000) text += String.fromCharCode(...rgba.subarray(i, i + 0x8000));
+    return { width: bitmap.width, height: bitmap.height, rgba: btoa(text) };
+  }, Buffer.from(bytes).toString('base64'));
+}
+
+test('the gateway decodes to the pixels Chromium gives the library', async ({ harness, page }) => {
+  await harness.open();
+  const rows = [];
+  for (const { name, bytes } of await decodeCases()) {
+    const mime = sniffMime(bytes);
+    if (!isSupportedMime(mime)) throw new Error(`${name} sniffs as ${mime}`);
+    const [browser, gateway] = await Promise.all([browserPixels(page, bytes), decodeImage(bytes, mime)]);
+    const reference = Buffer.from(browser.rgba, 'base64');
+    let maxDiff = 0;
+    let differing = 0;
+    if (reference.length === gateway.data.length) {
+      for (let i = 0; i < reference.length; i++) {
+        const d = Math.abs(reference[i]! - gateway.data[i]!);
+        if (d > 0) differing++;
+        if (d > maxDiff) maxDiff = d;
+      }
+    }
+    rows.push({ name, mime, size: `${browser.width}x${browser.height}`, gatewaySize: `${gateway.width}x${gateway.height}`, maxDiff, differing, values: reference.length });
+  }
+  record('gateway-decode.json', rows);
+  const exact = rows.filter((r) => r.maxDiff === 0 && r.size === r.gatewaySize).length;
+  console.log(`gateway decoding vs Chromium: ${exact}/${rows.length} images identical; others: ${JSON.stringify(rows.filter((r) => r.maxDiff > 0))}`);
+  for (const row of rows) {
+    expect.soft(row.gatewaySize, row.name).toBe(row.size);
+    expect.soft(row.maxDiff, row.name).toBeLessThanOrEqual(TOLERANCE[row.name] ?? 0);
+  }
+});
+
+interface Answer {
+  decision: string;
+  label: string;
+  score: number;
+  categories: Record<string, number>;
+  detections: { cls: string; score: number; box: number[] }[];
+  raw: { nudenet: { class: string; score: number; box: number[] }[] };
+}
+
+function compare(browser: Answer, gateway: Answer) {
+  const sameClasses =
+    browser.detections.length === gateway.detections.length && browser.detections.every((d, i) => d.cls === gateway.detections[i]!.cls);
+  let boxPx = 0;
+  let score = Math.abs(browser.score - gateway.score);
+  for (const key of ['porn', 'sexy', 'normal']) score = Math.max(score, Math.abs(browser.categories[key]! - gateway.categories[key]!));
+  if (sameClasses) {
+    browser.raw.nudenet.forEach((d, i) => {
+      const g = gateway.raw.nudenet[i]!;
+      d.box.forEach((v, k) => (boxPx = Math.max(boxPx, Math.abs(v - g.box[k]!))));
+      score = Math.max(score, Math.abs(d.score - g.score));
+    });
+  }
+  return { sameDecision: browser.decision === gateway.decision, sameLabel: browser.label === gateway.label, sameClasses, boxPx, score };
+}
+
+const photos = [...FIXTURE_IMAGES, GIF_IMAGE].map((i) => i.name);
+
+for (const [size, model] of [[320, MODEL_320], [640, MODEL_640]] as const) {
+  test(`the gateway answers as the library does, fixture model at ${size}`, async ({ harness, page, server }) => {
+    const gateway = await startTestGateway(['--allow-private-urls', '127.0.0.1/32'], { model });
+    try {
+      await harness.open();
+      const local = (await page.evaluate(
+        async ({ modelUrl, urls }) => {
+          const { createDetector } = (window as any).veil;
+          const detector = await createDetector({ model: modelUrl, providers: ['wasm'] });
+          const out: unknown[] = [];
+          for (const url of urls) out.push(await detector.detect(url));
+          detector.dispose();
+          return out;
+        },
+        { modelUrl: modelUrl(size), urls: photos.map(imageUrl) },
+      )) as Answer[];
+
+      const rows = [];
+      for (const [i, name] of photos.entries()) {
+        const viaB64 = await postJson(gateway.endpoint, { image_b64: imageBytes(name).toString('base64') });
+        const viaUrl = await postJson(gateway.endpoint, { image_url: `${server.url}${imageUrl(name)}` });
+        expect(viaB64.status, JSON.stringify(viaB64.body)).toBe(200);
+        expect(viaUrl.status, JSON.stringify(viaUrl.body)).toBe(200);
+        for (const [how, answer] of [['image_b64', viaB64], ['image_url', viaUrl]] as const) {
+          rows.push({ image: name, how, detections: local[i]!.detections.length, ...compare(local[i]!, answer.body as Answer) });
+        }
+      }
+      record(`gateway-agreement-${size}.json`, rows);
+      const worst = rows.reduce((w, r) => ({ boxPx: Math.max(w.boxPx, r.boxPx), score: Math.max(w.score, r.score) }), { boxPx: 0, score: 0 });
+      const agreeing = rows.filter((r) => r.sameDecision && r.sameLabel && r.sameClasses).length;
+      console.log(
+        `gateway vs library at ${size}: ${agreeing}/${rows.length} answers with the same decision, label and classes ` +
+          `(${photos.length} photos x image_b64 and image_url, ${rows.reduce((n, r) => n + r.detections, 0) / 2} detections each way), ` +
+          `worst box ${worst.boxPx} px, worst score ${worst.score.toFixed(6)}`,
+      );
+      for (const row of rows) {
+        const label = `${row.image} via ${row.how}`;
+        expect.soft(row.sameDecision, label).toBe(true);
+        expect.soft(row.sameLabel, label).toBe(true);
+        expect.soft(row.sameClasses, label).toBe(true);
+        expect.soft(row.boxPx, label).toBeLessThanOrEqual(2);
+        expect.soft(row.score, label).toBeLessThanOrEqual(0.02);
+      }
+      expect(rows.reduce((n, r) => n + r.detections, 0)).toBeGreaterThan(20);
+    } finally {
+      await gateway.close();
+    }
+  });
+}

@@ -1,0 +1,89 @@
+/** Flags, environment variables, defaults, and the sentences a bad setting gets. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../../../gateway/config.js';
+
+const read = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const config = readConfig(args, env);
+  if (config === 'help') throw new Error('help');
+  return config;
+};
+
+describe('readConfig', () => {
+  it('has the documented defaults', () => {
+    const config = read(['--keys', 'a']);
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8787,
+      model: null,
+      keys: ['a'],
+      qps: 2,
+      maxBodyBytes: 15 * 1024 * 1024,
+      maxImageBytes: 10 * 1024 * 1024,
+      corsOrigins: [],
+      allowPrivateUrls: [],
+      policy: 'balanced',
+      cloud: { baidu: null, tencent: null, aliyun: null },
+    });
+  });
+
+  it('reads every setting from VEIL_GATEWAY_* and lets flags win', () => {
+    const env = {
+      VEIL_GATEWAY_PORT: '9000',
+      VEIL_GATEWAY_HOST: '0.0.0.0',
+      VEIL_GATEWAY_MODEL: 'm.onnx',
+      VEIL_GATEWAY_KEYS: 'k1, k2',
+      VEIL_GATEWAY_QPS: '5',
+      VEIL_GATEWAY_MAX_BODY: '2mb',
+      VEIL_GATEWAY_MAX_IMAGE: '512kb',
+      VEIL_GATEWAY_CORS_ORIGINS: 'https://a.example,http://localhost:5173',
+      VEIL_GATEWAY_POLICY: 'strict',
+      VEIL_GATEWAY_ALLOW_PRIVATE_URLS: '127.0.0.1/32',
+    };
+    expect(read([], env)).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      model: 'm.onnx',
+      keys: ['k1', 'k2'],
+      qps: 5,
+      maxBodyBytes: 2 * 1024 * 1024,
+      maxImageBytes: 512 * 1024,
+      corsOrigins: ['https://a.example', 'http://localhost:5173'],
+      policy: 'strict',
+    });
+    expect(read([], env).allowPrivateUrls.map((c) => c.text)).toEqual(['127.0.0.1/32']);
+    expect(read(['--port', '1234', '--keys', 'x', '--qps', '0.5'], env)).toMatchObject({ port: 1234, keys: ['x'], qps: 0.5 });
+  });
+
+  it('reads cloud credentials only when complete', () => {
+    expect(read(['--keys', 'a'], { VEIL_GATEWAY_BAIDU_API_KEY: 'ak' }).cloud.baidu).toBeNull();
+    const cloud = read(['--keys', 'a'], {
+      VEIL_GATEWAY_TENCENT_SECRET_ID: 'id',
+      VEIL_GATEWAY_TENCENT_SECRET_KEY: 'secret',
+      VEIL_GATEWAY_TENCENT_REGION: 'ap-shanghai',
+    }).cloud;
+    expect(cloud.tencent).toEqual({
+      VEIL_GATEWAY_TENCENT_SECRET_ID: 'id',
+      VEIL_GATEWAY_TENCENT_SECRET_KEY: 'secret',
+      VEIL_GATEWAY_TENCENT_REGION: 'ap-shanghai',
+    });
+  });
+
+  it.each([
+    [[], /at least one API key/],
+    [['--keys', 'a', '--port', '70000'], /at most 65535/],
+    [['--keys', 'a', '--port', 'http'], /--port must be an integer/],
+    [['--keys', 'a', '--qps', '0'], /--qps must be a number of at least 0.01/],
+    [['--keys', 'a', '--max-body', '15 gigabytes'], /--max-body must be a size/],
+    [['--keys', 'a', '--cors-origins', 'https://a.example/path'], /--cors-origins takes origins/],
+    [['--keys', 'a', '--policy', 'paranoid'], /strict, balanced or lenient/],
+    [['--keys', 'a', '--allow-private-urls', 'localhost'], /--allow-private-urls takes address ranges/],
+    [['--keys', 'a', '--unknown'], /Unknown option '--unknown'/],
+  ])('refuses %j', (args, message) => {
+    expect(() => read(args as string[])).toThrow(ConfigError);
+    expect(() => read(args as string[])).toThrow(message);
+  });
+
+  it('answers --help', () => {
+    expect(readConfig(['--help'], {})).toBe('help');
+  });
+});

@@ -261,3 +261,23 @@ test('a gateway that is briefly down is asked again with backoff; garbage fails 
   expect(outcomes).toEqual(['5022', '5021']);
   expect(gateway.requests).toHaveLength(1);
 });
+
+test("a caller's own dialect object is used as given", async ({ harness, page }) => {
+  await harness.open();
+  const r = await page.evaluate(async (url) => {
+    const seen: any[] = [];
+    const dialect = {
+      name: 'in-house',
+      async screen(image: any, context: any) {
+        seen.push({ bytes: image.bytes.length, sha256: image.info.sha256, endpoint: context.endpoint, key: context.apiKey });
+        return { backend: 'in-house-v2', categories: { porn: 0.1, sexy: 0.75, normal: 0.15 }, raw: { 'in-house': { ok: true } } };
+      },
+    };
+    const detector = await (window as any).veil.createDetector({ mode: 'remote', policy: 'strict', remote: { url: 'https://moderation.internal/v2', apiKey: 'k', dialect } });
+    const result = await detector.detect(url);
+    return { result, seen };
+  }, imageUrl(PHOTO));
+  expect(r.seen).toEqual([{ bytes: readFileSync(imagePath(PHOTO)).length, sha256: r.result.input.sha256, endpoint: 'https://moderation.internal/v2', key: 'k' }]);
+  // Its categories go through the caller's policy: strict reviews sexy 0.75 (it blocks from 0.8).
+  expect(r.result).toMatchObject({ backend: 'in-house-v2', label: 'sexy', decision: 'review', raw: { 'in-house': { ok: true } }, runtime: { dialect: 'in-house' } });
+});

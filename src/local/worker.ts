@@ -19,6 +19,9 @@ import type { WorkerInfo, WorkerApi, WorkerInput } from './protocol.js';
 import { createSession, type DetectorSession } from './session.js';
 
 let session: DetectorSession | null = null;
+/** Kept to rebuild the session on WASM if the GPU fails (device lost, out of GPU memory). */
+let modelBytes: Uint8Array | null = null;
+let sessionOptions: ResolvedOptions | null = null;
 let policy: Policy | null = null;
 let info: WorkerInfo | null = null;
 /** Reused input tensor: calls run one at a time, so one buffer serves them all. */
@@ -63,6 +66,10 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
   const model = await loadModel(options.model, options.cacheModel, report);
   try {
     session = await createSession(model.bytes, options);
+    if (session.provider === 'webgpu') {
+      modelBytes = model.bytes;
+      sessionOptions = options;
+    }
   } catch (error) {
     // A cached copy that does not load must not be served again next time.
     if (model.cached && 'url' in options.model) await forgetModel(options.model.url);
@@ -82,6 +89,34 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
     notes: session.notes,
   };
   return info;
+}
+
+/**
+ * The GPU failed mid-run (device lost, out of GPU memory): rebuild the session on
+ * WASM from the kept model bytes, say so in every later result, and go on.
+ */
+async function fallBackToWasm(error: unknown): Promise<DetectorSession> {
+  if (!modelBytes || !sessionOptions || !info) throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = /device (was )?lost/i.test(message) ? 'the GPU device was lost' : message.slice(0, 160);
+  const broken = session;
+  session = null;
+  void broken?.release().catch(() => undefined);
+  let rebuilt: DetectorSession;
+  try {
+    rebuilt = await createSession(modelBytes, { ...sessionOptions, providers: ['wasm'] });
+  } catch (failure) {
+    throw toVeilError(failure, ErrorCodes.INFERENCE_FAILED, `WebGPU failed (${reason}) and WASM could not take over`);
+  }
+  session = rebuilt;
+  modelBytes = null;
+  info = {
+    ...info,
+    provider: rebuilt.provider,
+    threads: rebuilt.threads,
+    notes: [...info.notes, `WebGPU failed during inference (${reason}); the model was rebuilt on WASM.`],
+  };
+  return rebuilt;
 }
 
 /** How bad a verdict is, to pick the frame an animation is judged by. */
@@ -132,7 +167,8 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
     try {
       output = await session.run(tensor);
     } catch (error) {
-      throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+      if (session.provider !== 'webgpu') throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+      output = await (await fallBackToWasm(error)).run(tensor);
     }
     lap('inference');
     const raw = decodeDetections(output, box);

@@ -56,3 +56,39 @@ test('the YOLOv8n-shaped twin (every op of the real 320n) builds and runs on Web
   }, imageUrl('landscape-640x480.jpg'));
   expect(r).toEqual({ provider: 'webgpu', detections: [], decision: 'pass' });
 });
+
+test('a lost GPU device: the session is rebuilt on WASM and the call completes', async ({ harness, page }) => {
+  test.setTimeout(300_000);
+  await harness.open();
+  // Keep a handle on the GPUDevice the worker creates, so the test can destroy it.
+  page.on('worker', (worker) => {
+    if (!/\/assets\/worker-/.test(worker.url())) return;
+    void worker
+      .evaluate(() => {
+        const devices: GPUDevice[] = ((self as any).__testDevices = []);
+        const requestDevice = GPUAdapter.prototype.requestDevice;
+        GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, ...args: Parameters<GPUAdapter['requestDevice']>) {
+          const device = await requestDevice.apply(this, args);
+          devices.push(device);
+          return device;
+        };
+      })
+      .catch(() => undefined);
+  });
+  const before = await page.evaluate(async (model) => {
+    (window as any).detector = await (window as any).veil.createDetector({ model, cache: false });
+    const r = await (window as any).detector.detect('/test/.cache/images/landscape-640x480.jpg');
+    return r.runtime.provider;
+  }, modelUrl(320));
+  expect(before).toBe('webgpu');
+  const worker = page.workers().find((w) => /\/assets\/worker-/.test(w.url()))!;
+  expect(await worker.evaluate(() => (self as any).__testDevices.map((d: GPUDevice) => (d.destroy(), 1)).length)).toBeGreaterThan(0);
+
+  const after = await page.evaluate(async () => {
+    const results = [];
+    for (const name of ['portrait-480x640.png', 'landscape-640x480.jpg']) results.push(await (window as any).detector.detect(`/test/.cache/images/${name}`));
+    return results.map((r: any) => ({ provider: r.runtime.provider, decision: r.decision, notes: r.notes }));
+  });
+  expect(after.map((r) => [r.provider, r.decision])).toEqual([['wasm', 'block'], ['wasm', 'block']]);
+  expect(after[0]!.notes).toContain('WebGPU failed during inference (the GPU device was lost); the model was rebuilt on WASM.');
+});

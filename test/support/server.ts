@@ -2,7 +2,8 @@
  * A static server for the browser tests, serving the repository root on loopback.
  * Pages are cross-origin isolated (COOP + COEP), as WASM threads need, unless the
  * page URL carries `?isolated=0`. Every request is logged so tests can assert
- * what the page fetched; `/__status/<code>` answers that status, for error tests.
+ * what the page fetched; `/__status/<code>` answers that status, for error tests;
+ * `?cors=0` leaves out Access-Control-Allow-Origin.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -41,7 +42,8 @@ export async function startServer(): Promise<TestServer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.setHeader('Access-Control-Allow-Origin', '*');
+    // `?cors=0` plays a server that lets other sites show its images but not read them.
+    if (url.searchParams.get('cors') !== '0') res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'no-cache');
     if (url.searchParams.get('isolated') !== '0') {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');

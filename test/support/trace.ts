@@ -1,0 +1,73 @@
+/**
+ * Reads a Chrome trace for the page's main thread: each task's wall time and the
+ * CPU time the thread itself spent in it. On a busy machine a task can last long
+ * while the thread waits for a core; its CPU time says how much work it was.
+ */
+import type { Page } from '@playwright/test';
+
+export interface MainThreadTask {
+  /** Wall-clock milliseconds, what the Long Tasks API measures. */
+  wallMs: number;
+  /** Milliseconds the main thread was actually running. */
+  cpuMs: number;
+}
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+export function mainThreadTasks(trace: Buffer): MainThreadTask[] {
+  const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const main = new Set(
+    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
+  if (main.size === 0) throw new Error('the trace has no renderer main thread');
+  return events
+    .filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`))
+    .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? 0) / 1000 }));
+}
+
+/**
+ * What the page's main thread did while `body` ran: the Long Tasks API's entries
+ * (wall-clock, from a PerformanceObserver in the page) and every task's CPU time
+ * from Chrome's trace, so a long task can be told apart from a busy machine.
+ */
+export async function watchMainThread(page: Page, body: () => Promise<void>): Promise<MainThreadReport> {
+  const browser = page.context().browser();
+  if (!browser) throw new Error('tracing needs a browser, not a persistent context');
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => w.__longTasks.push(...list.getEntries().map((e) => Math.round(e.duration)))).observe({ type: 'longtask' });
+  });
+  await browser.startTracing(page, { categories: ['toplevel'] });
+  let failure: unknown;
+  try {
+    await body();
+  } catch (error) {
+    failure = error;
+  }
+  const tasks = mainThreadTasks(await browser.stopTracing());
+  if (failure) throw failure;
+  return {
+    longTasks: await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks),
+    maxCpuMs: Math.round(Math.max(0, ...tasks.map((t) => t.cpuMs)) * 10) / 10,
+    wallLong: tasks.filter((t) => t.wallMs > 50).length,
+  };
+}
+
+export interface MainThreadReport {
+  /** Durations of the long tasks the page's PerformanceObserver saw (over 50 ms of wall-clock). */
+  longTasks: number[];
+  /** The most CPU time the main thread spent in any one task. */
+  maxCpuMs: number;
+  /** Tasks in the trace over 50 ms of wall-clock. */
+  wallLong: number;
+}

@@ -45,6 +45,7 @@ export function blurCss(scope: string, selector: string, blur: string, transitio
 :where(${c} button:focus-visible){outline:3px solid #3157d5;outline-offset:2px}
 :where(${c} canvas){position:absolute;inset:0;width:100%;height:100%;z-index:-1}
 :where(${c}[data-veil-regions]){justify-content:flex-end;background:none}
+:where(${c}[data-veil-regions] .veil-note){background:#000b;padding:.2em .7em;border-radius:99px}
 :where(${c}[data-veil-shown]){justify-content:flex-end;align-items:flex-end;background:none;pointer-events:none}
 :where(${c}[data-veil-shown] button){pointer-events:auto}
 :where(${c}[data-veil-shown] .veil-note,${c}[data-veil-shown] canvas){display:none}

@@ -70,11 +70,17 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
 
   const scope = String(nextId());
   const anchorBase = `--veil-${scope}-`;
-  scopeEl.setAttribute('data-veil-scope', scope);
+  // A token list, so two controllers on one root each keep their stylesheet's scope.
+  const scopes = () => (scopeEl.getAttribute('data-veil-scope') ?? '').split(' ').filter(Boolean);
+  scopeEl.setAttribute('data-veil-scope', [...scopes(), scope].join(' '));
   const listeners = new Listeners();
   // First, before any other work: images already there and those added later are blurred from their first paint.
   listeners.add(injectStyle(scopeEl, blurCss(scope, selector, options.blur ?? '24px', options.transitionMs ?? 200)));
-  listeners.add(() => scopeEl.removeAttribute('data-veil-scope'));
+  listeners.add(() => {
+    const rest = scopes().filter((s) => s !== scope);
+    if (rest.length) scopeEl.setAttribute('data-veil-scope', rest.join(' '));
+    else scopeEl.removeAttribute('data-veil-scope');
+  });
 
   const tracked = new Map<HTMLImageElement, Tracked>();
   let order = 0;

@@ -32,7 +32,7 @@ export const DEFAULT_LABELS: BlurLabels = {
  * is under `:where()` so a page's own rules restyle the covers without a fight.
  */
 export function blurCss(scope: string, selector: string, blur: string, transitionMs: number): string {
-  const s = `[data-veil-scope="${scope}"]`;
+  const s = `[data-veil-scope~="${scope}"]`;
   const img = `${s} :is(${selector})`;
   const c = `${s} .veil-cover`;
   return `

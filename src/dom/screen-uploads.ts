@@ -7,6 +7,7 @@
 import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
 import type { ModerationResult } from '../result.js';
 import { sniffMime } from '../sniff.js';
+import { acceptFiles } from './drop.js';
 import { Listeners, LiveRegion, emit, isAbort, type DetectorLike, type DetectorSource } from './shared.js';
 
 /** What an input, a form or a drop zone says as a whole, in `data-veil`. */
@@ -231,31 +232,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
       sync(sourceFor(event.target), [...(event.target.files ?? [])]);
     }
   });
-  listeners.on<ClipboardEvent>(target, 'paste', (event) => {
-    const files = [...(event.clipboardData?.files ?? [])];
-    if (!files.length) return;
-    event.preventDefault();
-    addFiles(files);
-  });
-  if (!isFileInput(target)) {
-    const hasFiles = (event: DragEvent) => !!event.dataTransfer?.types.includes('Files');
-    listeners.on<DragEvent>(target, 'dragover', (event) => {
-      if (!hasFiles(event)) return;
-      event.preventDefault();
-      event.dataTransfer!.dropEffect = 'copy';
-      target.setAttribute('data-veil-drag', '');
-    });
-    listeners.on<DragEvent>(target, 'dragleave', (event) => {
-      if (!target.contains(event.relatedTarget as Node | null)) target.removeAttribute('data-veil-drag');
-    });
-    listeners.on<DragEvent>(target, 'drop', (event) => {
-      target.removeAttribute('data-veil-drag');
-      const files = [...(event.dataTransfer?.files ?? [])];
-      if (!files.length) return;
-      event.preventDefault();
-      addFiles(files);
-    });
-  }
+  acceptFiles(target, listeners, addFiles, !isFileInput(target));
   if (target instanceof HTMLFormElement) {
     // A reset empties file inputs without a change event; read them once it is done.
     listeners.on(target, 'reset', () => setTimeout(() => sources.forEach((s) => s.input && sync(s, [...(s.input.files ?? [])]))));
@@ -287,7 +264,6 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
         source.input?.setCustomValidity('');
       }
       target.removeAttribute('data-veil');
-      target.removeAttribute('data-veil-drag');
       sources.clear();
       for (const done of waiters.splice(0)) done();
       waiters = [];

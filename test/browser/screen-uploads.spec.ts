@@ -180,6 +180,35 @@ test('typing stays smooth while six images are screened: every key lands, no lon
   expect(main.longTasks.length).toBeLessThanOrEqual(main.wallLong);
 });
 
+test('a lone file input, and a drop zone without one, are screened as well', async ({ harness, page }) => {
+  await harness.open();
+  await page.evaluate(async (model) => {
+    const w = window as any;
+    document.body.innerHTML = '<input id="single" type="file" /><div id="zone" tabindex="0">Drop files here</div>';
+    w.real = await w.veil.createDetector({ model, providers: ['wasm'] });
+    w.input = w.veil.screenUploads(document.getElementById('single'), { detector: w.real });
+    w.zone = w.veil.screenUploads(document.getElementById('zone'), { detector: w.real, holdWhileScanning: false });
+  }, modelUrl(320));
+  await page.locator('#single').setInputFiles([png('one.png', 'review')]);
+  await expect(page.locator('#single')).toHaveAttribute('data-veil', 'review');
+  expect(await page.locator('#single').evaluate((el: HTMLInputElement) => el.validity.valid)).toBe(true);
+
+  const drop = (name: string, data: number[]) =>
+    page.evaluate(
+      ({ name, data }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' }));
+        document.getElementById('zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      { name, data },
+    );
+  await drop('a.png', [...VERDICT_IMAGES.pass()]);
+  await drop('b.png', [...VERDICT_IMAGES.block()]);
+  await expect(page.locator('#zone')).toHaveAttribute('data-veil', 'block');
+  const files = await page.evaluate(async () => (await (window as any).zone.settled()).map((f: any) => [f.file.name, f.state, f.input]));
+  expect(files).toEqual([['a.png', 'pass', null], ['b.png', 'block', null]]);
+});
+
 test('dispose() removes every listener, attribute and element it added', async ({ harness, page }) => {
   await harness.open();
   const cdp = await page.context().newCDPSession(page);

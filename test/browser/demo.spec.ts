@@ -64,6 +64,11 @@ test('the page is served cross-origin isolated and says plainly which model it r
   await expect(page.locator('#model-notice')).toContainText("Running on Veil's test model, not NudeNet.");
   await expect(page.locator('#model-notice')).toContainText('npm run model:fetch -- 320n');
   await expect(page.locator('#engine-chip')).toContainText('test model');
+  // A fresh browser downloads the model; the next visit reads it from Cache Storage.
+  await expect(page.locator('#model-detail')).toContainText('Downloaded and cached for next time.');
+  await page.reload();
+  await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
+  await expect(page.locator('#model-detail')).toContainText('Loaded from this browser’s cache.');
   expect(consoleErrors).toEqual([]);
 });
 
@@ -228,8 +233,13 @@ test('settings: a stricter policy applies at once; modes without a gateway clien
   await page.getByRole('group', { name: 'or try a sample:' }).getByRole('button', { name: 'Review' }).click();
   await expect(page.locator('#badge')).toHaveText('Block');
 
-  // A review threshold above its block threshold is refused with the library's own sentence.
   await page.getByRole('tab', { name: 'Settings' }).click();
+  // Providers need a new detector: WASM only, and the page says where it now runs.
+  await page.getByRole('checkbox', { name: 'WebGPU' }).uncheck();
+  await expect(page.locator('#model-title')).toHaveText(/Ready: Veil's test model on WASM/);
+  await expect(page.locator('#model-detail')).not.toContainText('WebGPU');
+
+  // A review threshold above its block threshold is refused with the library's own sentence.
   await page.getByLabel('Porn: review from').fill('0.9');
   await page.getByLabel('Porn: review from').press('Tab');
   await expect(page.locator('#settings-status')).toContainText('Not applied:');
@@ -238,6 +248,7 @@ test('settings: a stricter policy applies at once; modes without a gateway clien
   await page.reload();
   await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
   await expect(page.getByLabel('Preset')).toHaveValue('strict');
+  await expect(page.getByRole('checkbox', { name: 'WebGPU' })).not.toBeChecked();
   await page.getByRole('button', { name: 'Restore defaults' }).click();
   await expect(page.getByLabel('Preset')).toHaveValue('balanced');
   expect(consoleErrors).toEqual([]);

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { ROOT } from '../support/fixture-data.js';
 import { startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { VERDICT_IMAGES } from '../support/png.js';
@@ -33,11 +33,16 @@ const test = base.extend<{ demo: Page }, { demoServer: DemoServer }>({
   },
 });
 
-/** Saves the page at both widths, the phone one first so the page is left at desktop width. */
-async function shoot(page: Page, name: string, { fullPage = true } = {}) {
+/**
+ * Saves the page at both widths, the phone one first so the page is left at
+ * desktop width; `focus` is scrolled into view at each width (layouts differ).
+ */
+async function shoot(page: Page, name: string, { fullPage = true, focus }: { fullPage?: boolean; focus?: Locator } = {}) {
   mkdirSync(SHOTS, { recursive: true });
   for (const [width, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
     await page.setViewportSize(size);
+    await page.waitForTimeout(150);
+    await focus?.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.waitForTimeout(150);
     await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage });
   }
@@ -179,15 +184,13 @@ test('feed tab: 60 photos blurred until checked as the reader scrolls; held-back
   await page.waitForTimeout(300);
   expect(await third.locator('img').evaluate((img) => getComputedStyle(img).filter)).toBe('none');
   await page.keyboard.press('Enter');
-  await page.locator('#feed .post').nth(4).scrollIntoViewIfNeeded();
-  await shoot(page, 'feed-checked', { fullPage: false });
+  await shoot(page, 'feed-checked', { fullPage: false, focus: page.locator('#feed .post').nth(2) });
 
   // Only the detected parts: the same photos, checked again, with just their patches blurred.
   await page.evaluate(() => scrollTo(0, 0));
   await page.getByLabel('Blur only the detected parts').check();
   await expect(page.locator('#feed .post').nth(2).locator('.veil-cover[data-veil-regions] canvas')).toHaveCount(1, { timeout: 30_000 });
-  await page.locator('#feed .post').nth(2).scrollIntoViewIfNeeded();
-  await shoot(page, 'feed-regions', { fullPage: false });
+  await shoot(page, 'feed-regions', { fullPage: false, focus: page.locator('#feed .post').nth(2) });
   expect(consoleErrors).toEqual([]);
 });
 

@@ -1,12 +1,11 @@
 /**
  * createDetector: the one entry point. It validates every option first, then
  * builds the detector the mode asks for: local (a worker running NudeNet),
- * remote (a gateway), or auto (local when the device is up to it). Remote and
- * auto code loads only when asked for, keeping the main entry small.
+ * remote (a gateway), or auto (local when the device is up to it). Each loads
+ * only when asked for, keeping what every page downloads up front small.
  */
 import type { DetectInput } from './input.js';
 import type { WorkerInfo } from './local/protocol.js';
-import { createLocalDetector, pageBaseUrl } from './local-detector.js';
 import { resolveOptions, resolveRouting, type DetectorOptions, type Mode, type ResolvedRemote, type Routing } from './options.js';
 import type { PolicyOptions, PolicyPreset } from './policy.js';
 import type { ModerationResult } from './result.js';
@@ -53,7 +52,7 @@ export interface Detector {
  * 5031 when the worker cannot start (in `auto` mode these send images remote instead).
  */
 export async function createDetector(options: DetectorOptions): Promise<Detector> {
-  const baseUrl = pageBaseUrl();
+  const baseUrl = globalThis.document?.baseURI ?? globalThis.location?.href ?? 'http://localhost/';
   const routing = resolveRouting(options, baseUrl);
   if (routing.mode === 'remote') {
     const { RemoteDetector } = await import('./remote/remote-detector.js');
@@ -64,5 +63,6 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
     const { createAutoDetector } = await import('./auto/auto-detector.js');
     return createAutoDetector(routing as Routing & { remote: ResolvedRemote }, local, options, baseUrl);
   }
+  const { createLocalDetector } = await import('./local-detector.js');
   return createLocalDetector(local, options);
 }

@@ -29,3 +29,10 @@ export type {
   RuntimeInfo,
   Timings,
 } from './result.js';
+export { screenUploads } from './dom/screen-uploads.js';
+export type { FileState, ScreenMessages, ScreenState, ScreenUploadsOptions, ScreenedFile, UploadScreen } from './dom/screen-uploads.js';
+export { blurOnRender } from './dom/blur-on-render.js';
+export type { BlurController, BlurLabels, BlurOnRenderOptions, BlurState } from './dom/blur-on-render.js';
+export { censor, CENSORED_CLASSES } from './dom/censor.js';
+export type { CensorInput, CensorOptions, CensorStyle } from './dom/censor.js';
+export type { DetectorLike, DetectorSource } from './dom/shared.js';

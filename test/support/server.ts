@@ -4,6 +4,7 @@
  * page URL carries `?isolated=0`. Every request is logged so tests can assert
  * what the page fetched. For error tests: `/__status/<code>` answers that status,
  * `/__redirect-loop` redirects forever, `/__slow/<ms>/…` stalls mid-body for that long.
+ * `?cors=0` (or `cors: false` for the whole server) leaves out Access-Control-Allow-Origin.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -46,7 +47,8 @@ export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: 
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    if (cors) res.setHeader('Access-Control-Allow-Origin', '*');
+    // Without CORS a server lets other sites show its images but not read them.
+    if (cors && url.searchParams.get('cors') !== '0') res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'no-cache');
     // A site-wide policy, as servers usually send it: on the page and on the worker scripts alike.
     if (csp) res.setHeader('Content-Security-Policy', csp);

@@ -1,0 +1,112 @@
+/**
+ * The demo's detector: created from the settings, re-created when a setting
+ * that needs a new model or provider changes, and shared by every tab through a
+ * stable `detect()` that always uses the current one.
+ */
+import { createDetector, isVeilError, type Detector, type DetectorLike, type DetectorOptions, type ModelProgress } from 'veil';
+import type { Settings } from './settings.js';
+
+/** The models the demo knows, by setting value. NudeNet's are third-party and installed by the user. */
+export const MODELS = {
+  '320n': { url: '/models/320n.onnx', name: "NudeNet 320n", nudenet: true },
+  '640m': { url: '/models/640m.onnx', name: "NudeNet 640m", nudenet: true },
+  test: { url: '/models/veil-fixture-320.onnx', name: "Veil's test model", nudenet: false },
+} as const;
+export type ModelId = keyof typeof MODELS;
+
+export type EngineEvent =
+  | { type: 'loading'; model: ModelId }
+  | { type: 'progress'; model: ModelId; progress: ModelProgress }
+  | { type: 'ready'; model: ModelId; detector: Detector; modeNote: string | null }
+  | { type: 'failed'; model: ModelId; error: unknown };
+
+/** Whether a model file is served (Vite answers unknown paths with the page itself). */
+async function installed(id: ModelId): Promise<boolean> {
+  const head = await fetch(MODELS[id].url, { method: 'HEAD' }).catch(() => null);
+  return !!head?.ok && !(head.headers.get('content-type') ?? '').includes('text/html');
+}
+
+export async function installedModels(): Promise<Record<ModelId, boolean>> {
+  const ids = Object.keys(MODELS) as ModelId[];
+  const found = await Promise.all(ids.map(installed));
+  return Object.fromEntries(ids.map((id, i) => [id, found[i]])) as Record<ModelId, boolean>;
+}
+
+/**
+ * Remote and auto modes come with Veil's gateway client. A detector that knows
+ * about modes says which one it runs in (`info.mode`); one that does not runs locally.
+ */
+export function supportsModes(detector: Detector): boolean {
+  return 'mode' in detector.info;
+}
+
+export class Engine {
+  #current: Promise<Detector> | null = null;
+  #detector: Detector | null = null;
+  #generation = 0;
+  readonly #listeners = new Set<(event: EngineEvent) => void>();
+
+  /** A detector-like object for the helpers: it follows the engine across re-creations. */
+  readonly shared: DetectorLike = {
+    detect: async (input, options) => {
+      const detector = await this.current();
+      try {
+        return await detector.detect(input, options);
+      } catch (error) {
+        // Settings changed while this ran: the old detector was disposed (4100); ask the new one.
+        if (isVeilError(error) && error.code === '4100' && (await this.current()) !== detector) return this.shared.detect(input, options);
+        throw error;
+      }
+    },
+  };
+
+  on(listener: (event: EngineEvent) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  #emit(event: EngineEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  current(): Promise<Detector> {
+    if (!this.#current) throw new Error('The engine has not been started.');
+    return this.#current;
+  }
+
+  /** Starts a detector for these settings; earlier calls still loading are superseded. */
+  start(settings: Settings, model: ModelId): Promise<Detector> {
+    const generation = ++this.#generation;
+    this.#emit({ type: 'loading', model });
+    const options: DetectorOptions = {
+      model: MODELS[model].url,
+      providers: settings.providers,
+      policy: settings.policy,
+      onProgress: (progress) => generation === this.#generation && this.#emit({ type: 'progress', model, progress }),
+    };
+    if (settings.mode !== 'local') {
+      // Passed through for builds that have the gateway client; older ones ignore them.
+      Object.assign(options, { mode: settings.mode, remote: { url: settings.gatewayUrl, apiKey: settings.apiKey } });
+    }
+    const next = createDetector(options);
+    this.#current = next;
+    next.then(
+      (detector) => {
+        if (generation !== this.#generation) return detector.dispose();
+        this.#detector?.dispose();
+        this.#detector = detector;
+        const modeNote =
+          settings.mode !== 'local' && !supportsModes(detector)
+            ? `This build of Veil has no gateway client yet, so "${settings.mode}" runs locally.`
+            : null;
+        this.#emit({ type: 'ready', model, detector, modeNote });
+      },
+      (error) => generation === this.#generation && this.#emit({ type: 'failed', model, error }),
+    );
+    return next;
+  }
+
+  /** Policy changes need no new model: the worker takes them at once. */
+  setPolicy(policy: Settings['policy']): void {
+    this.#detector?.setPolicy(policy);
+  }
+}

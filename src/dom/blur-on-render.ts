@@ -1,0 +1,252 @@
+/**
+ * blurOnRender: every image in a feed is blurred by a stylesheet before it is
+ * first painted, checked when it comes near the viewport (nearest first), and
+ * unblurred when it passes. Review and block keep the blur, with a "show" button.
+ */
+import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
+import type { ModerationResult } from '../result.js';
+import { censor, type CensorOptions } from './censor.js';
+import { DEFAULT_LABELS, addCover, blurCss, type BlurLabels, type Cover } from './cover.js';
+import { Listeners, emit, injectStyle, isAbort, nextId, type DetectorLike, type DetectorSource } from './shared.js';
+
+export type { BlurLabels };
+
+/** An image's state, in its `data-veil` attribute. */
+export type BlurState = 'pending' | 'scanning' | 'pass' | 'review' | 'block' | 'error';
+
+export interface BlurOnRenderOptions {
+  /** A detector (or a promise of one) from `createDetector`. */
+  detector: DetectorSource;
+  /** Which images under the root to handle; default `img`. */
+  selector?: string;
+  /** How near the viewport an image must come to be checked (IntersectionObserver margin); default `50% 0px`. */
+  rootMargin?: string;
+  /** A check still running when its image goes farther than this is cancelled; default `200% 0px`. */
+  cancelMargin?: string;
+  /** The scrolling element the feed lives in, when it is not the page itself. */
+  scrollRoot?: Element | null;
+  /** Checks running at once; default 2. */
+  concurrency?: number;
+  /** The CSS blur while an image is held back; default `24px`. */
+  blur?: string;
+  /** Duration of the unblur transition when an image passes; default 200 ms. */
+  transitionMs?: number;
+  /** Blur only the detected regions of review and block images, not the whole image (needs the boxes). */
+  regions?: boolean | Omit<CensorOptions, 'style'>;
+  /** Wording on the covers. */
+  labels?: Partial<BlurLabels>;
+}
+
+export interface BlurController {
+  /** An image's current state, or null when it is not handled. */
+  state(img: HTMLImageElement): BlurState | null;
+  /** Stops watching, cancels checks, and removes the stylesheet, covers and attributes it added. */
+  dispose(): void;
+}
+
+interface Tracked {
+  img: HTMLImageElement;
+  order: number;
+  near: boolean;
+  state: BlurState;
+  abort: AbortController | null;
+  src: string;
+  cover: Cover | null;
+}
+
+const srcOf = (img: HTMLImageElement) => `${img.getAttribute('src') ?? ''} ${img.getAttribute('srcset') ?? ''}`;
+
+/** Starts blurring and checking the images under `root` (default: the whole document). */
+export function blurOnRender(root: Element | Document, options: BlurOnRenderOptions): BlurController {
+  const scopeEl = root instanceof Document ? root.documentElement : root;
+  if (!(scopeEl instanceof Element)) throw new VeilError(ErrorCodes.BAD_INPUT, 'blurOnRender needs an element or a document to watch.');
+  if (!options?.detector) throw new VeilError(ErrorCodes.BAD_OPTION, 'blurOnRender needs `detector`: pass one from createDetector().');
+  const selector = options.selector ?? 'img';
+  const labels = { ...DEFAULT_LABELS, ...options.labels };
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const scrollRoot = options.scrollRoot ?? null;
+  const detector: Promise<DetectorLike> = Promise.resolve(options.detector);
+  detector.catch(() => undefined);
+
+  const scope = String(nextId());
+  const anchorBase = `--veil-${scope}-`;
+  // A token list, so two controllers on one root each keep their stylesheet's scope.
+  const scopes = () => (scopeEl.getAttribute('data-veil-scope') ?? '').split(' ').filter(Boolean);
+  scopeEl.setAttribute('data-veil-scope', [...scopes(), scope].join(' '));
+  const listeners = new Listeners();
+  // First, before any other work: images already there and those added later are blurred from their first paint.
+  listeners.add(injectStyle(scopeEl, blurCss(scope, selector, options.blur ?? '24px', options.transitionMs ?? 200)));
+  listeners.add(() => {
+    const rest = scopes().filter((s) => s !== scope);
+    if (rest.length) scopeEl.setAttribute('data-veil-scope', rest.join(' '));
+    else scopeEl.removeAttribute('data-veil-scope');
+  });
+
+  const tracked = new Map<HTMLImageElement, Tracked>();
+  let order = 0;
+  let running = 0;
+  let disposed = false;
+
+  const near = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        const t = tracked.get(e.target as HTMLImageElement);
+        if (t) t.near = e.isIntersecting;
+      }
+      schedule();
+    },
+    { root: scrollRoot, rootMargin: options.rootMargin ?? '50% 0px' },
+  );
+  const far = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        const t = tracked.get(e.target as HTMLImageElement);
+        if (t && !e.isIntersecting) cancel(t);
+      }
+    },
+    { root: scrollRoot, rootMargin: options.cancelMargin ?? '200% 0px' },
+  );
+  listeners.add(() => (near.disconnect(), far.disconnect()));
+
+  function setState(t: Tracked, state: BlurState): void {
+    t.state = state;
+    t.img.setAttribute('data-veil', state);
+  }
+
+  function track(img: HTMLImageElement): void {
+    if (tracked.has(img)) return;
+    const t: Tracked = { img, order: order++, near: false, state: 'pending', abort: null, src: srcOf(img), cover: null };
+    tracked.set(img, t);
+    setState(t, 'pending');
+    near.observe(img);
+    far.observe(img);
+  }
+
+  function reset(t: Tracked): void {
+    t.abort?.abort();
+    t.abort = null;
+    t.cover?.remove();
+    t.cover = null;
+    setState(t, 'pending');
+  }
+
+  function untrack(t: Tracked): void {
+    reset(t);
+    near.unobserve(t.img);
+    far.unobserve(t.img);
+    t.img.removeAttribute('data-veil');
+    tracked.delete(t.img);
+  }
+
+  function cancel(t: Tracked): void {
+    if (t.state === 'scanning') reset(t);
+  }
+
+  /** Distance from the visible area in pixels (0 when visible); ties go to document order. */
+  function distance(img: HTMLImageElement): number {
+    const r = img.getBoundingClientRect();
+    const v = scrollRoot?.getBoundingClientRect() ?? { top: 0, left: 0, bottom: innerHeight, right: innerWidth };
+    return Math.max(0, r.top - v.bottom, v.top - r.bottom) + Math.max(0, r.left - v.right, v.left - r.right);
+  }
+
+  /**
+   * Picking the nearest image reads layout, so it waits for the next frame: the
+   * browser lays out once there anyway, instead of once more per finished check.
+   */
+  let frame = 0;
+  function schedule(): void {
+    if (!frame && !disposed) frame = requestAnimationFrame(pump);
+  }
+  listeners.add(() => cancelAnimationFrame(frame));
+
+  function pump(): void {
+    frame = 0;
+    if (disposed) return;
+    while (running < concurrency) {
+      let best: Tracked | undefined;
+      let bestDistance = Infinity;
+      for (const t of tracked.values()) {
+        if (!t.near || t.state !== 'pending') continue;
+        const d = distance(t.img);
+        if (d < bestDistance || (d === bestDistance && best && t.order < best.order)) [best, bestDistance] = [t, d];
+      }
+      if (!best) return;
+      void check(best);
+    }
+  }
+
+  async function check(t: Tracked): Promise<void> {
+    running++;
+    const abort = new AbortController();
+    t.abort = abort;
+    setState(t, 'scanning');
+    const stale = () => abort.signal.aborted || disposed || tracked.get(t.img) !== t;
+    try {
+      const result = await (await detector).detect(t.img, { signal: abort.signal });
+      if (stale()) return;
+      await settle(t, result, stale);
+    } catch (error) {
+      if (stale() || isAbort(error)) return;
+      setState(t, 'error');
+      const unreadable = isVeilError(error) && (error.code === ErrorCodes.CROSS_ORIGIN || error.code === ErrorCodes.FETCH_FAILED);
+      t.cover = addCover(t.img, anchorBase + t.order, unreadable ? labels.unreadable : labels.error, labels);
+      emit(t.img, 'veil:error', { image: t.img, error });
+    } finally {
+      if (t.abort === abort) t.abort = null;
+      running--;
+      schedule();
+    }
+  }
+
+  async function settle(t: Tracked, result: ModerationResult, stale: () => boolean): Promise<void> {
+    if (result.decision !== 'pass') {
+      let regions: HTMLCanvasElement | undefined;
+      if (options.regions && result.detections.length) {
+        const pick = typeof options.regions === 'object' ? options.regions : {};
+        regions = await censor(t.img, result, { ...pick, style: 'blur' }).catch(() => undefined);
+        if (stale()) return;
+      }
+      t.cover = addCover(t.img, anchorBase + t.order, labels[result.decision], labels, regions);
+    }
+    setState(t, result.decision);
+    emit(t.img, 'veil:result', { image: t.img, result });
+  }
+
+  function scan(node: Node): void {
+    if (!(node instanceof Element)) return;
+    if (node instanceof HTMLImageElement && node.matches(selector)) track(node);
+    for (const img of node.querySelectorAll<HTMLImageElement>(selector)) if (img instanceof HTMLImageElement) track(img);
+  }
+
+  const mutations = new MutationObserver((records) => {
+    let removed = false;
+    for (const record of records) {
+      if (record.type === 'childList') {
+        record.addedNodes.forEach(scan);
+        removed ||= record.removedNodes.length > 0;
+      } else {
+        // A reused <img> showing another picture is checked again from the start.
+        const t = tracked.get(record.target as HTMLImageElement);
+        if (t && srcOf(t.img) !== t.src) {
+          t.src = srcOf(t.img);
+          reset(t);
+        }
+      }
+    }
+    if (removed) for (const t of [...tracked.values()]) if (!scopeEl.contains(t.img)) untrack(t);
+    schedule();
+  });
+  mutations.observe(scopeEl, { childList: true, subtree: true, attributes: true, attributeFilter: ['src', 'srcset'] });
+  listeners.add(() => mutations.disconnect());
+  scan(scopeEl);
+
+  return {
+    state: (img) => tracked.get(img)?.state ?? null,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const t of [...tracked.values()]) untrack(t);
+      listeners.clear();
+    },
+  };
+}

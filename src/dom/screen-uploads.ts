@@ -1,0 +1,276 @@
+/**
+ * screenUploads: checks every image a person picks, drops or pastes into a form
+ * before it can be submitted. Blocked files hold the form back through the
+ * browser's own constraint validation; nothing runs on the page's thread but
+ * bookkeeping, so typing and scrolling stay smooth.
+ */
+import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
+import type { ModerationResult } from '../result.js';
+import { sniffMime } from '../sniff.js';
+import { acceptFiles } from './drop.js';
+import { Listeners, LiveRegion, emit, isAbort, type DetectorLike, type DetectorSource } from './shared.js';
+
+/** What an input, a form or a drop zone says as a whole, in `data-veil`. */
+export type ScreenState = 'scanning' | 'pass' | 'review' | 'block';
+/** One file's state: `error` when it could not be checked, `skipped` when it is no image. */
+export type FileState = ScreenState | 'error' | 'skipped';
+
+export interface ScreenedFile {
+  file: File;
+  /** The file input holding it; null for files dropped on a zone without one. */
+  input: HTMLInputElement | null;
+  state: FileState;
+  result?: ModerationResult;
+  error?: VeilError;
+}
+
+export interface ScreenMessages {
+  /** The validation message shown when the form is submitted with blocked files. */
+  blocked(files: File[]): string;
+  /** The validation message while files are still being checked (see `holdWhileScanning`). */
+  scanning(files: File[]): string;
+  /** What screen readers hear when a file's check ends. */
+  announce(entry: ScreenedFile): string;
+}
+
+export interface ScreenUploadsOptions {
+  /** A detector (or a promise of one) from `createDetector`. */
+  detector: DetectorSource;
+  /** Files checked at the same time; default 3. */
+  concurrency?: number;
+  /** What a file that could not be checked counts as; default `review`. */
+  onError?: 'pass' | 'review' | 'block';
+  /** Refuse submission while files are still being checked; default true. */
+  holdWhileScanning?: boolean;
+  /** Wording of validation messages and announcements. */
+  messages?: Partial<ScreenMessages>;
+  /** Your own live region; by default a visually hidden one is added. */
+  liveRegion?: HTMLElement;
+}
+
+export interface UploadScreen {
+  /** The worst state across all files; null when there are none. */
+  readonly state: ScreenState | null;
+  /** Every current file and its state. */
+  files(): ScreenedFile[];
+  /** Resolves once no file is being checked. */
+  settled(): Promise<ScreenedFile[]>;
+  /** Cancels checks, removes every listener, attribute and element it added. */
+  dispose(): void;
+}
+
+const quote = (files: File[]) => files.map((f) => `“${f.name}”`).join(', ');
+
+export const DEFAULT_MESSAGES: ScreenMessages = {
+  blocked: (files) =>
+    `${quote(files)} cannot be uploaded: ${files.length === 1 ? 'it appears' : 'they appear'} to contain nudity. Remove ${files.length === 1 ? 'it' : 'them'} or choose another image.`,
+  scanning: () => 'Your images are still being checked. Try again in a moment.',
+  announce: ({ file, state }) =>
+    ({
+      pass: `${file.name}: checked, fine.`,
+      review: `${file.name}: flagged for review.`,
+      block: `${file.name}: blocked, it appears to contain nudity.`,
+      error: `${file.name}: could not be checked.`,
+      skipped: `${file.name} is not an image and was not checked.`,
+      scanning: '',
+    })[state],
+};
+
+interface Entry extends ScreenedFile {
+  abort: AbortController;
+}
+
+/** A file input, or a drop zone without one; each keeps its own list of files. */
+interface Source {
+  el: Element;
+  input: HTMLInputElement | null;
+  entries: Entry[];
+}
+
+const RANK: Record<ScreenState, number> = { pass: 0, review: 1, scanning: 2, block: 3 };
+const fileKey = (f: File) => `${f.name}\u0000${f.size}\u0000${f.lastModified}\u0000${f.type}`;
+const isFileInput = (el: unknown): el is HTMLInputElement => el instanceof HTMLInputElement && el.type === 'file';
+
+/**
+ * Screens the files of `target`: a file input, a form (all its file inputs, and
+ * drops and pastes anywhere on it) or any element used as a drop zone (dropped
+ * files go into its file input when it has one).
+ */
+export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLElement, options: ScreenUploadsOptions): UploadScreen {
+  if (!(target instanceof Element)) throw new VeilError(ErrorCodes.BAD_INPUT, 'screenUploads needs a file input, a form or a drop zone element.');
+  if (!options?.detector) throw new VeilError(ErrorCodes.BAD_OPTION, 'screenUploads needs `detector`: pass one from createDetector().');
+  const messages = { ...DEFAULT_MESSAGES, ...options.messages };
+  const concurrency = Math.max(1, options.concurrency ?? 3);
+  const onError = options.onError ?? 'review';
+  const hold = options.holdWhileScanning ?? true;
+  const detector: Promise<DetectorLike> = Promise.resolve(options.detector);
+  detector.catch(() => undefined); // reported per file, when one is checked
+
+  const listeners = new Listeners();
+  const live = new LiveRegion(target, options.liveRegion);
+  const sources = new Map<Element, Source>();
+  const queue: Entry[] = [];
+  let running = 0;
+  let waiters: (() => void)[] = [];
+  let disposed = false;
+
+  const effective = (e: ScreenedFile): ScreenState | null =>
+    e.state === 'skipped' ? null : e.state === 'error' ? onError : e.state;
+  const worst = (entries: ScreenedFile[]): ScreenState | null =>
+    entries.map(effective).reduce<ScreenState | null>((a, s) => (s && (!a || RANK[s] > RANK[a]) ? s : a), null);
+  const all = () => [...sources.values()].flatMap((s) => s.entries);
+
+  function setState(el: Element, state: ScreenState | null): void {
+    if (state) el.setAttribute('data-veil', state);
+    else el.removeAttribute('data-veil');
+  }
+
+  function update(source: Source): void {
+    const state = worst(source.entries);
+    setState(source.el, state);
+    if (source.el !== target) setState(target, worst(all()));
+    if (source.input) {
+      const blocked = source.entries.filter((e) => effective(e) === 'block').map((e) => e.file);
+      const scanning = source.entries.filter((e) => e.state === 'scanning').map((e) => e.file);
+      source.input.setCustomValidity(
+        blocked.length ? messages.blocked(blocked) : hold && scanning.length ? messages.scanning(scanning) : '',
+      );
+    }
+    emit(source.el, 'veil:change', { state, files: source.entries.map(publicEntry) });
+    if (!all().some((e) => e.state === 'scanning')) for (const done of waiters.splice(0)) done();
+  }
+
+  function finish(entry: Entry, source: Source, patch: Partial<ScreenedFile>): void {
+    Object.assign(entry, patch);
+    live.say(messages.announce(publicEntry(entry)));
+    update(source);
+  }
+
+  async function check(entry: Entry, source: Source): Promise<void> {
+    const { signal } = entry.abort;
+    const current = () => !signal.aborted && !disposed && source.entries.includes(entry);
+    try {
+      // Told apart by their bytes: a renamed image is still screened, a PDF is left alone.
+      const head = new Uint8Array(await entry.file.slice(0, 512).arrayBuffer());
+      if (!current()) return;
+      if (!sniffMime(head)) {
+        finish(entry, source, { state: 'skipped' });
+        emit(source.el, 'veil:skip', { file: entry.file, reason: 'not-an-image' });
+        return;
+      }
+      const result = await (await detector).detect(entry.file, { signal });
+      if (!current()) return;
+      finish(entry, source, { state: result.decision, result });
+      emit(source.el, 'veil:result', { file: entry.file, result });
+    } catch (error) {
+      if (!current() || isAbort(error)) return;
+      const veilError = isVeilError(error)
+        ? error
+        : new VeilError(ErrorCodes.INTERNAL, `The file could not be checked: ${String(error)}`, { cause: error });
+      finish(entry, source, { state: 'error', error: veilError });
+      emit(source.el, 'veil:error', { file: entry.file, error: veilError });
+    }
+  }
+
+  function pump(): void {
+    while (running < concurrency && queue.length) {
+      const entry = queue.shift()!;
+      const source = [...sources.values()].find((s) => s.entries.includes(entry));
+      if (!source || entry.abort.signal.aborted) continue;
+      running++;
+      void check(entry, source).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  /** Makes the source's list match `files`: unchanged files keep their result, removed ones are cancelled. */
+  function sync(source: Source, files: File[]): void {
+    const old = source.entries;
+    source.entries = files.map((file) => {
+      const same = old.find((e) => e.file === file) ?? old.find((e) => fileKey(e.file) === fileKey(file));
+      if (same && same.state !== 'error') return same; // a failed check is tried again
+      const entry: Entry = { file, input: source.input, state: 'scanning', abort: new AbortController() };
+      queue.push(entry);
+      return entry;
+    });
+    for (const gone of old) if (!source.entries.includes(gone)) gone.abort.abort();
+    update(source);
+    pump();
+  }
+
+  function sourceFor(el: Element): Source {
+    let source = sources.get(el);
+    if (!source) {
+      source = { el, input: isFileInput(el) ? el : null, entries: [] };
+      sources.set(el, source);
+    }
+    return source;
+  }
+
+  const dropInput = (): HTMLInputElement | null =>
+    isFileInput(target) ? target : target.querySelector<HTMLInputElement>('input[type="file"]:not([disabled])');
+
+  /** Dropped or pasted files go where a picked file would, so the form submits them. */
+  function addFiles(files: File[]): void {
+    const input = dropInput();
+    if (!input) {
+      const zone = sourceFor(target);
+      sync(zone, [...zone.entries.map((e) => e.file), ...files]);
+      return;
+    }
+    const list = new DataTransfer();
+    for (const f of input.multiple ? [...(input.files ?? []), ...files] : files.slice(0, 1)) list.items.add(f);
+    input.files = list.files;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  listeners.on(target, 'change', (event) => {
+    if (isFileInput(event.target) && (event.target === target || target.contains(event.target))) {
+      sync(sourceFor(event.target), [...(event.target.files ?? [])]);
+    }
+  });
+  acceptFiles(target, listeners, addFiles, !isFileInput(target));
+  if (target instanceof HTMLFormElement) {
+    // A reset empties file inputs without a change event; read them once it is done.
+    listeners.on(target, 'reset', () => setTimeout(() => sources.forEach((s) => s.input && sync(s, [...(s.input.files ?? [])]))));
+  }
+
+  // Files chosen before the helper was attached (a restored page) are checked too.
+  const inputs = isFileInput(target) ? [target] : [...target.querySelectorAll<HTMLInputElement>('input[type="file"]')];
+  for (const input of inputs) if (input.files?.length) sync(sourceFor(input), [...input.files]);
+
+  return {
+    get state() {
+      return worst(all());
+    },
+    files: () => all().map(publicEntry),
+    settled: () =>
+      new Promise((resolve) => {
+        const done = () => resolve(all().map(publicEntry));
+        if (all().some((e) => e.state === 'scanning') && !disposed) waiters.push(done);
+        else done();
+      }),
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      listeners.clear();
+      live.remove();
+      for (const source of sources.values()) {
+        for (const e of source.entries) e.abort.abort();
+        source.el.removeAttribute('data-veil');
+        source.input?.setCustomValidity('');
+      }
+      target.removeAttribute('data-veil');
+      sources.clear();
+      for (const done of waiters.splice(0)) done();
+      waiters = [];
+    },
+  };
+}
+
+function publicEntry({ file, input, state, result, error }: ScreenedFile): ScreenedFile {
+  return { file, input, state, ...(result && { result }), ...(error && { error }) };
+}

@@ -1,0 +1,99 @@
+/**
+ * Small pieces the DOM helpers share: what they need of a detector, events,
+ * a screen-reader live region, and listeners that all come off in one call.
+ */
+import type { DetectOptions } from '../detector.js';
+import type { DetectInput } from '../input.js';
+import type { ModerationResult } from '../result.js';
+
+/**
+ * What the helpers need of a detector: any object with Veil's `detect()`, or a
+ * promise of one, so a page can attach a helper before the model has loaded.
+ */
+export interface DetectorLike {
+  detect(input: DetectInput, options?: DetectOptions): Promise<ModerationResult>;
+}
+export type DetectorSource = DetectorLike | PromiseLike<DetectorLike>;
+
+/** Dispatches a bubbling `veil:*` CustomEvent; returns false when a listener cancelled it. */
+export function emit<T>(target: EventTarget, type: string, detail: T): boolean {
+  return target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, cancelable: true }));
+}
+
+/** Collects listeners so that dispose() can take every one of them off again. */
+export class Listeners {
+  readonly #off: (() => void)[] = [];
+
+  on<E extends Event>(target: EventTarget, type: string, handler: (event: E) => void, options?: AddEventListenerOptions): void {
+    const listener = handler as EventListener;
+    target.addEventListener(type, listener, options);
+    this.#off.push(() => target.removeEventListener(type, listener, options));
+  }
+
+  /** Runs `undo` at dispose time too (observers, inserted elements). */
+  add(undo: () => void): void {
+    this.#off.push(undo);
+  }
+
+  clear(): void {
+    for (const off of this.#off.splice(0).reverse()) off();
+  }
+}
+
+const VISUALLY_HIDDEN =
+  'position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap';
+
+/**
+ * A polite live region. Announcements made close together are read as one, so a
+ * batch of ten files is not ten interruptions.
+ */
+export class LiveRegion {
+  readonly #el: HTMLElement;
+  readonly #owned: boolean;
+  #queue: string[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(near: Element, given?: HTMLElement) {
+    this.#owned = !given;
+    this.#el = given ?? near.ownerDocument.createElement('div');
+    if (!given) {
+      this.#el.setAttribute('role', 'status');
+      this.#el.setAttribute('aria-live', 'polite');
+      this.#el.setAttribute('data-veil-live', '');
+      this.#el.style.cssText = VISUALLY_HIDDEN;
+      // Inside a form or drop zone it goes in as a child; next to an input, as a sibling.
+      if (near instanceof HTMLInputElement) near.after(this.#el);
+      else near.append(this.#el);
+    }
+  }
+
+  say(text: string): void {
+    if (!text) return;
+    this.#queue.push(text);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#el.textContent = this.#queue.splice(0).join(' ');
+    }, 150);
+  }
+
+  remove(): void {
+    clearTimeout(this.#timer);
+    if (this.#owned) this.#el.remove();
+  }
+}
+
+/** Adds a stylesheet to the element's document; returns how to take it out. */
+export function injectStyle(near: Element, css: string): () => void {
+  const style = near.ownerDocument.createElement('style');
+  style.setAttribute('data-veil-style', '');
+  style.textContent = css;
+  near.ownerDocument.head.append(style);
+  return () => style.remove();
+}
+
+export const isAbort = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '4099' || (error as { name?: unknown } | null)?.name === 'AbortError';
+
+/** A stable short id per helper instance, for CSS scopes and anchor names. */
+let counter = 0;
+export const nextId = (): number => ++counter;

@@ -1,0 +1,258 @@
+/**
+ * The demo page as a person uses it, served by its own dev server (what
+ * `npm start` runs): each tab driven by mouse, keyboard, file chooser, drop and
+ * paste, with what the page shows asserted and screenshots saved at phone and
+ * desktop widths under test/screenshots/ for people to look at.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { ROOT } from '../support/fixture-data.js';
+import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { VERDICT_IMAGES } from '../support/png.js';
+import { test as base, expect } from './fixtures.js';
+
+const SHOTS = join(ROOT, 'test/screenshots');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+const test = base.extend<{ demo: Page }, { demoServer: DemoServer }>({
+  demoServer: [
+    async ({}, use) => {
+      const server = await startDemoServer();
+      await use(server);
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+  demo: async ({ page, demoServer }, use) => {
+    await page.setViewportSize(DESKTOP);
+    await page.goto(demoServer.url);
+    await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
+    await use(page);
+  },
+});
+
+/**
+ * Saves the page at both widths, the phone one first so the page is left at
+ * desktop width; `focus` is scrolled into view at each width (layouts differ).
+ */
+async function shoot(page: Page, name: string, { fullPage = true, focus }: { fullPage?: boolean; focus?: Locator } = {}) {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const [width, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(150);
+    await focus?.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage });
+  }
+}
+
+const png = (name: string, kind: keyof typeof VERDICT_IMAGES) => ({ name, mimeType: 'image/png', buffer: VERDICT_IMAGES[kind]() });
+
+/** Drops a file on an element the way a browser delivers a drag from the desktop. */
+async function dropFile(page: Page, selector: string, name: string, bytes: Buffer) {
+  await page.evaluate(
+    ({ selector, name, data }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' }));
+      const target = document.querySelector(selector)!;
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { selector, name, data: [...bytes] },
+  );
+}
+
+test('the page is served cross-origin isolated and says plainly which model it runs', async ({ demo: page, consoleErrors }) => {
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(page.locator('#model-title')).toHaveText(/Ready: Veil's test model on (WASM, \d+ threads?|WebGPU)/);
+  await expect(page.locator('#model-notice')).toContainText("Running on Veil's test model, not NudeNet.");
+  await expect(page.locator('#model-notice')).toContainText('npm run model:fetch -- 320n');
+  await expect(page.locator('#engine-chip')).toContainText('test model');
+  // A fresh browser downloads the model; the next visit reads it from Cache Storage.
+  await expect(page.locator('#model-detail')).toContainText('Downloaded and cached for next time.');
+  await page.reload();
+  await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
+  await expect(page.locator('#model-detail')).toContainText('Loaded from this browser’s cache.');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('image tab: pick, drop, paste or give a URL, and see the verdict, boxes, scores and where it ran', async ({ demo: page, server, consoleErrors }) => {
+  // Picked with the keyboard: Tab to the file button, Space opens the chooser.
+  await page.getByRole('tab', { name: 'Image' }).focus();
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#file')).toBeFocused();
+  await page.keyboard.press('Space');
+  await (await chooser).setFiles(png('party.png', 'block'));
+
+  await expect(page.locator('#badge')).toHaveText('Block');
+  await expect(page.locator('#label')).toHaveText('porn');
+  await expect(page.locator('#score')).toHaveText('0.90');
+  await expect(page.locator('.bar[data-category="porn"] .bar-value')).toHaveText('0.90');
+  await expect(page.locator('.bar[data-category="normal"] .bar-value')).toHaveText('0.10');
+  await expect(page.locator('#detections tr')).toHaveCount(1);
+  await expect(page.locator('#detections td').first()).toHaveText('FEMALE_BREAST_EXPOSED');
+  await expect(page.locator('#detections td').nth(2)).toHaveText('[100, 60, 80, 70]');
+  await expect(page.locator('#rt-provider')).toHaveText(/WASM|WebGPU/);
+  await expect(page.locator('#rt-model')).toHaveText('veil-fixture-320.onnx');
+  await expect(page.locator('#rt-inference')).toHaveText(/^\d+ ms$/);
+  // The box is drawn over the image, in the colour of porn evidence.
+  const stroke = await page.locator('#view').evaluate((c: HTMLCanvasElement) => [...c.getContext('2d')!.getImageData(100, 90, 1, 1).data]);
+  expect(stroke).toEqual([217, 45, 32, 255]);
+  await page.getByText('Full result (JSON)').click();
+  await expect(page.locator('#json')).toContainText('"decision": "block"');
+  await expect(page.locator('#json')).toContainText('"source": "party.png"');
+  await shoot(page, 'image-block');
+
+  await dropFile(page, '#drop', 'dropped.png', VERDICT_IMAGES.review());
+  await expect(page.locator('#badge')).toHaveText('Review');
+  await expect(page.locator('#json')).toContainText('"source": "dropped.png"');
+
+  await page.evaluate((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, [...VERDICT_IMAGES.pass()]);
+  await expect(page.locator('#badge')).toHaveText('Pass');
+  await expect(page.locator('#detections td').first()).toHaveText('FACE_FEMALE');
+
+  // A URL on another origin that allows CORS, as a user would paste one.
+  await page.getByLabel('Or an image URL').fill(`${server.url}/test/.cache/images/landscape-640x480.jpg`);
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  await expect(page.locator('#badge')).toHaveText('Block');
+  await expect(page.locator('#json')).toContainText('"type": "url"');
+
+  // A URL that is not an image: a clear error, not a silent failure.
+  await page.getByLabel('Or an image URL').fill(`${server.url}/package.json`);
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  await expect(page.locator('#badge')).toHaveText('Not checked');
+  await expect(page.locator('#verdict-error')).toContainText('Error 4002');
+  expect(consoleErrors.filter((e) => !e.includes('package.json'))).toEqual([]);
+});
+
+test('tabs work from the keyboard and keep their place in the URL', async ({ demo: page }) => {
+  await page.getByRole('tab', { name: 'Image' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Feed' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: 'Feed' })).toBeFocused();
+  await expect(page.locator('#panel-feed')).toBeVisible();
+  await expect(page.locator('#panel-image')).toBeHidden();
+  await page.keyboard.press('End');
+  await expect(page.locator('#panel-settings')).toBeVisible();
+  expect(new URL(page.url()).hash).toBe('#settings');
+  await page.reload();
+  await expect(page.locator('#panel-settings')).toBeVisible();
+  await page.keyboard.press('Home');
+});
+
+test('feed tab: 60 photos blurred until checked as the reader scrolls; held-back ones can be shown', async ({ demo: page, consoleErrors }) => {
+  await page.getByRole('tab', { name: 'Feed' }).click();
+  await expect(page.locator('#feed img')).toHaveCount(60, { timeout: 30_000 });
+  // Far down the feed nothing is checked before the reader gets near it.
+  await expect(page.locator('#feed img').nth(59)).toHaveAttribute('data-veil', 'pending');
+  expect(await page.locator('#feed img').nth(59).evaluate((img) => getComputedStyle(img).filter)).toBe('blur(24px)');
+  await expect(page.locator('#count-done')).not.toHaveText('0');
+  await page.waitForTimeout(1500);
+  await shoot(page, 'feed-top', { fullPage: false });
+
+  // A screen at a time, pausing until what is on screen has been checked, as a reader looks at each photo.
+  const onScreenChecked = () =>
+    page.waitForFunction(() =>
+      [...document.querySelectorAll('#feed img')].every((img) => {
+        const r = img.getBoundingClientRect();
+        return r.bottom < 0 || r.top > innerHeight || !['pending', 'scanning'].includes(img.getAttribute('data-veil') ?? '');
+      }),
+    );
+  for (let i = 0; i < 40 && (await page.locator('#count-done').textContent()) !== '60'; i++) {
+    await onScreenChecked();
+    await page.mouse.wheel(0, 700);
+  }
+  await expect(page.locator('#count-done')).toHaveText('60', { timeout: 60_000 });
+  await expect(page.locator('#count-pass')).toHaveText('36');
+  await expect(page.locator('#count-review')).toHaveText('12');
+  await expect(page.locator('#count-block')).toHaveText('12');
+
+  // The third photo is for review: covered, with a button that lifts the blur.
+  const third = page.locator('#feed .post').nth(2);
+  await third.scrollIntoViewIfNeeded();
+  await expect(third.locator('.post-state')).toHaveCSS('background-color', 'rgb(254, 243, 226)');
+  const show = third.getByRole('button', { name: /^Show/ });
+  await show.focus();
+  await page.keyboard.press('Enter');
+  await expect(third.getByRole('button', { name: /^Hide/ })).toHaveAttribute('aria-pressed', 'true');
+  await page.waitForTimeout(300);
+  expect(await third.locator('img').evaluate((img) => getComputedStyle(img).filter)).toBe('none');
+  await page.keyboard.press('Enter');
+  await shoot(page, 'feed-checked', { fullPage: false, focus: page.locator('#feed .post').nth(2) });
+
+  // Only the detected parts: the same photos, checked again, with just their patches blurred.
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.getByLabel('Blur only the detected parts').check();
+  await expect(page.locator('#feed .post').nth(2).locator('.veil-cover[data-veil-regions] canvas')).toHaveCount(1, { timeout: 30_000 });
+  await shoot(page, 'feed-regions', { fullPage: false, focus: page.locator('#feed .post').nth(2) });
+  expect(consoleErrors).toEqual([]);
+});
+
+test('form tab: a blocked photo stops the post, removing it lets the post go', async ({ demo: page, consoleErrors }) => {
+  await page.getByRole('tab', { name: 'Upload form' }).click();
+  await page.getByLabel('Title').fill('A day at the coast');
+  await page.getByLabel('Choose photos').setInputFiles([png('beach.png', 'pass'), png('party.png', 'block'), png('towel.png', 'review')]);
+  await dropFile(page, '#post-drop', 'pier.png', VERDICT_IMAGES.pass());
+  const rows = page.locator('#post-files-list li');
+  await expect(rows).toHaveCount(4);
+  await expect(rows.locator('.chip')).toHaveText(['Fine', 'Blocked', 'Needs review', 'Fine']);
+  await expect(page.locator('#post')).toHaveAttribute('data-veil', 'block');
+
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#post-error')).toContainText('“party.png” cannot be uploaded');
+  await expect(page.locator('#post-done')).toBeHidden();
+  await shoot(page, 'form-blocked');
+
+  await page.getByRole('button', { name: 'Remove party.png' }).click();
+  await expect(rows).toHaveCount(3);
+  await expect(page.locator('#post')).toHaveAttribute('data-veil', 'review');
+  await expect(page.locator('#post-error')).toBeHidden();
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#post-done')).toContainText('Published “A day at the coast” with 3 photos; 1 will be looked at by a moderator first.');
+  await expect(rows).toHaveCount(0);
+  await shoot(page, 'form-published');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('settings: a stricter policy applies at once; modes without a gateway client are shown but off', async ({ demo: page, consoleErrors }) => {
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await expect(page.getByRole('radio', { name: /Remote/ })).toBeDisabled();
+  await expect(page.getByRole('radio', { name: /Auto/ })).toBeDisabled();
+  await expect(page.locator('#mode-note')).toContainText('no gateway client yet');
+  await page.getByLabel('Preset').selectOption('strict');
+  await expect(page.getByLabel('Porn: review from')).toHaveValue('0.25');
+  await expect(page.getByLabel('Porn: block from')).toHaveValue('0.45');
+  await expect(page.locator('#settings-status')).toHaveText('Saved.');
+  await shoot(page, 'settings');
+
+  // Under strict, the photo balanced sends to review (porn 0.56) is blocked.
+  await page.getByRole('tab', { name: 'Image' }).click();
+  await page.getByRole('group', { name: 'or try a sample:' }).getByRole('button', { name: 'Review' }).click();
+  await expect(page.locator('#badge')).toHaveText('Block');
+
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  // Providers need a new detector: WASM only, and the page says where it now runs.
+  await page.getByRole('checkbox', { name: 'WebGPU' }).uncheck();
+  await expect(page.locator('#model-title')).toHaveText(/Ready: Veil's test model on WASM/);
+  await expect(page.locator('#model-detail')).not.toContainText('WebGPU');
+
+  // A review threshold above its block threshold is refused with the library's own sentence.
+  await page.getByLabel('Porn: review from').fill('0.9');
+  await page.getByLabel('Porn: review from').press('Tab');
+  await expect(page.locator('#settings-status')).toContainText('Not applied:');
+
+  // Settings are kept across visits.
+  await page.reload();
+  await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
+  await expect(page.getByLabel('Preset')).toHaveValue('strict');
+  await expect(page.getByRole('checkbox', { name: 'WebGPU' })).not.toBeChecked();
+  await page.getByRole('button', { name: 'Restore defaults' }).click();
+  await expect(page.getByLabel('Preset')).toHaveValue('balanced');
+  expect(consoleErrors).toEqual([]);
+});

@@ -17,7 +17,7 @@ export type ModelId = keyof typeof MODELS;
 export type EngineEvent =
   | { type: 'loading'; model: ModelId }
   | { type: 'progress'; model: ModelId; progress: ModelProgress }
-  | { type: 'ready'; model: ModelId; detector: Detector; modeNote: string | null }
+  | { type: 'ready'; model: ModelId; detector: Detector }
   | { type: 'failed'; model: ModelId; error: unknown };
 
 /** Whether a model file is served (Vite answers unknown paths with the page itself). */
@@ -32,18 +32,11 @@ export async function installedModels(): Promise<Record<ModelId, boolean>> {
   return Object.fromEntries(ids.map((id, i) => [id, found[i]])) as Record<ModelId, boolean>;
 }
 
-/**
- * Remote and auto modes come with Veil's gateway client. A detector that knows
- * about modes says which one it runs in (`info.mode`); one that does not runs locally.
- */
-export function supportsModes(detector: Detector): boolean {
-  return 'mode' in detector.info;
-}
-
 export class Engine {
   #current: Promise<Detector> | null = null;
   #detector: Detector | null = null;
   #generation = 0;
+  #policy: Settings['policy'] | null = null;
   readonly #listeners = new Set<(event: EngineEvent) => void>();
 
   /** A detector-like object for the helpers: it follows the engine across re-creations. */
@@ -76,6 +69,7 @@ export class Engine {
   /** Starts a detector for these settings; earlier calls still loading are superseded. */
   start(settings: Settings, model: ModelId): Promise<Detector> {
     const generation = ++this.#generation;
+    this.#policy = settings.policy;
     this.#emit({ type: 'loading', model });
     const options: DetectorOptions = {
       model: MODELS[model].url,
@@ -84,8 +78,9 @@ export class Engine {
       onProgress: (progress) => generation === this.#generation && this.#emit({ type: 'progress', model, progress }),
     };
     if (settings.mode !== 'local') {
-      // Passed through for builds that have the gateway client; older ones ignore them.
-      Object.assign(options, { mode: settings.mode, remote: { url: settings.gatewayUrl, apiKey: settings.apiKey } });
+      options.mode = settings.mode;
+      // An empty URL is left for createDetector to refuse with its own sentence.
+      if (settings.gatewayUrl) options.remote = { url: settings.gatewayUrl, apiKey: settings.apiKey };
     }
     const next = createDetector(options);
     this.#current = next;
@@ -94,19 +89,18 @@ export class Engine {
         if (generation !== this.#generation) return detector.dispose();
         this.#detector?.dispose();
         this.#detector = detector;
-        const modeNote =
-          settings.mode !== 'local' && !supportsModes(detector)
-            ? `This build of Veil has no gateway client yet, so "${settings.mode}" runs locally.`
-            : null;
-        this.#emit({ type: 'ready', model, detector, modeNote });
+        // The policy may have changed while this detector was loading.
+        if (this.#policy) detector.setPolicy(this.#policy);
+        this.#emit({ type: 'ready', model, detector });
       },
       (error) => generation === this.#generation && this.#emit({ type: 'failed', model, error }),
     );
     return next;
   }
 
-  /** Policy changes need no new model: the worker takes them at once. */
+  /** Policy changes need no new model: the worker takes them at once (and a detector still loading, once ready). */
   setPolicy(policy: Settings['policy']): void {
+    this.#policy = policy;
     this.#detector?.setPolicy(policy);
   }
 }

@@ -2,7 +2,7 @@
  * The demo page: one image, a feed under blurOnRender, a form under
  * screenUploads, and the settings that drive the detector they share.
  */
-import { Engine, installedModels, supportsModes, type ModelId } from './engine.js';
+import { Engine, installedModels, type ModelId } from './engine.js';
 import { FeedTab } from './feed-tab.js';
 import { formTab } from './form-tab.js';
 import { imageTab } from './image-tab.js';
@@ -30,13 +30,6 @@ function pickModel(settings: Settings): ModelId {
 const form = new SettingsForm(document.getElementById('settings') as HTMLFormElement, load(), (settings, change) => {
   if (change === 'policy') engine.setPolicy(settings.policy);
   else if (change === 'engine') void engine.start(settings, pickModel(settings)).catch(() => undefined);
-});
-
-let modesChecked = false;
-engine.on((event) => {
-  if (event.type !== 'ready' || modesChecked) return;
-  modesChecked = true;
-  form.setModesAvailable(supportsModes(event.detector));
 });
 
 // Tabs: the WAI-ARIA pattern (arrow keys, Home and End), with the tab in the URL's hash.

@@ -71,7 +71,6 @@ export function modelStatus(): { update(event: EngineEvent): void; missing(wante
           detail.textContent = [
             info.location === 'remote' ? '' : info.modelCached ? 'Loaded from this browser’s cache.' : 'Downloaded and cached for next time.',
             missingNote,
-            event.modeNote ?? '',
             ...info.notes,
           ]
             .filter(Boolean)

@@ -62,6 +62,7 @@ export class SettingsForm {
       const change: Change = ['mode', 'model', 'provider'].includes(name) ? 'engine' : name === 'gateway' || name === 'key' ? (next.mode === 'local' ? 'none' : 'engine') : 'policy';
       this.#settings = next;
       save(next);
+      this.#noteMode(next);
       this.#say(change === 'engine' ? 'Saved. Restarting the detector…' : 'Saved.');
       onChange(next, change);
     });
@@ -95,6 +96,7 @@ export class SettingsForm {
   }
 
   write(s: Settings): void {
+    this.#noteMode(s);
     for (const radio of this.#form.querySelectorAll<HTMLInputElement>('input[name="mode"]')) radio.checked = radio.value === s.mode;
     for (const box of this.#form.querySelectorAll<HTMLInputElement>('input[name="provider"]')) box.checked = s.providers.includes(box.value as Provider);
     this.#field<HTMLSelectElement>('model').value = s.model;
@@ -151,20 +153,11 @@ export class SettingsForm {
     select.value = this.#settings.model !== 'auto' && installed[this.#settings.model] ? this.#settings.model : 'auto';
   }
 
-  /** Remote and auto need the gateway client: without it they are shown but cannot be chosen. */
-  setModesAvailable(available: boolean): void {
-    for (const radio of this.#form.querySelectorAll<HTMLInputElement>('input[name="mode"]')) {
-      if (radio.value !== 'local') radio.disabled = !available;
-    }
-    if (!available && this.#settings.mode !== 'local') {
-      this.#settings = { ...this.#settings, mode: 'local' };
-      this.write(this.#settings);
-      save(this.#settings);
-    }
+  /** Remote and auto need a gateway: say how to get one while its URL is empty. */
+  #noteMode(settings: Settings): void {
     const note = this.#form.querySelector<HTMLElement>('#mode-note')!;
-    note.hidden = available;
-    note.textContent = available
-      ? ''
-      : 'Remote and auto send images to a gateway. This build of Veil has no gateway client yet, so images are checked on this device.';
+    note.hidden = settings.mode === 'local' || settings.gatewayUrl !== '';
+    note.textContent =
+      'Enter the gateway URL below. To run one here: npm run gateway -- --port 8787 --model public/models/veil-fixture-320.onnx --keys key1 --cors-origins http://127.0.0.1:5173, then use http://127.0.0.1:8787/api/image-nsfw with key key1.';
   }
 }

@@ -220,11 +220,13 @@ test('form tab: a blocked photo stops the post, removing it lets the post go', a
   expect(consoleErrors).toEqual([]);
 });
 
-test('settings: a stricter policy applies at once; modes without a gateway client are shown but off', async ({ demo: page, consoleErrors }) => {
+test('settings: a stricter policy applies at once; remote mode says how to get a gateway', async ({ demo: page, consoleErrors }) => {
   await page.getByRole('tab', { name: 'Settings' }).click();
-  await expect(page.getByRole('radio', { name: /Remote/ })).toBeDisabled();
-  await expect(page.getByRole('radio', { name: /Auto/ })).toBeDisabled();
-  await expect(page.locator('#mode-note')).toContainText('no gateway client yet');
+  await expect(page.locator('#mode-note')).toBeHidden();
+  await page.getByRole('radio', { name: /Remote/ }).check();
+  await expect(page.locator('#mode-note')).toContainText('Enter the gateway URL below. To run one here: npm run gateway');
+  await page.getByRole('radio', { name: /Local/ }).check();
+  await expect(page.locator('#mode-note')).toBeHidden();
   await page.getByLabel('Preset').selectOption('strict');
   await expect(page.getByLabel('Porn: review from')).toHaveValue('0.25');
   await expect(page.getByLabel('Porn: block from')).toHaveValue('0.45');

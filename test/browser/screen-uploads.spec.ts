@@ -64,6 +64,14 @@ const attr = (page: Page, id: string) => page.locator(`#${id}`).getAttribute('da
 
 test('picked files are screened at once; a blocked file stops the form, a PDF is left alone', async ({ harness, page, consoleErrors }) => {
   await openForm(page, harness);
+  // Everything the live region says, in order: a screen reader reads each change.
+  await page.evaluate(() => {
+    const said: string[] = ((window as any).said = []);
+    new MutationObserver(() => {
+      const text = document.querySelector('[data-veil-live]')?.textContent;
+      if (text) said.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await page.locator('#files').setInputFiles([png('beach.png', 'pass'), png('party.png', 'block'), png('maybe.png', 'review'), PDF]);
   await expect(page.locator('#files')).toHaveAttribute('data-veil', 'block');
   await expect(page.locator('#form')).toHaveAttribute('data-veil', 'block');
@@ -86,8 +94,8 @@ test('picked files are screened at once; a blocked file stops the form, a PDF is
   expect(await page.evaluate(() => (window as any).submitted)).toBe(0);
   const message = await page.locator('#files').evaluate((el: HTMLInputElement) => el.validationMessage);
   expect(message).toContain('“party.png” cannot be uploaded');
-  await expect(page.locator('[data-veil-live]')).toContainText('party.png: blocked');
-  await expect(page.locator('[data-veil-live]')).toContainText('notes.pdf is not an image');
+  await expect.poll(() => page.evaluate(() => (window as any).said.join(' '))).toContain('party.png: blocked');
+  await expect.poll(() => page.evaluate(() => (window as any).said.join(' '))).toContain('notes.pdf is not an image');
 
   // Choosing files again without the blocked one lets the form go.
   await page.locator('#files').setInputFiles([png('beach.png', 'pass'), png('maybe.png', 'review')]);

@@ -48,11 +48,15 @@ export async function buildFeed(page: Page, { count, attrs = '' }: FeedOptions):
   );
 }
 
-/** Creates the real detector in the page as `window.detector`. */
+/**
+ * Creates the real detector in the page as `window.detector`, configured as the
+ * README advises for a feed: WASM threads leave one core to the page, so
+ * scrolling never waits behind inference.
+ */
 export async function startDetector(page: Page): Promise<void> {
   await page.evaluate(async (model) => {
     const w = window as any;
-    w.detector = await w.veil.createDetector({ model, providers: ['wasm'] });
+    w.detector = await w.veil.createDetector({ model, providers: ['wasm'], threads: Math.max(1, navigator.hardwareConcurrency - 1) });
   }, modelUrl(320));
 }
 

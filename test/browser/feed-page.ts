@@ -56,7 +56,7 @@ export async function buildFeed(page: Page, { count, attrs = '' }: FeedOptions):
 export async function startDetector(page: Page): Promise<void> {
   await page.evaluate(async (model) => {
     const w = window as any;
-    w.detector = await w.veil.createDetector({ model, providers: ['wasm'], threads: Math.max(1, navigator.hardwareConcurrency - 1) });
+    w.detector = await w.veil.createDetector({ model, providers: ['wasm'], threads: crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency - 1) : 1 });
   }, modelUrl(320));
 }
 

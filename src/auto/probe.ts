@@ -10,7 +10,9 @@ interface GpuAdapterLike {
 async function webgpuKind(): Promise<Capabilities['webgpu']> {
   const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } } | undefined)?.gpu;
   if (!gpu) return 'none';
-  const adapter = await gpu.requestAdapter().catch(() => null);
+  // A first request can come back empty while the GPU process starts: ask once more.
+  const request = () => gpu.requestAdapter().catch(() => null);
+  const adapter = (await request()) ?? (await new Promise((resolve) => setTimeout(resolve, 300)).then(request));
   if (!adapter) return 'none';
   const info = adapter.info ?? {};
   const described = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;

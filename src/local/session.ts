@@ -82,7 +82,10 @@ async function webgpuUnavailable(): Promise<string | null> {
   if (!gpu) {
     return 'WebGPU skipped: this browser exposes no navigator.gpu (it needs a browser with WebGPU and a secure context).';
   }
-  const adapter = await gpu.requestAdapter().catch(() => null);
+  // The very first request can come back empty while the browser's GPU process is
+  // still starting (seen on a real NVIDIA GPU in headless Chromium): ask once more.
+  const request = () => gpu.requestAdapter().catch(() => null);
+  const adapter = (await request()) ?? (await new Promise((resolve) => setTimeout(resolve, 300)).then(request));
   if (!adapter) return 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
   return null;
 }

@@ -4,8 +4,8 @@
  *
  * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
- * EXIF orientation applied, drawn at natural size and read back with
- * getImageData. Fully transparent pixels come back black: a canvas cannot keep
+ * EXIF orientation applied, read back as a canvas's getImageData gives it
+ * (read-pixels.ts). Fully transparent pixels come back black: a canvas cannot keep
  * the colour stored under alpha 0, which OpenCV would read (documented in the README).
  */
 import { decodeImageText } from '../base64.js';
@@ -14,6 +14,7 @@ import type { InputInfo } from '../result.js';
 import { sha256Hex } from '../sha256.js';
 import { isSupportedMime, sniffMime } from '../sniff.js';
 import type { WorkerInput } from './protocol.js';
+import { readBitmap } from './read-pixels.js';
 import type { Pixels } from './resize.js';
 
 export interface DecodedInput {
@@ -22,27 +23,17 @@ export interface DecodedInput {
   notes: string[];
 }
 
-let canvas: OffscreenCanvas | null = null;
-let context: OffscreenCanvasRenderingContext2D | null = null;
+/**
+ * Which source rows preprocessing will read of a width x height image, or null
+ * for all of them: the worker passes one so a large photo is read in part.
+ */
+export type RowPlan = (width: number, height: number) => Int32Array | null;
 
-/** One canvas, reused: a fresh one per image would churn GPU and CPU memory. */
-function readPixels(bitmap: ImageBitmap): Pixels {
-  const { width, height } = bitmap;
-  if (!canvas || !context) {
-    canvas = new OffscreenCanvas(width, height);
-    context = canvas.getContext('2d', { willReadFrequently: true });
-    if (!context) throw new VeilError(ErrorCodes.INTERNAL, 'This browser gives no 2D context to an OffscreenCanvas in a worker.');
-  }
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width; // resizing also clears it
-    canvas.height = height;
-  } else {
-    context.clearRect(0, 0, width, height);
-  }
-  context.drawImage(bitmap, 0, 0);
+async function readPixels(bitmap: ImageBitmap, rows: Int32Array | null = null): Promise<Pixels> {
   try {
-    return { data: context.getImageData(0, 0, width, height).data, width, height, channels: 4 };
+    return await readBitmap(bitmap, rows);
   } catch (error) {
+    if (!(error instanceof DOMException && error.name === 'SecurityError')) throw error;
     throw new VeilError(
       ErrorCodes.CROSS_ORIGIN,
       'The pixels of this image cannot be read: it comes from another origin that does not allow CORS. Serve it with Access-Control-Allow-Origin, or load it with crossorigin="anonymous".',
@@ -80,6 +71,7 @@ async function decodeBytes(
   input: WorkerInput,
   bytes: Uint8Array,
   declared: string | null,
+  plan?: RowPlan,
 ): Promise<DecodedInput> {
   const notes: string[] = [];
   if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
@@ -111,7 +103,7 @@ async function decodeBytes(
     }),
   ]);
   try {
-    const pixels = readPixels(bitmap);
+    const pixels = await readPixels(bitmap, plan?.(bitmap.width, bitmap.height));
     return {
       pixels,
       notes,
@@ -138,24 +130,28 @@ async function decodePixels(input: WorkerInput, pixels: Pixels): Promise<Decoded
   };
 }
 
-/** Decodes any worker input into pixels and the result's `input` block. */
-export async function decodeInput(input: WorkerInput): Promise<DecodedInput> {
+/**
+ * Decodes any worker input into pixels and the result's `input` block. With a
+ * `plan`, files may be read in part (see Pixels.rows); pixel inputs are always
+ * read whole, since their hash covers every pixel.
+ */
+export async function decodeInput(input: WorkerInput, plan?: RowPlan): Promise<DecodedInput> {
   switch (input.kind) {
     case 'bytes':
-      return decodeBytes(input, input.bytes, input.declaredMime ?? null);
+      return decodeBytes(input, input.bytes, input.declaredMime ?? null, plan);
     case 'blob':
-      return decodeBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null);
+      return decodeBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, plan);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
-      return decodeBytes(input, bytes, declaredMime);
+      return decodeBytes(input, bytes, declaredMime, plan);
     }
     case 'url': {
       const { bytes, declared } = await fetchBytes(input.url, input.type);
-      return decodeBytes(input, bytes, declared);
+      return decodeBytes(input, bytes, declared, plan);
     }
     case 'bitmap':
       try {
-        return await decodePixels(input, readPixels(input.bitmap));
+        return await decodePixels(input, await readPixels(input.bitmap));
       } finally {
         input.bitmap.close();
       }

@@ -12,7 +12,7 @@ import { registerErrorTransfer } from '../transfer.js';
 import { decodeInput } from './decode.js';
 import { forgetModel, loadModel } from './model-store.js';
 import { decodeDetections } from './postprocess.js';
-import { toInputTensor } from './preprocess.js';
+import { rowsToRead, toInputTensor } from './preprocess.js';
 import type { DetectorInfo, WorkerApi, WorkerInput } from './protocol.js';
 import { createSession, type DetectorSession } from './session.js';
 
@@ -61,7 +61,8 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   }
   const started = performance.now();
   throwIfCancelled(id);
-  const decoded = await decodeInput(input);
+  const inputSize = session.inputSize;
+  const decoded = await decodeInput(input, (width, height) => rowsToRead(width, height, inputSize));
   throwIfCancelled(id);
   const decodedAt = performance.now();
   const { box } = toInputTensor(decoded.pixels, session.inputSize, tensor);

@@ -9,8 +9,8 @@
  *   npm run bench                 everything (about 5 minutes on 2 cores)
  *   npm run bench -- --quick      fewer rounds, for trying changes
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './lib/browser.mjs';
 import { firstDecisions } from './lib/cold.mjs';
@@ -32,6 +32,8 @@ const cores = availableParallelism();
 /** The session options src/local/session.ts creates its session with; the bare baseline uses the same. */
 const SESSION_OPTIONS = { graphOptimizationLevel: 'all' };
 
+const loadAtStart = loadavg();
+const version = (/** @type {string} */ pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 const log = (/** @type {string} */ message) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 const t0 = performance.now();
 
@@ -62,6 +64,7 @@ const inPage = (page, fn, arg) => page.evaluate(({ fn, arg }) => /** @type {any}
 // 1-4: latency of detect(), the bare session, onnxruntime-node and nsfwjs, in interleaved rounds.
 log(`latency: ${model.name}, ${cores} threads, ${ROUNDS} rounds over ${names.length} images`);
 const browser = await launch();
+const chromiumVersion = browser.version();
 const page = await browser.newPage();
 await openBenchPage(page);
 const setup = await inPage(page, 'init', { model: model.url, threads: cores, images: names, sessionOptions: SESSION_OPTIONS });
@@ -165,6 +168,7 @@ const result = {
   warm_first_decision_ms: round(median(visit(2).map((v) => v.ms))),
   third_visit_first_decision_ms: round(median(visit(3).map((v) => v.ms))),
   cold_bytes_before_decision: median(visit(1).map((v) => v.bytes.total)),
+  cold_bytes_gzip_before_decision: median(visit(1).map((v) => v.bytes.total_gzip)),
   warm_bytes_before_decision: median(visit(2).map((v) => v.bytes.total)),
   feed_images_per_s: round(median(feeds.map((f) => rate(f.veil)))),
   bare_session_images_per_s: round(median(feeds.map((f) => rate(f.bare)))),
@@ -189,7 +193,19 @@ const report = {
   },
   targets: /** @type {ReturnType<typeof targets>} */ ([]),
   details: {
-    environment: { cores, chromium_isolated: setup.isolated, veil: setup.info, nsfwjs: { ...nsfwSetup, top_class_on_headline: nsfwTop }, session_options: SESSION_OPTIONS },
+    environment: {
+      cores,
+      cpu: cpus()[0]?.model,
+      // Other work on the machine shows here: the figures are ratios and medians for that reason.
+      load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) },
+      chromium: chromiumVersion,
+      chromium_isolated: setup.isolated,
+      node: process.version,
+      versions: Object.fromEntries(['onnxruntime-web', 'onnxruntime-node', 'nsfwjs', '@tensorflow/tfjs-backend-wasm'].map((p) => [p, version(p)])),
+      veil: setup.info,
+      nsfwjs: { ...nsfwSetup, model: 'MobileNetV2 (default)', top_class_on_headline: nsfwTop },
+      session_options: SESSION_OPTIONS,
+    },
     models,
     images: { sizes: SIZES, formats: FORMATS, by_image: byImage },
     samples: { detect_headline: detectTimes[HEADLINE_IMAGE].length, session: sessionTimes.length, native: nativeTimes.length, nsfwjs_headline: nsfwTimes[HEADLINE_IMAGE].length },

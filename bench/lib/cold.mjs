@@ -5,10 +5,12 @@
  * options and screens one image (bench/pages/first.html). Visit 1 finds every
  * cache empty; visits 2 and 3 restart the browser on the same profile, with the
  * HTTP cache, Cache Storage (the model) and V8's code cache as visit 1 left them.
- * Bytes are what the server sent during the visit, uncompressed, by kind.
+ * Bytes are what the server sent during the visit, uncompressed, by kind, and
+ * what the same files weigh gzipped, as a production server would send them.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { launchProfile } from './browser.mjs';
 import { ROOT } from './server.mjs';
 
@@ -16,6 +18,13 @@ import { ROOT } from './server.mjs';
 
 const kindOf = (/** @type {string} */ path) =>
   ({ '.wasm': 'wasm', '.onnx': 'model', '.ort': 'model', '.js': 'js', '.mjs': 'js', '.html': 'html', '.jpg': 'image', '.png': 'image', '.webp': 'image' })[extname(path)] ?? 'other';
+
+/** @type {Map<string, number>} */
+const gzipped = new Map();
+const gzipSize = (/** @type {string} */ path) => {
+  if (!gzipped.has(path)) gzipped.set(path, gzipSync(readFileSync(join(ROOT, decodeURIComponent(path))), { level: 6 }).length);
+  return /** @type {number} */ (gzipped.get(path));
+};
 
 /**
  * @param {BenchServer} server
@@ -40,10 +49,11 @@ export async function firstDecisions(server, { model, image, profiles, visits })
           const first = await page.evaluate(() => /** @type {any} */ (window).firstDecision);
           if (first.error) throw new Error(`first decision failed: ${first.error}`);
           /** @type {Record<string, number>} */
-          const bytes = { total: 0 };
+          const bytes = { total: 0, total_gzip: 0 };
           for (const s of served) {
             bytes[kindOf(s.path)] = (bytes[kindOf(s.path)] ?? 0) + s.bytes;
             bytes.total += s.bytes;
+            if (s.bytes > 0) bytes.total_gzip += gzipSize(s.path);
           }
           rows.push({ visit, ms: first.ms, readyMs: first.readyMs, detectMs: first.detectMs, modelCached: first.modelCached, bytes, requests: served.length });
         } finally {

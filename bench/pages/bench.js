@@ -42,7 +42,7 @@ async function initNsfwjs({ threads }) {
   const { loadNsfwjs } = await import('/bench/.cache/nsfwjs/nsfwjs-entry.js');
   const started = performance.now();
   nsfw = await loadNsfwjs(threads);
-  return { loadMs: performance.now() - started, backend: nsfw.backend, threads: nsfw.threads };
+  return { loadMs: performance.now() - started, backend: nsfw.backend, threads_asked: threads, threads_used: nsfw.threads, simd: nsfw.simd, multithread_support: nsfw.multithread };
 }
 
 async function sessionBatch({ runs }) {

@@ -6,7 +6,7 @@
  * (or p95) of samples taken in interleaved rounds, so load from other processes
  * falls on every contender alike; ratios compare figures from the same run.
  *
- *   npm run bench                 everything (about 5 minutes on 2 cores)
+ *   npm run bench                 everything (5 to 7 minutes on 2 cores)
  *   npm run bench -- --quick      fewer rounds, for trying changes
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -5,8 +5,8 @@
  *
  * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
- * EXIF orientation applied, drawn at natural size and read back with
- * getImageData. Fully transparent pixels come back black: a canvas cannot keep
+ * EXIF orientation applied, read back as a canvas's getImageData gives it
+ * (read-pixels.ts). Fully transparent pixels come back black: a canvas cannot keep
  * the colour stored under alpha 0, which OpenCV would read (documented in the README).
  */
 import { decodeImageText } from '../base64.js';
@@ -19,6 +19,7 @@ import { isSupportedMime, sniffMime, type SupportedMime } from '../sniff.js';
 import { openAnimation, sampleFrames } from './animation.js';
 import { fetchImage } from './fetch-image.js';
 import type { WorkerInput } from './protocol.js';
+import { readBitmap, readFrame } from './read-pixels.js';
 import type { Pixels } from './resize.js';
 
 type Limits = Required<InputLimits>;
@@ -54,33 +55,26 @@ const FORMAT_OF: Record<string, ImageFormat> = {
 
 const megapixels = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;
 
-let canvas: OffscreenCanvas | null = null;
-let context: OffscreenCanvasRenderingContext2D | null = null;
+/**
+ * Which source rows preprocessing will read of a width x height image, or null
+ * for all of them: the worker passes one so a large photo is read in part.
+ */
+export type RowPlan = (width: number, height: number) => Int32Array | null;
 
-/** One canvas, reused: a fresh one per image would churn GPU and CPU memory. */
-function readPixels(bitmap: ImageBitmap | VideoFrame): Pixels {
-  const width = 'displayWidth' in bitmap ? bitmap.displayWidth : bitmap.width;
-  const height = 'displayHeight' in bitmap ? bitmap.displayHeight : bitmap.height;
-  if (!canvas || !context) {
-    canvas = new OffscreenCanvas(width, height);
-    context = canvas.getContext('2d', { willReadFrequently: true });
-    if (!context) throw new VeilError(ErrorCodes.INTERNAL, 'This browser gives no 2D context to an OffscreenCanvas in a worker.');
-  }
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width; // resizing also clears it
-    canvas.height = height;
-  } else {
-    context.clearRect(0, 0, width, height);
-  }
-  context.drawImage(bitmap, 0, 0);
+const crossOrigin = (error: unknown) =>
+  new VeilError(
+    ErrorCodes.CROSS_ORIGIN,
+    'The pixels of this image cannot be read: it comes from another origin that does not allow CORS. Serve it with Access-Control-Allow-Origin, or load it with crossorigin="anonymous".',
+    { cause: error },
+  );
+
+/** RGBA pixels as a canvas's getImageData gives them (read-pixels.ts), or 4006 for a cross-origin source. */
+async function readPixels(source: ImageBitmap | VideoFrame, rows: Int32Array | null = null): Promise<Pixels> {
   try {
-    return { data: context.getImageData(0, 0, width, height).data, width, height, channels: 4 };
+    return source instanceof ImageBitmap ? await readBitmap(source, rows) : readFrame(source);
   } catch (error) {
-    throw new VeilError(
-      ErrorCodes.CROSS_ORIGIN,
-      'The pixels of this image cannot be read: it comes from another origin that does not allow CORS. Serve it with Access-Control-Allow-Origin, or load it with crossorigin="anonymous".',
-      { cause: error },
-    );
+    if (error instanceof DOMException && error.name === 'SecurityError') throw crossOrigin(error);
+    throw error;
   }
 }
 
@@ -114,7 +108,7 @@ function checkPixels(width: number, height: number, limits: Limits): void {
   }
 }
 
-async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits): Promise<ReadInput> {
+async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
   const notes: string[] = [];
   if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
   if (bytes.length > limits.maxBytes) {
@@ -151,7 +145,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
           });
           let pixels: Pixels;
           try {
-            pixels = readPixels(frame);
+            pixels = await readPixels(frame);
           } finally {
             frame.close();
           }
@@ -174,7 +168,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     let pixels: Pixels;
     try {
       checkPixels(bitmap.width, bitmap.height, limits); // for formats whose header we could not read
-      pixels = readPixels(bitmap);
+      pixels = await readPixels(bitmap, plan?.(bitmap.width, bitmap.height));
     } finally {
       bitmap.close();
     }
@@ -205,28 +199,32 @@ async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits
   };
 }
 
-/** Reads and hashes any worker input within the limits; its `frames()` give the pixels. */
-export async function readInput(input: WorkerInput, limits: Limits): Promise<ReadInput> {
+/**
+ * Reads and hashes any worker input within the limits; its `frames()` give the
+ * pixels. With a `plan`, a still file may be read in part (see Pixels.rows); pixel
+ * inputs are always read whole, since their hash covers every pixel.
+ */
+export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
   switch (input.kind) {
     case 'bytes':
-      return readBytes(input, input.bytes, input.declaredMime ?? null, limits);
+      return readBytes(input, input.bytes, input.declaredMime ?? null, limits, plan);
     case 'blob':
       if (input.blob.size > limits.maxBytes) {
         throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${input.blob.size} bytes, over the ${limits.maxBytes}-byte limit (limits.maxBytes).`);
       }
-      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits);
+      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits, plan);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
-      return readBytes(input, bytes, declaredMime, limits);
+      return readBytes(input, bytes, declaredMime, limits, plan);
     }
     case 'url': {
       const { bytes, declared } = await fetchImage(input.url, input.type, limits.maxBytes, limits.fetchTimeoutMs);
-      return readBytes(input, bytes, declared, limits);
+      return readBytes(input, bytes, declared, limits, plan);
     }
     case 'bitmap':
       try {
         checkPixels(input.bitmap.width, input.bitmap.height, limits);
-        return await readPixelInput(input, readPixels(input.bitmap), limits);
+        return await readPixelInput(input, await readPixels(input.bitmap), limits);
       } finally {
         input.bitmap.close();
       }

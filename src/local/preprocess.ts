@@ -1,4 +1,4 @@
-import { resizeLinear, roundHalfEven, type Pixels } from './resize.js';
+import { resizeLinear, roundHalfEven, sourceRows, type Pixels } from './resize.js';
 
 /**
  * Where an image lands inside NudeNet's square input, and how to map boxes back.
@@ -51,6 +51,28 @@ export function letterbox(width: number, height: number, size: number): Letterbo
   };
 }
 
+/**
+ * The rows of a `width` x `height` image that `toInputTensor` reads for a model of
+ * side `size`, or null when it reads them all or nearly all. Decoding a large
+ * photo can then copy out a few hundred rows instead of every pixel.
+ */
+export function rowsToRead(width: number, height: number, size: number): Int32Array | null {
+  const box = letterbox(width, height, size);
+  const rows = sourceRows(width, height, box.width, box.height);
+  // Reading rows one by one costs more per row than one full read; it pays only well below half.
+  return rows && rows.length <= height / 2 ? rows : null;
+}
+
+/** Scratch RGB buffers, reused across calls: one image is preprocessed at a time. */
+const scratch: Uint8Array[] = [];
+function zeroed(slot: number, length: number): Uint8Array {
+  let buffer = scratch[slot];
+  if (!buffer || buffer.length < length) scratch[slot] = buffer = new Uint8Array(length);
+  const view = buffer.subarray(0, length);
+  view.fill(0);
+  return view;
+}
+
 /** Values v / 255 as float32, as numpy's `astype("float32") / 255.0` gives them. */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
@@ -69,10 +91,10 @@ export function toInputTensor(
   const paddedHeight = box.height + 2 * box.padY;
 
   // A zero-filled buffer is the black border; the resize writes the image inside it.
-  let rgb = new Uint8Array(paddedWidth * paddedHeight * 3);
+  let rgb = zeroed(0, paddedWidth * paddedHeight * 3);
   resizeLinear(pixels, box.width, box.height, rgb, paddedWidth, box.padX, box.padY);
   if (paddedWidth !== size || paddedHeight !== size) {
-    const square = new Uint8Array(size * size * 3);
+    const square = zeroed(1, size * size * 3);
     resizeLinear({ data: rgb, width: paddedWidth, height: paddedHeight, channels: 3 }, size, size, square, size);
     rgb = square;
   }

@@ -16,6 +16,11 @@ export interface Pixels {
   readonly width: number;
   readonly height: number;
   readonly channels: 3 | 4;
+  /**
+   * Set when `data` holds only the source rows a resize reads (see `sourceRows`):
+   * `rows[y]` is where row y sits in `data`, or -1 for a row that was not read.
+   */
+  readonly rows?: Int32Array;
 }
 
 /** OpenCV's INTER_RESIZE_COEF_BITS: the weights are fixed point with 11 fractional bits. */
@@ -84,6 +89,9 @@ export function resizeLinear(
   offsetY = 0,
 ): void {
   const { width: sw, height: sh } = src;
+  if (src.rows && !usesBilinear(sw, sh, dstWidth, dstHeight)) {
+    throw new RangeError('Pixels with only some rows read can only be resized by the bilinear path.');
+  }
   if (sw === dstWidth && sh === dstHeight) {
     copyRgb(src, out, outWidth, offsetX, offsetY);
   } else if (sw === dstWidth * 2 && sh === dstHeight * 2) {
@@ -92,6 +100,30 @@ export function resizeLinear(
   } else {
     bilinear(src, dstWidth, dstHeight, out, outWidth, offsetX, offsetY);
   }
+}
+
+function usesBilinear(sw: number, sh: number, dw: number, dh: number): boolean {
+  return !(sw === dw && sh === dh) && !(sw === dw * 2 && sh === dh * 2);
+}
+
+/**
+ * The source rows `resizeLinear` reads to make `dstHeight` rows, in ascending
+ * order, or null when it reads every row (a copy, or the exact 2x shrink). A
+ * large shrink reads two rows per output row: decoding can then read just those.
+ */
+export function sourceRows(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): Int32Array | null {
+  if (!usesBilinear(srcWidth, srcHeight, dstWidth, dstHeight)) return null;
+  const { index } = linearTaps(srcHeight, dstHeight, false);
+  const last = srcHeight - 1;
+  const needed = new Uint8Array(srcHeight);
+  for (let d = 0; d < dstHeight; d++) {
+    const sy = index[d]!;
+    needed[Math.min(Math.max(sy, 0), last)] = 1;
+    needed[Math.min(Math.max(sy + 1, 0), last)] = 1;
+  }
+  const rows: number[] = [];
+  needed.forEach((flag, y) => flag && rows.push(y));
+  return Int32Array.from(rows);
 }
 
 function copyRgb(src: Pixels, out: Uint8Array, outWidth: number, ox: number, oy: number): void {
@@ -112,18 +144,17 @@ function halve(src: Pixels, out: Uint8Array, outWidth: number, ox: number, oy: n
   const dw = width / 2;
   const dh = src.height / 2;
   const rowStride = width * channels;
+  const step = 2 * channels;
   for (let y = 0; y < dh; y++) {
-    const top = 2 * y * rowStride;
-    const bottom = top + rowStride;
+    let top = 2 * y * rowStride;
+    let bottom = top + rowStride;
     let d = ((y + oy) * outWidth + ox) * 3;
-    for (let x = 0; x < dw; x++, d += 3) {
-      const left = 2 * x * channels;
-      const right = left + channels;
-      for (let c = 0; c < 3; c++) {
-        const sum =
-          data[top + left + c]! + data[top + right + c]! + data[bottom + left + c]! + data[bottom + right + c]!;
-        out[d + c] = (sum + 2) >> 2;
-      }
+    for (let x = 0; x < dw; x++, d += 3, top += step, bottom += step) {
+      const tr = top + channels;
+      const br = bottom + channels;
+      out[d] = (data[top]! + data[tr]! + data[bottom]! + data[br]! + 2) >> 2;
+      out[d + 1] = (data[top + 1]! + data[tr + 1]! + data[bottom + 1]! + data[br + 1]! + 2) >> 2;
+      out[d + 2] = (data[top + 2]! + data[tr + 2]! + data[bottom + 2]! + data[br + 2]! + 2) >> 2;
     }
   }
 }
@@ -137,7 +168,7 @@ function bilinear(
   ox: number,
   oy: number,
 ): void {
-  const { data, width: sw, height: sh, channels } = src;
+  const { data, width: sw, height: sh, channels, rows: rowIndex } = src;
   const xs = linearTaps(sw, dw, true);
   const ys = linearTaps(sh, dh, false);
 
@@ -152,7 +183,9 @@ function bilinear(
     const victim = rowOf[0] === -1 || rowOf[0]! < rowOf[1]! ? 0 : 1;
     const row = rows[victim]!;
     rowOf[victim] = sy;
-    const base = sy * sw * channels;
+    const stored = rowIndex ? rowIndex[sy]! : sy;
+    if (stored < 0) throw new RangeError(`Source row ${sy} was not read.`);
+    const base = stored * sw * channels;
     for (let dx = 0; dx < dw; dx++) {
       const s = base + xs.index[dx]! * channels;
       const a0 = xs.w0[dx]!;

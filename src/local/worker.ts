@@ -14,7 +14,7 @@ import { createCache, type Cache } from '../cache.js';
 import { readInput } from './decode.js';
 import { forgetModel, loadModel } from './model-store.js';
 import { decodeDetections, type NudeNetDetection } from './postprocess.js';
-import { toInputTensor } from './preprocess.js';
+import { rowsToRead, toInputTensor } from './preprocess.js';
 import type { WorkerInfo, WorkerApi, WorkerInput } from './protocol.js';
 import { createSession, type DetectorSession } from './session.js';
 
@@ -131,7 +131,9 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   }
   const started = performance.now();
   throwIfCancelled(id);
-  const read = await readInput(input, limits);
+  const inputSize = session.inputSize;
+  // A large photo is read only in the rows its shrink to the model's input uses.
+  const read = await readInput(input, limits, (width, height) => rowsToRead(width, height, inputSize));
   throwIfCancelled(id);
   const key = `${modelKey}#${read.info.sha256}`;
   const remembered = await cache?.get(key);

@@ -1,0 +1,58 @@
+// @ts-check
+/** Everything the benchmark needs before a browser starts: the build, the models, the images, nsfwjs's bundle. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { makeModels } from '../../test/models/make-models.mjs';
+import { prepareImages } from './images.mjs';
+import { ROOT } from './server.mjs';
+
+export const MODELS_DIR = join(ROOT, 'public/models');
+export const TWIN = 'yolov8n-twin-320.onnx';
+export const REAL = '320n.onnx';
+
+export function buildLibrary() {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The models to time: the twin always, NudeNet's 320n when `npm run model:fetch -- 320n` installed it. */
+export async function prepareModels() {
+  await makeModels(MODELS_DIR);
+  const models = [{ name: 'yolov8n-twin-320', file: TWIN }];
+  if (existsSync(join(MODELS_DIR, REAL))) models.unshift({ name: '320n', file: REAL });
+  return models.map((m) => ({ ...m, path: join(MODELS_DIR, m.file), url: `/public/models/${m.file}`, bytes: statSync(join(MODELS_DIR, m.file)).size }));
+}
+
+/** nsfwjs, TensorFlow.js and its WASM backend in one ES module the bench page imports. */
+export async function bundleNsfwjs() {
+  await build({
+    configFile: false,
+    root: ROOT,
+    logLevel: 'error',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    build: {
+      outDir: join(ROOT, 'bench/.cache/nsfwjs'),
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: false,
+      reportCompressedSize: false,
+      lib: { entry: join(ROOT, 'bench/pages/nsfwjs-entry.js'), formats: ['es'], fileName: () => 'nsfwjs-entry.js' },
+    },
+  });
+}
+
+/** The library's entry and what it loads later, gzipped at level 9 as a server would send them. */
+export function bundleSizes() {
+  const gzip = (/** @type {string} */ path) => gzipSync(readFileSync(path), { level: 9 }).length;
+  const dist = join(ROOT, 'dist');
+  const assets = execFileSync('ls', [join(dist, 'assets')], { encoding: 'utf8' }).split('\n').filter((f) => f && !f.endsWith('.map'));
+  return {
+    main_entry_bytes: statSync(join(dist, 'index.js')).size,
+    main_entry_gzip_bytes: gzip(join(dist, 'index.js')),
+    lazy: Object.fromEntries(assets.map((f) => [f, { bytes: statSync(join(dist, 'assets', f)).size, gzip_bytes: gzip(join(dist, 'assets', f)) }])),
+  };
+}
+
+export { prepareImages };

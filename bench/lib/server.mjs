@@ -1,0 +1,78 @@
+// @ts-check
+/**
+ * A static server for the benchmark, serving the repository root on loopback,
+ * cross-origin isolated (WASM threads need it). Unlike the test server it lets
+ * the browser cache (Cache-Control and ETag), because cold and warm visits are
+ * part of what is measured, and it counts the bytes it sends per path.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** @type {Record<string, string>} */
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.ort': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+};
+
+/**
+ * @typedef {{ path: string, status: number, bytes: number }} Served
+ * @typedef {{ url: string, log: Served[], close(): Promise<void> }} BenchServer
+ */
+
+/** @returns {Promise<BenchServer>} */
+export async function startServer() {
+  /** @type {Served[]} */
+  const log = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    const path = normalize(join(ROOT, decodeURIComponent(url.pathname)));
+    let stat;
+    try {
+      stat = path.startsWith(ROOT) ? statSync(path) : undefined;
+    } catch {
+      stat = undefined;
+    }
+    if (!stat?.isFile()) {
+      log.push({ path: url.pathname, status: 404, bytes: 0 });
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    // A day of freshness for the heavy, versioned files; HTML is revalidated.
+    res.setHeader('Cache-Control', extname(path) === '.html' ? 'no-cache' : 'public, max-age=86400');
+    res.setHeader('ETag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      log.push({ path: url.pathname, status: 304, bytes: 0 });
+      res.writeHead(304).end();
+      return;
+    }
+    log.push({ path: url.pathname, status: 200, bytes: stat.size });
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': stat.size });
+    createReadStream(path).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+  };
+}

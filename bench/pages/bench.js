@@ -1,0 +1,123 @@
+// The benchmark page: Veil's built library, the bare onnxruntime-web session
+// and nsfwjs side by side in one cross-origin isolated page. bench/run.mjs
+// drives it through window.bench; every function returns raw samples.
+import * as veil from '/dist/index.js';
+
+const blobs = new Map();
+let detector = null;
+let baseline = null;
+let nsfw = null;
+
+function call(worker, message) {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => (data.ok ? resolve(data) : reject(new Error(data.error)));
+    worker.postMessage(message);
+  });
+}
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function loadImages(names) {
+  for (const name of names) {
+    if (blobs.has(name)) continue;
+    const response = await fetch(`/bench/.cache/images/${name}`);
+    if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+    blobs.set(name, await response.blob());
+  }
+}
+
+async function init({ model, threads, images, sessionOptions, providers = ['wasm'], withBaseline = true }) {
+  await loadImages(images);
+  detector?.dispose();
+  detector = await veil.createDetector({ model, providers, threads });
+  let baselineCreateMs = null;
+  if (withBaseline) {
+    baseline ??= new Worker('/bench/pages/ort-worker.js', { type: 'module' });
+    baselineCreateMs = (await call(baseline, { type: 'open', model, threads, options: sessionOptions })).createMs;
+  }
+  return { info: { ...detector.info }, baselineCreateMs, cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated };
+}
+
+async function initNsfwjs({ threads }) {
+  const { loadNsfwjs } = await import('/bench/.cache/nsfwjs/nsfwjs-entry.js');
+  const started = performance.now();
+  nsfw = await loadNsfwjs(threads);
+  return { loadMs: performance.now() - started, backend: nsfw.backend, threads_asked: threads, threads_used: nsfw.threads, simd: nsfw.simd, multithread_support: nsfw.multithread };
+}
+
+async function sessionBatch({ runs }) {
+  const { times } = await call(baseline, { type: 'run', runs });
+  await pause(30); // let onnxruntime's threads stop spinning before anything else is timed
+  return times;
+}
+
+async function detectBatch({ name, reps }) {
+  const blob = blobs.get(name);
+  const times = [];
+  const stages = [];
+  for (let i = 0; i < reps; i++) {
+    const started = performance.now();
+    const result = await detector.detect(blob);
+    times.push(performance.now() - started);
+    stages.push(result.timings);
+  }
+  await pause(30);
+  return { times, stages };
+}
+
+async function nsfwBatch({ name, reps }) {
+  const blob = blobs.get(name);
+  const times = [];
+  const classifyTimes = [];
+  let top = null;
+  for (let i = 0; i < reps; i++) {
+    const started = performance.now();
+    // nsfwjs classifies decoded pixels; the browser's decoder gives it the same bytes Veil gets.
+    const bitmap = await createImageBitmap(blob);
+    const decoded = performance.now();
+    const predictions = await nsfw.model.classify(bitmap);
+    const done = performance.now();
+    bitmap.close();
+    times.push(done - started);
+    classifyTimes.push(done - decoded);
+    top = predictions[0];
+  }
+  await pause(30);
+  return { times, classifyTimes, top };
+}
+
+/** Screens `names` all at once, as a feed does, counting main-thread tasks over 50 ms meanwhile. */
+async function feed({ names }) {
+  const longTasks = [];
+  const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration)));
+  observer.observe({ type: 'longtask' });
+  const started = performance.now();
+  const results = await Promise.all(names.map((name) => detector.detect(blobs.get(name))));
+  const ms = performance.now() - started;
+  await pause(100); // long-task entries are delivered asynchronously
+  observer.disconnect();
+  await pause(30);
+  return { ms, count: results.length, longTasks };
+}
+
+/** The bare session run back to back `runs` times: what the session alone allows. */
+async function bareFeed({ runs }) {
+  const { wallMs } = await call(baseline, { type: 'run', runs });
+  await pause(30);
+  return { ms: wallMs, count: runs };
+}
+
+async function detectMany({ names, count }) {
+  for (let i = 0; i < count; i++) await detector.detect(blobs.get(names[i % names.length]));
+  await pause(30);
+  return count;
+}
+
+/** Raw output0 of the bare session on one preprocessed image, for comparing two models' numbers. */
+async function rawOutput({ tensor }) {
+  const { values } = await call(baseline, { type: 'run', runs: 1, tensor });
+  return Array.from(values);
+}
+
+window.bench = { init, initNsfwjs, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
+window.dispatchEvent(new Event('bench-ready'));

@@ -1,0 +1,235 @@
+// @ts-check
+/**
+ * npm run bench: Veil against the bare onnxruntime-web session, onnxruntime-node
+ * and nsfwjs, all in one run on this machine, in Debian's headless Chromium.
+ * Prints a table and writes bench/results/latest.json. Every figure is a median
+ * (or p95) of samples taken in interleaved rounds, so load from other processes
+ * falls on every contender alike; ratios compare figures from the same run.
+ *
+ *   npm run bench                 everything (5 to 7 minutes on 2 cores)
+ *   npm run bench -- --quick      fewer rounds, for trying changes
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { launch } from './lib/browser.mjs';
+import { firstDecisions } from './lib/cold.mjs';
+import { FORMATS, HEADLINE_IMAGE, SIZES } from './lib/images.mjs';
+import { measureMemory } from './lib/memory.mjs';
+import { openNative } from './lib/native.mjs';
+import { buildLibrary, bundleNsfwjs, bundleSizes, prepareImages, prepareModels } from './lib/prepare.mjs';
+import { printReport, targets } from './lib/report.mjs';
+import { ROOT, startServer } from './lib/server.mjs';
+import { median, percentile, round, summary } from './lib/stats.mjs';
+import { probeWebGpu } from './lib/webgpu.mjs';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 2 : 6;
+const HEADLINE_TURNS = 6;
+const FEED_REPEATS = quick ? 1 : 3;
+const MEMORY_DETECTIONS = quick ? 100 : 500;
+const PROFILES = quick ? 1 : 3;
+const cores = availableParallelism();
+/** The session options src/local/session.ts creates its session with; the bare baseline uses the same. */
+const SESSION_OPTIONS = { graphOptimizationLevel: 'all' };
+
+const loadAtStart = loadavg();
+const version = (/** @type {string} */ pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const log = (/** @type {string} */ message) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+const t0 = performance.now();
+
+log('building the library, models, images and the nsfwjs bundle');
+buildLibrary();
+const models = await prepareModels();
+const model = models[0];
+const images = prepareImages();
+await bundleNsfwjs();
+const names = images.map((i) => i.name);
+/** A feed is what social sites serve: JPEG and WebP up to 1920 px, cycled to 100 images. */
+const feedImages = images.filter((i) => i.format !== 'png' && i.width <= 1920).map((i) => i.name);
+const feedNames = Array.from({ length: 100 }, (_, k) => feedImages[k % feedImages.length]);
+
+const server = await startServer();
+const native = await openNative(model.path, cores);
+
+/** @typedef {import('@playwright/test').Page} Page */
+/** @param {Page} page */
+async function openBenchPage(page) {
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(`${server.url}/bench/pages/bench.html`);
+  await page.waitForFunction(() => 'bench' in window);
+}
+/** @param {Page} page @param {string} fn @param {unknown} [arg] @returns {Promise<any>} */
+const inPage = (page, fn, arg) => page.evaluate(({ fn, arg }) => /** @type {any} */ (window).bench[fn](arg), { fn, arg });
+
+// 1-4: latency of detect(), the bare session, onnxruntime-node and nsfwjs, in interleaved rounds.
+log(`latency: ${model.name}, ${cores} threads, ${ROUNDS} rounds over ${names.length} images`);
+const browser = await launch();
+const chromiumVersion = browser.version();
+const page = await browser.newPage();
+await openBenchPage(page);
+const setup = await inPage(page, 'init', { model: model.url, threads: cores, images: names, sessionOptions: SESSION_OPTIONS });
+const nsfwSetup = await inPage(page, 'initNsfwjs', { threads: cores });
+/** @type {Record<string, number[]>} */
+const detectTimes = Object.fromEntries(names.map((n) => [n, []]));
+/** @type {Record<string, any[]>} */
+const detectStages = Object.fromEntries(names.map((n) => [n, []]));
+/** @type {Record<string, number[]>} */
+const nsfwTimes = Object.fromEntries(names.map((n) => [n, []]));
+/** @type {Record<string, number[]>} */
+const nsfwClassify = Object.fromEntries(names.map((n) => [n, []]));
+const sessionTimes = [];
+const nativeTimes = [];
+let nsfwTop = null;
+
+// Warm-up: first runs pay for WASM tier-up, arenas and caches.
+await native.batch(5);
+await inPage(page, 'sessionBatch', { runs: 5 });
+for (const name of names) await inPage(page, 'detectBatch', { name, reps: 1 });
+for (const name of names) await inPage(page, 'nsfwBatch', { name, reps: 1 });
+
+/** @param {string} name @param {number} reps */
+async function detectOn(name, reps) {
+  const { times, stages } = await inPage(page, 'detectBatch', { name, reps });
+  detectTimes[name].push(...times);
+  detectStages[name].push(...stages);
+}
+/** @param {string} name @param {number} reps */
+async function nsfwjsOn(name, reps) {
+  const { times, classifyTimes, top } = await inPage(page, 'nsfwBatch', { name, reps });
+  nsfwTimes[name].push(...times);
+  nsfwClassify[name].push(...classifyTimes);
+  if (name === HEADLINE_IMAGE) nsfwTop = top;
+}
+
+for (let r = 0; r < ROUNDS; r++) {
+  // The headline figures in turns of one run each, so that all four meet the same
+  // load from whatever else the machine is doing at that moment.
+  for (let turn = 0; turn < HEADLINE_TURNS; turn++) {
+    nativeTimes.push(...(await native.batch(1)));
+    sessionTimes.push(...(await inPage(page, 'sessionBatch', { runs: 1 })));
+    await detectOn(HEADLINE_IMAGE, 1);
+    await nsfwjsOn(HEADLINE_IMAGE, 1);
+  }
+  for (const name of names) if (name !== HEADLINE_IMAGE) await detectOn(name, 2);
+  for (const name of names) if (name !== HEADLINE_IMAGE) await nsfwjsOn(name, 1);
+  log(`round ${r + 1}/${ROUNDS}: detect ${round(median(detectTimes[HEADLINE_IMAGE]))} ms, session ${round(median(sessionTimes))} ms, native ${round(median(nativeTimes))} ms, nsfwjs ${round(median(nsfwTimes[HEADLINE_IMAGE]))} ms`);
+}
+
+// 6: a feed of 100 images, against the bare session run back to back as often.
+log(`feed: ${feedNames.length} images at once, ${FEED_REPEATS} times`);
+const feeds = [];
+for (let r = 0; r < FEED_REPEATS; r++) {
+  const bare = await inPage(page, 'bareFeed', { runs: feedNames.length });
+  const veil = await inPage(page, 'feed', { names: feedNames });
+  feeds.push({ bare, veil });
+}
+await browser.close();
+await native.release();
+
+// 7: memory, with Veil alone in its own browser so the renderer holds nothing else.
+log(`memory: ${MEMORY_DETECTIONS} detections after a warm-up of 50`);
+const memBrowser = await launch();
+const memPage = await memBrowser.newPage();
+await openBenchPage(memPage);
+await inPage(memPage, 'init', { model: model.url, threads: cores, images: feedImages, withBaseline: false });
+const isVeilWorker = (/** @type {string} */ url) => /\/dist\/assets\/worker-[^/]*\.js$/.test(url);
+await inPage(memPage, 'detectMany', { names: feedImages, count: 50 });
+const memoryBefore = await measureMemory(memBrowser, memPage, isVeilWorker);
+await inPage(memPage, 'detectMany', { names: feedImages, count: MEMORY_DETECTIONS });
+const memoryAfter = await measureMemory(memBrowser, memPage, isVeilWorker);
+await memBrowser.close();
+
+// 5: first decision on a fresh profile, then on later visits.
+log(`first decision: ${PROFILES} fresh profiles, 3 visits each`);
+const visits = await firstDecisions(server, { model: model.url, image: `/bench/.cache/images/${HEADLINE_IMAGE}`, profiles: PROFILES, visits: 3 });
+const visit = (/** @type {number} */ n) => visits.filter((v) => v.visit === n);
+
+// 8: WebGPU, only on an adapter that is not a software fallback.
+const webgpu = await probeWebGpu(server, { model: model.url, image: HEADLINE_IMAGE, reps: 20 });
+await server.close();
+
+const sizes = bundleSizes();
+const byImage = Object.fromEntries(
+  images.map((image) => {
+    const stage = (/** @type {string} */ key) => round(median(detectStages[image.name].map((s) => s[key])));
+    return [
+      image.name,
+      {
+        bytes: image.bytes,
+        detect: summary(detectTimes[image.name]),
+        stages_p50: { decode_ms: stage('decode_ms'), preprocess_ms: stage('preprocess_ms'), inference_ms: stage('inference_ms'), postprocess_ms: stage('postprocess_ms') },
+        nsfwjs: summary(nsfwTimes[image.name]),
+        nsfwjs_classify: summary(nsfwClassify[image.name]),
+      },
+    ];
+  }),
+);
+const rate = (/** @type {{ ms: number, count: number }} */ f) => (f.count / f.ms) * 1000;
+const allLongTasks = feeds.flatMap((f) => f.veil.longTasks);
+const growth = (/** @type {'rendererRssBytes' | 'workerHeapBytes'} */ key) => round(((memoryAfter[key] - memoryBefore[key]) / memoryBefore[key]) * 100);
+
+const result = {
+  detect_p50_ms: round(median(detectTimes[HEADLINE_IMAGE])),
+  detect_p95_ms: round(percentile(detectTimes[HEADLINE_IMAGE], 95)),
+  session_run_p50_ms: round(median(sessionTimes)),
+  native_p50_ms: round(median(nativeTimes)),
+  nsfwjs_p50_ms: round(median(nsfwTimes[HEADLINE_IMAGE])),
+  nsfwjs_classify_p50_ms: round(median(nsfwClassify[HEADLINE_IMAGE])),
+  cold_first_decision_ms: round(median(visit(1).map((v) => v.ms))),
+  warm_first_decision_ms: round(median(visit(2).map((v) => v.ms))),
+  third_visit_first_decision_ms: round(median(visit(3).map((v) => v.ms))),
+  cold_bytes_before_decision: median(visit(1).map((v) => v.bytes.total)),
+  cold_bytes_gzip_before_decision: median(visit(1).map((v) => v.bytes.total_gzip)),
+  warm_bytes_before_decision: median(visit(2).map((v) => v.bytes.total)),
+  feed_images_per_s: round(median(feeds.map((f) => rate(f.veil)))),
+  bare_session_images_per_s: round(median(feeds.map((f) => rate(f.bare)))),
+  feed_long_tasks: allLongTasks.length,
+  memory_growth_pct: growth('rendererRssBytes'),
+  worker_heap_growth_pct: growth('workerHeapBytes'),
+  main_entry_gzip_bytes: sizes.main_entry_gzip_bytes,
+  model: model.name,
+  headline_image: HEADLINE_IMAGE,
+  threads: cores,
+  rounds: ROUNDS,
+  generated_at: new Date().toISOString(),
+};
+const report = {
+  ...result,
+  ratios: {
+    detect_over_session: round(result.detect_p50_ms / result.session_run_p50_ms),
+    detect_over_native: round(result.detect_p50_ms / result.native_p50_ms),
+    detect_over_nsfwjs: round(result.detect_p50_ms / result.nsfwjs_p50_ms),
+    session_over_native: round(result.session_run_p50_ms / result.native_p50_ms),
+    feed_over_bare_session: round(result.feed_images_per_s / result.bare_session_images_per_s),
+  },
+  targets: /** @type {ReturnType<typeof targets>} */ ([]),
+  details: {
+    environment: {
+      cores,
+      cpu: cpus()[0]?.model,
+      // Other work on the machine shows here: the figures are ratios and medians for that reason.
+      load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) },
+      chromium: chromiumVersion,
+      chromium_isolated: setup.isolated,
+      node: process.version,
+      versions: Object.fromEntries(['onnxruntime-web', 'onnxruntime-node', 'nsfwjs', '@tensorflow/tfjs-backend-wasm'].map((p) => [p, version(p)])),
+      veil: setup.info,
+      nsfwjs: { ...nsfwSetup, model: 'MobileNetV2 (default)', top_class_on_headline: nsfwTop },
+      session_options: SESSION_OPTIONS,
+    },
+    models,
+    images: { sizes: SIZES, formats: FORMATS, by_image: byImage },
+    samples: { detect_headline: detectTimes[HEADLINE_IMAGE].length, session: sessionTimes.length, native: nativeTimes.length, nsfwjs_headline: nsfwTimes[HEADLINE_IMAGE].length },
+    feed: { images: feedImages, runs: feeds.map((f) => ({ veil_ms: round(f.veil.ms), bare_ms: round(f.bare.ms), long_tasks_ms: f.veil.longTasks.map(round) })) },
+    memory: { before: memoryBefore, after: memoryAfter, detections: MEMORY_DETECTIONS, warmup: 50 },
+    first_decision: { image: HEADLINE_IMAGE, visits },
+    webgpu,
+    bundle: sizes,
+  },
+};
+report.targets = targets(report);
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+printReport(report);
+log('wrote bench/results/latest.json');

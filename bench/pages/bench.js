@@ -29,7 +29,9 @@ async function loadImages(names) {
 async function init({ model, threads, images, sessionOptions, providers = ['wasm'], withBaseline = true }) {
   await loadImages(images);
   detector?.dispose();
-  detector = await veil.createDetector({ model, providers, threads });
+  // Every call must be scanned (the result cache would answer repeats), and the
+  // 4000x3000 PNG is larger than the default 20 MB input limit.
+  detector = await veil.createDetector({ model, providers, threads, cache: false, limits: { maxBytes: 64 * 1024 * 1024 } });
   let baselineCreateMs = null;
   if (withBaseline) {
     baseline ??= new Worker('/bench/pages/ort-worker.js', { type: 'module' });

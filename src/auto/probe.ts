@@ -12,7 +12,7 @@ async function webgpuKind(): Promise<Capabilities['webgpu']> {
   if (!gpu) return 'none';
   // A first request can come back empty while the GPU process starts: ask once more.
   const request = () => gpu.requestAdapter().catch(() => null);
-  const adapter = (await request()) ?? (await new Promise((resolve) => setTimeout(resolve, 300)).then(request));
+  const adapter = (await request()) ?? (await request());
   if (!adapter) return 'none';
   const info = adapter.info ?? {};
   const described = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;

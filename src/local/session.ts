@@ -83,9 +83,10 @@ async function webgpuUnavailable(): Promise<string | null> {
     return 'WebGPU skipped: this browser exposes no navigator.gpu (it needs a browser with WebGPU and a secure context).';
   }
   // The very first request can come back empty while the browser's GPU process is
-  // still starting (seen on a real NVIDIA GPU in headless Chromium): ask once more.
+  // still starting (seen on a real NVIDIA GPU in headless Chromium): ask once more,
+  // at once, since a device without any adapter would pay for a wait on every load.
   const request = () => gpu.requestAdapter().catch(() => null);
-  const adapter = (await request()) ?? (await new Promise((resolve) => setTimeout(resolve, 300)).then(request));
+  const adapter = (await request()) ?? (await request());
   if (!adapter) return 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
   return null;
 }

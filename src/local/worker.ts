@@ -5,7 +5,7 @@
 import { expose } from 'comlink';
 import { ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import type { ModelProgress, ResolvedOptions } from '../options.js';
-import { applyPolicy, type Policy } from '../policy.js';
+import { applyPolicy, type Policy, type Verdict } from '../policy.js';
 import { buildResult, round4 } from '../report.js';
 import { sha256Hex } from '../sha256.js';
 import type { AnimationInfo, LocalRuntime, ModerationResult } from '../result.js';
@@ -120,10 +120,7 @@ async function fallBackToWasm(error: unknown): Promise<DetectorSession> {
 }
 
 /** How bad a verdict is, to pick the frame an animation is judged by. */
-const severity = (raw: NudeNetDetection[], p: Policy) => {
-  const v = applyPolicy(raw, p);
-  return ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);
-};
+const severity = (v: Verdict) => ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);
 
 async function run(id: number, input: WorkerInput, queuedAt: number): Promise<ModerationResult> {
   if (!session || !policy || !info || !tensor || !limits) {
@@ -174,13 +171,13 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
     }
     lap('inference');
     const raw = decodeDetections(output, box);
-    const rank = severity(raw, policy);
+    const verdict = applyPolicy(raw, policy);
     scanned++;
     total = frame.total;
-    if (!best || rank > best.severity) best = { raw, index: frame.index, severity: rank };
+    if (!best || severity(verdict) > best.severity) best = { raw, index: frame.index, severity: severity(verdict) };
     lap('postprocess');
     // The first blocking frame decides: no need to look further.
-    if (applyPolicy(raw, policy).decision === 'block') break;
+    if (verdict.decision === 'block') break;
     throwIfCancelled(id);
     mark = performance.now();
   }

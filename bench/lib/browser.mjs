@@ -1,18 +1,9 @@
 // @ts-check
-/** Debian's Chromium with the test suite's flags (playwright.config.ts), for the benchmark. */
+/** Debian's Chromium with the test suite's flags (scripts/chromium.mjs), for the benchmark. */
 import { chromium } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
-export const CHROMIUM = process.env.VEIL_CHROMIUM ?? '/usr/bin/chromium';
-// Same as CHROMIUM_ARGS in playwright.config.ts; kept here because that file is TypeScript.
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 export const launch = () => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 

@@ -17,7 +17,7 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Rounds for the report: 2 decimals below 10, 1 below 1000, whole numbers above. */
+/** Rounds for the report: 2 decimals below 10, 1 below 1000, whole numbers above. @param {number} value */
 export function round(value) {
   if (!Number.isFinite(value)) return value;
   const digits = Math.abs(value) < 10 ? 2 : Math.abs(value) < 1000 ? 1 : 0;

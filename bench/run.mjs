@@ -22,6 +22,7 @@ import { printReport, targets } from './lib/report.mjs';
 import { ROOT, startServer } from './lib/server.mjs';
 import { median, percentile, round, summary } from './lib/stats.mjs';
 import { probeWebGpu } from './lib/webgpu.mjs';
+import { probeWebNn } from './lib/webnn.mjs';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 6;
@@ -29,6 +30,8 @@ const HEADLINE_TURNS = 6;
 const FEED_REPEATS = quick ? 1 : 3;
 const MEMORY_DETECTIONS = quick ? 100 : 500;
 const PROFILES = quick ? 1 : 3;
+/** How long each first-decision visit stays open after its decision, as a reader stays on a page. */
+const VISIT_LINGER_MS = 5000;
 const cores = availableParallelism();
 /** The session options src/local/session.ts creates its session with; the bare baseline uses the same. */
 const SESSION_OPTIONS = { graphOptimizationLevel: 'all' };
@@ -142,11 +145,12 @@ await memBrowser.close();
 
 // 5: first decision on a fresh profile, then on later visits.
 log(`first decision: ${PROFILES} fresh profiles, 3 visits each`);
-const visits = await firstDecisions(server, { model: model.url, image: `/bench/.cache/images/${HEADLINE_IMAGE}`, profiles: PROFILES, visits: 3 });
+const visits = await firstDecisions(server, { model: model.url, image: `/bench/.cache/images/${HEADLINE_IMAGE}`, profiles: PROFILES, visits: 3, lingerMs: VISIT_LINGER_MS });
 const visit = (/** @type {number} */ n) => visits.filter((v) => v.visit === n);
 
 // 8: WebGPU, only on an adapter that is not a software fallback.
 const webgpu = await probeWebGpu(server, { model: model.url, image: HEADLINE_IMAGE, reps: 20 });
+const webnn = await probeWebNn(server);
 await server.close();
 
 const sizes = bundleSizes();
@@ -221,10 +225,20 @@ const report = {
     models,
     images: { sizes: SIZES, formats: FORMATS, by_image: byImage },
     samples: { detect_headline: detectTimes[HEADLINE_IMAGE].length, session: sessionTimes.length, native: nativeTimes.length, nsfwjs_headline: nsfwTimes[HEADLINE_IMAGE].length },
-    feed: { images: feedImages, runs: feeds.map((f) => ({ veil_ms: round(f.veil.ms), bare_ms: round(f.bare.ms), long_tasks_ms: f.veil.longTasks.map(round) })) },
+    feed: {
+      images: feedImages,
+      // The stages summed over the feed's calls: where Veil's time goes beyond the bare session's.
+      runs: feeds.map((f) => ({
+        veil_ms: round(f.veil.ms),
+        bare_ms: round(f.bare.ms),
+        stages_ms: Object.fromEntries(Object.entries(f.veil.stagesMs).map(([k, v]) => [k, round(v)])),
+        long_tasks_ms: f.veil.longTasks.map(round),
+      })),
+    },
     memory: { before: memoryBefore, after: memoryAfter, detections: MEMORY_DETECTIONS, warmup: 50 },
-    first_decision: { image: HEADLINE_IMAGE, visits },
+    first_decision: { image: HEADLINE_IMAGE, linger_ms: VISIT_LINGER_MS, visits },
     webgpu,
+    webnn,
     bundle: sizes,
   },
 };

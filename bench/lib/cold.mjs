@@ -5,6 +5,10 @@
  * options and screens one image (bench/pages/first.html). Visit 1 finds every
  * cache empty; visits 2 and 3 restart the browser on the same profile, with the
  * HTTP cache, Cache Storage (the model) and V8's code cache as visit 1 left them.
+ * Each visit stays open `lingerMs` after its decision, as a reader stays on a
+ * page: V8 writes a WebAssembly module's code cache only once enough of it has
+ * been optimised, a few seconds in, so a browser closed at the first decision
+ * would leave later visits a cache no real visitor's would.
  * Bytes are what the server sent during the visit, uncompressed, by kind, and
  * what the same files weigh gzipped, as a production server would send them.
  */
@@ -28,9 +32,9 @@ const gzipSize = (/** @type {string} */ path) => {
 
 /**
  * @param {BenchServer} server
- * @param {{ model: string, image: string, profiles: number, visits: number }} options
+ * @param {{ model: string, image: string, profiles: number, visits: number, lingerMs: number }} options
  */
-export async function firstDecisions(server, { model, image, profiles, visits }) {
+export async function firstDecisions(server, { model, image, profiles, visits, lingerMs }) {
   const base = join(ROOT, 'bench/.cache/profiles');
   mkdirSync(base, { recursive: true });
   /** @type {{ visit: number, ms: number, readyMs: number, detectMs: number, modelCached: boolean, bytes: Record<string, number>, requests: number }[]} */
@@ -56,6 +60,7 @@ export async function firstDecisions(server, { model, image, profiles, visits })
             if (s.bytes > 0) bytes.total_gzip += gzipSize(s.path);
           }
           rows.push({ visit, ms: first.ms, readyMs: first.readyMs, detectMs: first.detectMs, modelCached: first.modelCached, bytes, requests: served.length });
+          await page.waitForTimeout(lingerMs);
         } finally {
           await context.close();
         }

@@ -75,7 +75,8 @@ export function printReport(r) {
   for (const key of Object.keys(r)) {
     if (typeof r[key] === 'number' || typeof r[key] === 'string') lines.push(`${pad(key, 34)}${r[key]}`);
   }
-  lines.push('', `WebGPU: ${r.details.webgpu.measured ? `detect p50 ${r.details.webgpu.detect.p50} ms` : r.details.webgpu.reason}`, '');
+  lines.push('', `WebGPU: ${r.details.webgpu.measured ? `detect p50 ${r.details.webgpu.detect.p50} ms` : r.details.webgpu.reason}`);
+  lines.push(`WebNN: ${Object.entries(r.details.webnn).map(([flags, found]) => `${flags}: ${Object.entries(/** @type {any} */ (found)).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('; ')}`, '');
   lines.push(`${pad("target", 68)}${pad("met", 5)}figure`);
   for (const t of r.targets) lines.push(`${pad(t.target, 68)}${pad(t.met ? 'yes' : 'NO', 5)}${t.figure}`);
   console.log(lines.join('\n'));

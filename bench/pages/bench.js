@@ -99,7 +99,9 @@ async function feed({ names }) {
   await pause(100); // long-task entries are delivered asynchronously
   observer.disconnect();
   await pause(30);
-  return { ms, count: results.length, longTasks };
+  const total = (key) => results.reduce((sum, r) => sum + r.timings[key], 0);
+  const stagesMs = Object.fromEntries(['decode_ms', 'preprocess_ms', 'inference_ms', 'postprocess_ms'].map((k) => [k, total(k)]));
+  return { ms, count: results.length, longTasks, stagesMs };
 }
 
 /** The bare session run back to back `runs` times: what the session alone allows. */

@@ -19,6 +19,7 @@ import { isSupportedMime, sniffMime, type SupportedMime } from '../sniff.js';
 import { openAnimation, sampleFrames } from './animation.js';
 import { fetchImage } from './fetch-image.js';
 import type { WorkerInput } from './protocol.js';
+import { decodeJpeg } from './jpeg-planes.js';
 import { readBitmap, readFrame } from './read-pixels.js';
 import type { Pixels } from './resize.js';
 
@@ -156,6 +157,14 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       } finally {
         animation.close();
       }
+      return;
+    }
+    // A JPEG whose size the header gave (checked above) goes through ImageDecoder when it can.
+    const planes = mime === 'image/jpeg' && header ? await decodeJpeg(bytes, plan) : null;
+    if (planes) {
+      info.width = planes.width;
+      info.height = planes.height;
+      yield { pixels: planes, index: 0, total: 1 };
       return;
     }
     const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime! }), {

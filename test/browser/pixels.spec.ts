@@ -1,7 +1,8 @@
 /**
  * The worker reads decoded pixels by faster paths than drawing the whole image
  * on a canvas (only the rows the resize needs; VideoFrame.copyTo for opaque
- * images). Each must give exactly the tensor the canvas gives, or Veil would
+ * images; a JPEG's own Y, Cb and Cr planes from ImageDecoder, converted as
+ * libjpeg-turbo converts them). Each must give exactly the tensor the canvas gives, or Veil would
  * drift from NudeNet. The probe model (test/models/make-probe.mjs) turns the
  * whole input tensor into one detection's score, so equal scores mean equal
  * tensors: a file is screened as is, and again as the ImageData a canvas reads
@@ -87,6 +88,7 @@ test.describe('fast pixel reads give the canvas tensor exactly (probe model)', (
 
   const generated = [
     { width: 4000, height: 3000, type: 'image/jpeg', alpha: false, why: 'rows only, JPEG' },
+    { width: 641, height: 479, type: 'image/jpeg', alpha: false, why: 'odd sides, JPEG from its planes' },
     { width: 1800, height: 2400, type: 'image/png', alpha: true, why: 'rows only, partly transparent PNG' },
     { width: 1200, height: 900, type: 'image/webp', alpha: false, why: 'every row, opaque WebP' },
   ];

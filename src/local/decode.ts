@@ -6,7 +6,8 @@
  * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
  * EXIF orientation applied, read back as a canvas's getImageData gives it
- * (read-pixels.ts). Fully transparent pixels come back black: a canvas cannot keep
+ * (read-pixels.ts). An upright 4:2:0 JPEG goes through ImageDecoder and its
+ * Y/Cb/Cr planes instead, for the same bytes sooner (jpeg-planes.ts). Fully transparent pixels come back black: a canvas cannot keep
  * the colour stored under alpha 0, which OpenCV would read (documented in the README).
  */
 import { decodeImageText } from '../base64.js';

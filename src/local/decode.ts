@@ -7,8 +7,9 @@
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
  * EXIF orientation applied, read back as a canvas's getImageData gives it
  * (read-pixels.ts). An upright 4:2:0 JPEG goes through ImageDecoder and its
- * Y/Cb/Cr planes instead, for the same bytes sooner (jpeg-planes.ts). Fully transparent pixels come back black: a canvas cannot keep
- * the colour stored under alpha 0, which OpenCV would read (documented in the README).
+ * Y/Cb/Cr planes instead, for the same bytes sooner (jpeg-planes.ts). Fully
+ * transparent pixels come back black: a canvas cannot keep the colour stored
+ * under alpha 0, which OpenCV would read (documented in the README).
  */
 import { decodeImageText } from '../base64.js';
 import { ErrorCodes, VeilError } from '../errors.js';

@@ -6,8 +6,8 @@
  * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
  * EXIF orientation applied, read back as a canvas's getImageData gives it
- * (read-pixels.ts). An upright 4:2:0 JPEG goes through ImageDecoder and its
- * Y/Cb/Cr planes instead, for the same bytes sooner (jpeg-planes.ts). Fully
+ * (read-pixels.ts). An upright 4:2:0 JPEG or lossy WebP goes through ImageDecoder
+ * and its Y/Cb/Cr planes instead, for the same bytes sooner (yuv-planes.ts). Fully
  * transparent pixels come back black: a canvas cannot keep the colour stored
  * under alpha 0, which OpenCV would read (documented in the README).
  */
@@ -21,7 +21,7 @@ import { isSupportedMime, sniffMime, type SupportedMime } from '../sniff.js';
 import { openAnimation, sampleFrames } from './animation.js';
 import { fetchImage } from './fetch-image.js';
 import type { WorkerInput } from './protocol.js';
-import { decodeJpeg } from './jpeg-planes.js';
+import { decodePlanes } from './yuv-planes.js';
 import { readBitmap, readFrame } from './read-pixels.js';
 import type { Pixels } from './resize.js';
 
@@ -161,8 +161,8 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       }
       return;
     }
-    // A JPEG whose size the header gave (checked above) goes through ImageDecoder when it can.
-    const planes = mime === 'image/jpeg' && header ? await decodeJpeg(bytes, plan) : null;
+    // A JPEG or WebP whose size the header gave (checked above) goes through its planes when it can.
+    const planes = (mime === 'image/jpeg' || mime === 'image/webp') && header ? await decodePlanes(bytes, mime, plan) : null;
     if (planes) {
       info.width = planes.width;
       info.height = planes.height;

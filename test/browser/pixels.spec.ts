@@ -1,8 +1,8 @@
 /**
  * The worker reads decoded pixels by faster paths than drawing the whole image
  * on a canvas (only the rows the resize needs; VideoFrame.copyTo for opaque
- * images; a JPEG's own Y, Cb and Cr planes from ImageDecoder, converted as
- * libjpeg-turbo converts them). Each must give exactly the tensor the canvas gives, or Veil would
+ * images; a JPEG's or lossy WebP's own Y, Cb and Cr planes from ImageDecoder,
+ * converted as libjpeg-turbo and libwebp convert them). Each must give exactly the tensor the canvas gives, or Veil would
  * drift from NudeNet. The probe model (test/models/make-probe.mjs) turns the
  * whole input tensor into one detection's score, so equal scores mean equal
  * tensors: a file is screened as is, and again as the ImageData a canvas reads
@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // @ts-expect-error plain ES module without types
 import { buildProbeModel } from '../models/make-probe.mjs';
-import { FIXTURE_IMAGES, GIF_IMAGE, imageUrl, ROOT } from '../support/fixture-data.js';
+import { FIXTURE_IMAGES, GIF_IMAGE, imageUrl, PLANE_IMAGES, ROOT } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
 const PROBE = '/public/models/veil-probe-320.onnx';
@@ -76,7 +76,7 @@ async function bothWays(page: import('@playwright/test').Page, source: { url: st
 }
 
 test.describe('fast pixel reads give the canvas tensor exactly (probe model)', () => {
-  for (const image of [...FIXTURE_IMAGES, GIF_IMAGE]) {
+  for (const image of [...FIXTURE_IMAGES, GIF_IMAGE, ...PLANE_IMAGES]) {
     test(`${image.name}`, async ({ harness, page }) => {
       await harness.open();
       const r = await bothWays(page, { url: imageUrl(image.name) });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain ES module without types
-import { FIXTURE_IMAGES as images, GIF_IMAGE as gif } from '../fixtures/images.mjs';
+import { FIXTURE_IMAGES as images, GIF_IMAGE as gif, PLANE_IMAGES as planes } from '../fixtures/images.mjs';
 // @ts-expect-error plain ES module without types
 import { FIXTURE_COLORS as colors } from '../models/fixture-spec.mjs';
 
@@ -14,6 +14,8 @@ export interface FixtureImage {
   format: string;
   patches: { color: string; rect: [number, number, number, number]; alpha?: number }[];
   reference?: boolean;
+  /** WebP quality for OpenCV's encoder (lossless when absent). */
+  quality?: number;
 }
 
 export interface ReferenceDetection {
@@ -25,6 +27,7 @@ export interface ReferenceDetection {
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURE_IMAGES = images as FixtureImage[];
 export const GIF_IMAGE = gif as FixtureImage;
+export const PLANE_IMAGES = planes as FixtureImage[];
 export const FIXTURE_COLORS = colors as { name: string; rgb: number[]; classIndex: number; score: number }[];
 export const REFERENCE_SIZES = [320, 640];
 

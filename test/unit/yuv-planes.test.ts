@@ -1,12 +1,12 @@
 /**
- * i420ToRgb turns a JPEG's decoded Y, Cb and Cr planes into RGB as libjpeg-turbo
- * does (jdsample.c h2v2_fancy_upsample, jdcolor.c ycc_rgb_convert). The browser
- * tests check it byte for byte against createImageBitmap and OpenCV on real
- * JPEGs (pixels.spec.ts, parity.spec.ts); these check the arithmetic on planes
- * small enough to work out by hand, and that reading some rows changes nothing.
+ * jpegToRgb and webpToRgb turn decoded Y, Cb and Cr planes into RGB as
+ * libjpeg-turbo and libwebp do. The browser tests check them byte for byte
+ * against createImageBitmap and OpenCV on real files (pixels.spec.ts,
+ * parity.spec.ts); these check the arithmetic on planes small enough to work out
+ * by hand, and that reading some rows changes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { i420ToRgb, type I420 } from '../../src/local/jpeg-planes.js';
+import { jpegToRgb, webpToRgb, type I420 } from '../../src/local/yuv-planes.js';
 
 /** Planes laid out one after the other, with strides wider than the rows, as copyTo may give them. */
 function planes(width: number, height: number, y: number[][], u: number[][], v: number[][]): I420 {
@@ -36,7 +36,7 @@ function randomPlanes(width: number, height: number, seed: number): I420 {
   return planes(width, height, grid(width, height), grid(cw, ch), grid(cw, ch));
 }
 
-describe('i420ToRgb', () => {
+describe('jpegToRgb (libjpeg-turbo)', () => {
   it('neutral chroma gives grey: R = G = B = Y', () => {
     const y = [
       [0, 17, 128, 255],
@@ -48,7 +48,7 @@ describe('i420ToRgb', () => {
       [128, 128],
       [128, 128],
     ];
-    const { data, channels } = i420ToRgb(planes(4, 4, y, flat, flat));
+    const { data, channels } = jpegToRgb(planes(4, 4, y, flat, flat));
     expect(channels).toBe(3);
     expect(Array.from(data)).toEqual(y.flat().flatMap((v) => [v, v, v]));
   });
@@ -62,7 +62,7 @@ describe('i420ToRgb', () => {
       [100, 100, 100, 100],
       [100, 100, 100, 100],
     ];
-    const rgb = i420ToRgb(planes(4, 2, grey, [[100, 100]], [[200, 200]])).data;
+    const rgb = jpegToRgb(planes(4, 2, grey, [[100, 100]], [[200, 200]])).data;
     expect(Array.from(rgb.subarray(0, 3))).toEqual([201, 58, 50]);
     // Chroma columns 0 and 64 in the only chroma row, whose vertical sums are 4 * Cb (0 and 256):
     // output columns (0 * 4 + 8) >> 4 = 0, (0 * 3 + 256 + 7) >> 4 = 16, (256 * 3 + 0 + 8) >> 4 = 48,
@@ -71,7 +71,7 @@ describe('i420ToRgb', () => {
       [128, 128, 128, 128],
       [128, 128, 128, 128],
     ];
-    const blue = i420ToRgb(planes(4, 2, mid, [[0, 64]], [[128, 128]])).data;
+    const blue = jpegToRgb(planes(4, 2, mid, [[0, 64]], [[128, 128]])).data;
     const expected = [0, 16, 48, 64].map((cb) => Math.min(255, Math.max(0, 128 + ((116130 * (cb - 128) + 32768) >> 16))));
     expect([blue[2], blue[5], blue[8], blue[11]]).toEqual(expected);
   });
@@ -82,7 +82,7 @@ describe('i420ToRgb', () => {
     // row 1: 3 * 0 + 160 = 160, (160 * 4 + 8) >> 4 = 40; row 2: 3 * 160 + 0 = 480, 120;
     // row 3: 3 * 160 + 160 (the edge again) = 640, 160.
     const cbs = [0, 40, 120, 160];
-    const out = i420ToRgb(planes(4, 4, y, [[0, 0], [160, 160]], [[128, 128], [128, 128]])).data;
+    const out = jpegToRgb(planes(4, 4, y, [[0, 0], [160, 160]], [[128, 128], [128, 128]])).data;
     const blueOfRow = (r: number) => out[r * 4 * 3 + 2];
     expect([0, 1, 2, 3].map(blueOfRow)).toEqual(cbs.map((cb) => Math.min(255, Math.max(0, 128 + ((116130 * (cb - 128) + 32768) >> 16)))));
   });
@@ -94,14 +94,80 @@ describe('i420ToRgb', () => {
   ] as const) {
     it(`${width} x ${height}: the rows a resize reads are those of the whole image`, () => {
       const source = randomPlanes(width, height, width * 31 + height);
-      const whole = i420ToRgb(source);
+      const whole = jpegToRgb(source);
       // Rows as a large shrink reads them: some, ascending, including both edges.
       const rows = Int32Array.from(new Set([0, ...Array.from({ length: height }, (_, r) => r).filter((r) => r % 3 === 1), height - 1]));
-      const some = i420ToRgb(source, rows);
+      const some = jpegToRgb(source, rows);
       expect(some.rows).toBeDefined();
       rows.forEach((row, k) => {
         expect(some.rows![row]).toBe(k);
         expect(some.data.subarray(k * width * 3, (k + 1) * width * 3)).toEqual(whole.data.subarray(row * width * 3, (row + 1) * width * 3));
+      });
+    });
+  }
+});
+
+describe('webpToRgb (libwebp)', () => {
+  // VP8YuvToRgb: y' = (Y * 19077) >> 8, then R = clip((y' + (V * 26149 >> 8) - 14234) >> 6), and so on.
+  const rgbOf = (y: number, u: number, v: number) => {
+    const clip = (x: number) => ((x & ~16383) === 0 ? x >> 6 : x < 0 ? 0 : 255);
+    const luma = (y * 19077) >> 8;
+    return [clip(luma + ((v * 26149) >> 8) - 14234), clip(luma - ((u * 6419) >> 8) - ((v * 13320) >> 8) + 8708), clip(luma + ((u * 33050) >> 8) - 17685)];
+  };
+
+  it('limited range: Y 16 is black and Y 235 is white under neutral chroma', () => {
+    const y = [
+      [16, 235, 126, 16],
+      [235, 16, 16, 235],
+      [16, 16, 16, 16],
+      [235, 235, 235, 235],
+    ];
+    const flat = [
+      [128, 128],
+      [128, 128],
+    ];
+    const out = Array.from(webpToRgb(planes(4, 4, y, flat, flat)).data);
+    // Worked out: (16 * 19077) >> 8 = 1192, (128 * 26149) >> 8 = 13074; 1192 + 13074 - 14234 = 32, >> 6 = 0.
+    expect(out.slice(0, 3)).toEqual([0, 0, 0]);
+    // (235 * 19077) >> 8 = 17512; 17512 + 13074 - 14234 = 16352, >> 6 = 255.
+    expect(out.slice(3, 6)).toEqual([255, 255, 255]);
+    expect(out).toEqual(y.flat().flatMap((v) => rgbOf(v, 128, 128)));
+  });
+
+  it('blends chroma across the 2x2 neighbourhood with the diagonals of upsampling.c', () => {
+    // One row of two chroma samples, Cb 0 and 64, repeated below (row 0 pairs with itself).
+    // Column 0: (3 * 0 + 0 + 2) >> 2 = 0. Column 1: sum = 0 + 64 + 0 + 64 + 8 = 136,
+    // diag12 = (136 + 2 * (64 + 0)) >> 3 = 33, (33 + 0) >> 1 = 16. Column 2: diag03 = (136 + 2 * (0 + 64)) >> 3 = 33,
+    // (33 + 64) >> 1 = 48. Column 3 (even width, the edge): (3 * 64 + 64 + 2) >> 2 = 64.
+    const y = [
+      [128, 128, 128, 128],
+      [128, 128, 128, 128],
+    ];
+    const out = webpToRgb(planes(4, 2, y, [[0, 64]], [[128, 128]])).data;
+    expect([out[2], out[5], out[8], out[11]]).toEqual([0, 16, 48, 64].map((cb) => rgbOf(128, cb, 128)[2]));
+  });
+
+  it('pairs rows 2k - 1 and 2k between chroma rows k - 1 and k, and repeats the last chroma row at an even bottom', () => {
+    const y = Array.from({ length: 4 }, () => [128, 128, 128, 128]);
+    // Chroma rows Cb 0 and 160. Row 0: row 0 with itself, 0. Row 1 (near 0, far 160), first column:
+    // (3 * 0 + 160 + 2) >> 2 = 40. Row 2 (near 160, far 0): (480 + 0 + 2) >> 2 = 120. Row 3: the last chroma row with itself, 160.
+    const out = webpToRgb(planes(4, 4, y, [[0, 0], [160, 160]], [[128, 128], [128, 128]])).data;
+    expect([0, 1, 2, 3].map((r) => out[r * 4 * 3 + 2])).toEqual([0, 40, 120, 160].map((cb) => rgbOf(128, cb, 128)[2]));
+  });
+
+  for (const [width, height] of [
+    [7, 5],
+    [333, 500],
+    [640, 479],
+  ] as const) {
+    it(`${width} x ${height}: the rows a resize reads are those of the whole image`, () => {
+      const source = randomPlanes(width, height, width * 17 + height);
+      const whole = webpToRgb(source);
+      const rows = Int32Array.from(new Set([0, ...Array.from({ length: height }, (_, r) => r).filter((r) => r % 3 === 2), height - 1]));
+      const some = webpToRgb(source, rows);
+      rows.forEach((row, k) => {
+        expect(some.rows![row]).toBe(k);
+        expect(Buffer.compare(some.data.subarray(k * width * 3, (k + 1) * width * 3), whole.data.subarray(row * width * 3, (row + 1) * width * 3))).toBe(0);
       });
     });
   }

@@ -6,8 +6,9 @@
  * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
  * EXIF orientation applied, read back as a canvas's getImageData gives it
- * (read-pixels.ts). An upright 4:2:0 JPEG or lossy WebP goes through ImageDecoder
- * and its Y/Cb/Cr planes instead, for the same bytes sooner (yuv-planes.ts). Fully
+ * (read-pixels.ts). Where WebCodecs' ImageDecoder gives those same bytes sooner
+ * (an upright JPEG, WebP, PNG or BMP, opaque or 4:2:0), it decodes instead
+ * (image-decoder.ts). Fully
  * transparent pixels come back black: a canvas cannot keep the colour stored
  * under alpha 0, which OpenCV would read (documented in the README).
  */
@@ -20,8 +21,8 @@ import type { ImageFormat, InputLimits } from '../options.js';
 import { isSupportedMime, sniffMime, type SupportedMime } from '../sniff.js';
 import { openAnimation, sampleFrames } from './animation.js';
 import { fetchImage } from './fetch-image.js';
+import { decodeStill, isDirectMime } from './image-decoder.js';
 import type { WorkerInput } from './protocol.js';
-import { decodePlanes } from './yuv-planes.js';
 import { readBitmap, readFrame } from './read-pixels.js';
 import type { Pixels } from './resize.js';
 
@@ -161,12 +162,13 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       }
       return;
     }
-    // A JPEG or WebP whose size the header gave (checked above) goes through its planes when it can.
-    const planes = (mime === 'image/jpeg' || mime === 'image/webp') && header ? await decodePlanes(bytes, mime, plan) : null;
-    if (planes) {
-      info.width = planes.width;
-      info.height = planes.height;
-      yield { pixels: planes, index: 0, total: 1 };
+    // A file whose size the header gave (checked above) goes through ImageDecoder when that gives the same bytes.
+    const format = mime!;
+    const direct = header && isDirectMime(format) ? await decodeStill(bytes, format, header, plan) : null;
+    if (direct) {
+      info.width = direct.width;
+      info.height = direct.height;
+      yield { pixels: direct, index: 0, total: 1 };
       return;
     }
     const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime! }), {

@@ -57,7 +57,7 @@ function readCanvas(bitmap: ImageBitmap): Pixels {
  * a browser that ignored `format` would hand back BGRX bytes without a word.
  */
 let copyToRgba: Promise<boolean> | null = null;
-function videoFrameWorks(): Promise<boolean> {
+export function videoFrameWorks(): Promise<boolean> {
   copyToRgba ??= (async () => {
     if (typeof VideoFrame !== 'function') return false;
     try {
@@ -78,7 +78,7 @@ function videoFrameWorks(): Promise<boolean> {
   return copyToRgba;
 }
 
-const isSrgb = (space: VideoColorSpace) =>
+export const isSrgb = (space: VideoColorSpace) =>
   (space.primaries ?? 'bt709') === 'bt709' && (space.transfer ?? 'iec61966-2-1') === 'iec61966-2-1';
 
 async function readOpaqueFrame(bitmap: ImageBitmap): Promise<Pixels | null> {

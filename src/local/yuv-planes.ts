@@ -1,10 +1,8 @@
 /**
- * JPEG and lossy WebP through WebCodecs' ImageDecoder, which hands back the
- * decoder's own Y, Cb and Cr planes (format I420) instead of RGB. Turned into RGB
- * here with the arithmetic of the library OpenCV and Chromium both decode with,
- * they are the bytes createImageBitmap gives and OpenCV's imread gives, sooner:
- * the decode runs on the browser's own threads, and only the rows the resize
- * reads are converted (README, Performance).
+ * A decoder's own Y, Cb and Cr planes (format I420, as WebCodecs' ImageDecoder
+ * hands them back for a 4:2:0 JPEG or a lossy WebP) turned into RGB with the
+ * arithmetic of the library both OpenCV and Chromium decode with, so the bytes are
+ * those createImageBitmap gives and OpenCV's imread gives:
  *
  * - JPEG: libjpeg-turbo's "fancy" upsampling (jdsample.c h2v2_fancy_upsample) and
  *   fixed-point full-range YCbCr -> RGB (jdcolor.c ycc_rgb_convert).
@@ -12,10 +10,8 @@
  *   as io_dec.c EmitFancyRGB pairs them) and its 14-bit limited-range YUV -> RGB
  *   (dsp/yuv.h VP8YuvToRgb).
  *
- * Anything else returns null and the caller decodes through createImageBitmap:
- * another layout (4:4:4, grey, alpha, lossless WebP, CMYK), an EXIF orientation, a
- * colour space other than the format's own, a truncated file, images under 3
- * pixels on a side, or a browser without ImageDecoder.
+ * Only the rows a resize reads need converting (Pixels.rows). image-decoder.ts
+ * decides when these apply.
  */
 import type { Pixels } from './resize.js';
 
@@ -183,55 +179,4 @@ export function webpToRgb(planes: I420, rows: Int32Array | null = null): Pixels 
     webpRow(data, y.offset + row * y.stride, u.offset + near * u.stride, v.offset + near * v.stride, u.offset + far * u.stride, v.offset + far * v.stride, width, rgb, k * width * 3);
   }
   return pixelsOf(rgb, width, height, rows);
-}
-
-const isBt601 = (space: VideoColorSpace) => space.matrix === 'smpte170m' || space.matrix === 'bt470bg';
-
-/** Each format's own colour space, the one its decoder's arithmetic assumes: BT.601, full range for JPEG (JFIF), limited for WebP. */
-const FORMATS = {
-  'image/jpeg': { toRgb: jpegToRgb, fullRange: true },
-  'image/webp': { toRgb: webpToRgb, fullRange: false },
-} as const;
-
-/**
- * Decodes a still JPEG or WebP with ImageDecoder and converts it here, or null
- * where the caller should use createImageBitmap instead (see the file's comment).
- * `plan` picks the rows to convert from the decoded size.
- */
-export async function decodePlanes(
-  bytes: Uint8Array,
-  mime: keyof typeof FORMATS,
-  plan?: (width: number, height: number) => Int32Array | null,
-): Promise<Pixels | null> {
-  if (typeof ImageDecoder !== 'function' || typeof VideoFrame !== 'function' || !('rotation' in VideoFrame.prototype)) return null;
-  const format = FORMATS[mime];
-  let decoder: ImageDecoder;
-  try {
-    decoder = new ImageDecoder({ data: bytes, type: mime, colorSpaceConversion: 'none', preferAnimation: false });
-  } catch {
-    return null;
-  }
-  try {
-    const { image, complete } = await decoder.decode();
-    try {
-      if (!complete) return null; // a truncated file: createImageBitmap decides what it is
-      const frame = image as VideoFrame & { rotation?: number; flip?: boolean };
-      const width = frame.codedWidth;
-      const height = frame.codedHeight;
-      const upright = !frame.rotation && !frame.flip;
-      const whole =
-        frame.visibleRect?.x === 0 && frame.visibleRect.y === 0 && frame.displayWidth === width && frame.displayHeight === height;
-      const ownSpace = isBt601(frame.colorSpace) && frame.colorSpace.fullRange === format.fullRange;
-      if (frame.format !== 'I420' || !upright || !whole || !ownSpace || width < 3 || height < 3) return null;
-      const data = new Uint8Array(frame.allocationSize());
-      const [y, u, v] = await frame.copyTo(data);
-      return format.toRgb({ data, width, height, y: y!, u: u!, v: v! }, plan?.(width, height) ?? null);
-    } finally {
-      image.close();
-    }
-  } catch {
-    return null; // any doubt: createImageBitmap, the reference, decodes it (and reports what is wrong)
-  } finally {
-    decoder.close();
-  }
 }

@@ -12,7 +12,7 @@
  *   bytes are the canvas's;
  * - otherwise the canvas: draw at natural size, then getImageData.
  */
-import type { Pixels } from './resize.js';
+import { rowIndex, type Pixels } from './resize.js';
 
 let canvas: OffscreenCanvas | null = null;
 let context: OffscreenCanvasRenderingContext2D | null = null;
@@ -40,9 +40,7 @@ function readRows(bitmap: ImageBitmap, rows: Int32Array): Pixels {
   ctx.imageSmoothingEnabled = false;
   for (let k = 0; k < rows.length; k++) ctx.drawImage(bitmap, 0, rows[k]!, width, 1, 0, k, width, 1);
   ctx.imageSmoothingEnabled = true;
-  const index = new Int32Array(height).fill(-1);
-  rows.forEach((y, k) => (index[y] = k));
-  return { data: ctx.getImageData(0, 0, width, rows.length).data, width, height, channels: 4, rows: index };
+  return { data: ctx.getImageData(0, 0, width, rows.length).data, width, height, channels: 4, rows: rowIndex(height, rows) };
 }
 
 function readCanvas(bitmap: ImageBitmap): Pixels {

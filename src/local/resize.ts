@@ -23,6 +23,13 @@ export interface Pixels {
   readonly rows?: Int32Array;
 }
 
+/** `Pixels.rows` for data holding the source rows `read` (ascending), packed in that order. */
+export function rowIndex(height: number, read: Int32Array): Int32Array {
+  const index = new Int32Array(height).fill(-1);
+  read.forEach((y, k) => (index[y] = k));
+  return index;
+}
+
 /** OpenCV's INTER_RESIZE_COEF_BITS: the weights are fixed point with 11 fractional bits. */
 const COEF_SCALE = 2048;
 

@@ -13,7 +13,7 @@
  * Only the rows a resize reads need converting (Pixels.rows). image-decoder.ts
  * decides when these apply.
  */
-import type { Pixels } from './resize.js';
+import { rowIndex, type Pixels } from './resize.js';
 
 /** jdcolor.c's tables: SCALEBITS 16, FIX(x) = round(x * 2^16). */
 const SCALE_BITS = 16;
@@ -102,28 +102,27 @@ export function jpegToRgb(planes: I420, rows: Int32Array | null = null): Pixels 
 }
 
 function pixelsOf(rgb: Uint8Array, width: number, height: number, rows: Int32Array | null): Pixels {
-  if (!rows) return { data: rgb, width, height, channels: 3 };
-  const index = new Int32Array(height).fill(-1);
-  rows.forEach((row, k) => (index[row] = k));
-  return { data: rgb, width, height, channels: 3, rows: index };
+  return rows ? { data: rgb, width, height, channels: 3, rows: rowIndex(height, rows) } : { data: rgb, width, height, channels: 3 };
 }
 
 /** libwebp's VP8YuvToRgb: 14-bit fixed point, limited-range BT.601, clipped as VP8Clip8 does. */
 const multHi = (v: number, coeff: number) => (v * coeff) >> 8;
 const clip8 = (v: number) => ((v & ~16383) === 0 ? v >> 6 : v < 0 ? 0 : 255);
 
+/** One pixel of libwebp's VP8YuvToRgb into `rgb` at byte `o`. */
+function putWebp(rgb: Uint8Array, o: number, luma: number, u: number, v: number): void {
+  const y = multHi(luma, 19077);
+  rgb[o] = clip8(y + multHi(v, 26149) - 14234);
+  rgb[o + 1] = clip8(y - multHi(u, 6419) - multHi(v, 13320) + 8708);
+  rgb[o + 2] = clip8(y + multHi(u, 33050) - 17685);
+}
+
 /**
  * One output row of libwebp's fancy upsampler: `near` is the chroma row weighted 3,
  * `far` the one weighted 1 (for the top row of a pair, near is the upper chroma row).
  */
 function webpRow(data: Uint8Array, luma: number, nearU: number, nearV: number, farU: number, farV: number, width: number, rgb: Uint8Array, out: number): void {
-  const put = (x: number, u: number, v: number) => {
-    const y = multHi(data[luma + x]!, 19077);
-    const o = out + x * 3;
-    rgb[o] = clip8(y + multHi(v, 26149) - 14234);
-    rgb[o + 1] = clip8(y - multHi(u, 6419) - multHi(v, 13320) + 8708);
-    rgb[o + 2] = clip8(y + multHi(u, 33050) - 17685);
-  };
+  const put = (x: number, u: number, v: number) => putWebp(rgb, out + x * 3, data[luma + x]!, u, v);
   let leftNearU = data[nearU]!;
   let leftNearV = data[nearV]!;
   let leftFarU = data[farU]!;
@@ -170,8 +169,9 @@ export function webpToRgb(planes: I420, rows: Int32Array | null = null): Pixels 
     if (row === 0) {
       near = far = 0;
     } else if (row & 1) {
-      const pair = (row + 1) >> 1;
-      [near, far] = pair < chromaHeight ? [pair - 1, pair] : [chromaHeight - 1, chromaHeight - 1];
+      const pair = (row + 1) >> 1; // the bottom row of an even height has no pair: its chroma row twice
+      near = pair < chromaHeight ? pair - 1 : chromaHeight - 1;
+      far = pair < chromaHeight ? pair : chromaHeight - 1;
     } else {
       near = row >> 1;
       far = near - 1;

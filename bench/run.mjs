@@ -33,7 +33,7 @@ const PROFILES = quick ? 1 : 3;
 /** How long each first-decision visit stays open after its decision, as a reader stays on a page. */
 const VISIT_LINGER_MS = 5000;
 const cores = availableParallelism();
-/** The session options src/local/session.ts creates its session with; the bare baseline uses the same. */
+/** The session options src/worker/session.ts creates its session with; the bare baseline uses the same. */
 const SESSION_OPTIONS = { graphOptimizationLevel: 'all' };
 
 const loadAtStart = loadavg();

@@ -17,7 +17,7 @@
  */
 import sharp from 'sharp';
 import { ErrorCodes, VeilError } from '../src/errors.js';
-import type { SupportedMime } from '../src/sniff.js';
+import type { SupportedMime } from '../src/image/sniff.js';
 import { decodeBmp } from './bmp.js';
 
 export interface RgbaImage {

@@ -4,11 +4,11 @@
  * file's bytes, mime sniffed from its signature, size after EXIF orientation),
  * then its pixels.
  */
-import { decodeImageText } from '../src/base64.js';
+import { decodeImageText } from '../src/image/base64.js';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import type { InputInfo } from '../src/result.js';
-import { sha256Hex } from '../src/sha256.js';
-import { isSupportedMime, sniffMime } from '../src/sniff.js';
+import { sha256Hex } from '../src/image/sha256.js';
+import { isSupportedMime, sniffMime } from '../src/image/sniff.js';
 import { decodeImage, type RgbaImage } from './decode.js';
 import { fetchImage, type FetchImageOptions } from './fetch-image.js';
 import type { ImageSource } from './params.js';

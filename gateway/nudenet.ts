@@ -8,10 +8,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { ErrorCodes, VeilError } from '../src/errors.js';
-import { checkContract } from '../src/local/contract.js';
-import { anchorCount, OUTPUT_ROWS } from '../src/local/labels.js';
-import { decodeDetections, type NudeNetDetection } from '../src/local/postprocess.js';
-import { toInputTensor } from '../src/local/preprocess.js';
+import { checkContract } from '../src/nudenet/contract.js';
+import { anchorCount, OUTPUT_ROWS } from '../src/nudenet/classes.js';
+import { decodeDetections, type NudeNetDetection } from '../src/nudenet/detections.js';
+import { toInputTensor } from '../src/nudenet/letterbox.js';
 import type { RgbaImage } from './decode.js';
 
 /** Runs the model on one [1, 3, S, S] tensor; separate from the session so tests can slow it down. */

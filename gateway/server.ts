@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes } from '../src/errors.js';
 import { resolvePolicy, type Policy } from '../src/policy.js';
-import { buildResult } from '../src/report.js';
+import { buildResult } from '../src/nudenet/build-result.js';
 import { KeyRing, RateLimiter } from './auth.js';
 import { chooseBackend, CLOUD_BACKENDS } from './backends.js';
 import { callCloud } from './cloud.js';

@@ -4,8 +4,8 @@
  * remote (a gateway), or auto (local when the device is up to it). Each loads
  * only when asked for, keeping what every page downloads up front small.
  */
-import type { DetectInput } from './input.js';
-import type { WorkerInfo } from './local/protocol.js';
+import type { DetectInput } from './page/prepare-input.js';
+import type { WorkerInfo } from './worker/protocol.js';
 import { resolveOptions, resolveRouting, type DetectorOptions, type Mode, type ResolvedRemote, type Routing } from './options.js';
 import type { PolicyOptions, PolicyPreset } from './policy.js';
 import type { ModerationResult } from './result.js';
@@ -63,6 +63,6 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
     const { createAutoDetector } = await import('./auto/auto-detector.js');
     return createAutoDetector(routing as Routing & { remote: ResolvedRemote }, local, options, baseUrl);
   }
-  const { createLocalDetector } = await import('./local-detector.js');
+  const { createLocalDetector } = await import('./page/local-detector.js');
   return createLocalDetector(local, options);
 }

@@ -4,7 +4,7 @@
  */
 export { createDetector } from './detector.js';
 export type { Detector, DetectOptions, DetectorInfo, LocalDetectorInfo, RemoteDetectorInfo } from './detector.js';
-export type { DetectInput } from './input.js';
+export type { DetectInput } from './page/prepare-input.js';
 export type { CacheOption, DetectorOptions, Mode, ModelProgress, Provider, RemoteOptions, RemoteRequest } from './options.js';
 export type { Dialect, DialectName, RemoteContext, RemoteImage, RemoteVerdict } from './remote/dialect.js';
 export type { Capabilities, Route, RouteInput } from './auto/rule.js';
@@ -12,7 +12,7 @@ export { ErrorCodes, VeilError, isVeilError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { applyPolicy, categoriesFrom, verdictFor, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from './policy.js';
 export type { ClassRule, Policy, PolicyCategory, PolicyOptions, PolicyPreset, Thresholds, Verdict } from './policy.js';
-export { NUDENET_CLASSES } from './local/labels.js';
+export { NUDENET_CLASSES } from './nudenet/classes.js';
 export type {
   Box,
   Categories,

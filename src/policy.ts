@@ -4,7 +4,7 @@
  * detections always give the same verdict, in the worker, in a test or on a server.
  */
 import { ErrorCodes, VeilError } from './errors.js';
-import { NUDENET_CLASSES, type NudeNetClass } from './local/labels.js';
+import { NUDENET_CLASSES, type NudeNetClass } from './nudenet/classes.js';
 import type { Categories, Decision, Label } from './result.js';
 
 export type PolicyPreset = 'strict' | 'balanced' | 'lenient';

@@ -4,8 +4,8 @@
  * from a remote gateway have the same shape. Veil adds `runtime` and `timings`;
  * it never renames or drops a gateway field.
  */
-import type { NudeNetClass } from './local/labels.js';
-import type { NudeNetDetection } from './local/postprocess.js';
+import type { NudeNetClass } from './nudenet/classes.js';
+import type { NudeNetDetection } from './nudenet/detections.js';
 
 export type { NudeNetClass, NudeNetDetection };
 

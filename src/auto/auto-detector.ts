@@ -6,8 +6,8 @@
  */
 import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
 import { ErrorCodes, isVeilError, VeilError, type ErrorCode } from '../errors.js';
-import type { DetectInput } from '../input.js';
-import { createLocalDetector } from '../local-detector.js';
+import type { DetectInput } from '../page/prepare-input.js';
+import { createLocalDetector } from '../page/local-detector.js';
 import type { DetectorOptions, ResolvedOptions, ResolvedRemote, Routing } from '../options.js';
 import type { PolicyOptions, PolicyPreset } from '../policy.js';
 import type { InputInfo, ModerationResult } from '../result.js';

@@ -1,5 +1,5 @@
 /** Reads the device's capabilities for the auto rule; never throws. */
-import { MODEL_CACHE } from '../local/model-store.js';
+import { MODEL_CACHE } from '../worker/model-store.js';
 import type { Capabilities } from './rule.js';
 
 interface GpuAdapterLike {

@@ -4,7 +4,7 @@
  * reads pixels back, so it works on cross-origin images too.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
-import type { NudeNetClass } from '../local/labels.js';
+import type { NudeNetClass } from '../nudenet/classes.js';
 import { DEFAULT_CLASS_RULES } from '../policy.js';
 import type { ModerationResult } from '../result.js';
 

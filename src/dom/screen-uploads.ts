@@ -6,7 +6,7 @@
  */
 import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
 import type { ModerationResult } from '../result.js';
-import { sniffMime } from '../sniff.js';
+import { sniffMime } from '../image/sniff.js';
 import { acceptFiles } from './drop.js';
 import { Listeners, LiveRegion, emit, isAbort, type DetectorLike, type DetectorSource } from './shared.js';
 

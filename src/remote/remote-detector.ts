@@ -6,15 +6,15 @@
 import { createCache, type Cache } from '../cache.js';
 import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
 import { ErrorCodes, isVeilError, VeilError } from '../errors.js';
-import type { DetectInput } from '../input.js';
-import type { NudeNetDetection } from '../local/postprocess.js';
+import type { DetectInput } from '../page/prepare-input.js';
+import type { NudeNetDetection } from '../nudenet/detections.js';
 import type { ResolvedRemote, Routing } from '../options.js';
 import { applyPolicy, resolvePolicy, verdictFor, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
-import { round4 } from '../report.js';
+import { round4 } from '../nudenet/build-result.js';
 import type { InputInfo, ModerationResult } from '../result.js';
 import type { Dialect, RemoteImage, RemoteVerdict } from './dialect.js';
 import { dialectByName } from './dialects/index.js';
-import { readForRemote } from './read.js';
+import { readForRemote } from './read-for-remote.js';
 
 const endpointLabel = (url: string) => {
   const u = new URL(url);

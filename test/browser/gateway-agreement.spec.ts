@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { decodeImage } from '../../gateway/decode.js';
-import { isSupportedMime, sniffMime } from '../../src/sniff.js';
+import { isSupportedMime, sniffMime } from '../../src/image/sniff.js';
 import { decodeCases } from '../support/decode-cases.js';
 import { FIXTURE_IMAGES, GIF_IMAGE, imageUrl, modelUrl, ROOT } from '../support/fixture-data.js';
 import { imageBytes, MODEL_320, MODEL_640, postJson, startTestGateway } from '../support/gateway.js';
@@ -26,7 +26,7 @@ function record(name: string, rows: unknown) {
   writeFileSync(join(ROOT, 'test-results', name), JSON.stringify(rows, null, 2));
 }
 
-/** RGBA exactly as the library's worker reads it (src/local/decode.ts), as base64. */
+/** RGBA exactly as the library's worker reads it (src/worker/read-input.ts), as base64. */
 function browserPixels(page: Page, bytes: Uint8Array) {
   return page.evaluate(async (b64) => {
     const data = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));

@@ -1,7 +1,7 @@
 import { expose, wrap } from 'comlink';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isVeilError, VeilError } from '../../src/errors.js';
-import { registerErrorTransfer } from '../../src/transfer.js';
+import { registerErrorTransfer } from '../../src/worker/error-transfer.js';
 
 describe('VeilError', () => {
   it('carries a string code and a sentence', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readHeader } from '../../src/image-header.js';
-import { sniffMime } from '../../src/sniff.js';
+import { readHeader } from '../../src/image/header.js';
+import { sniffMime } from '../../src/image/sniff.js';
 import { FIXTURE_IMAGES, GIF_IMAGE, imagePath } from '../support/fixture-data.js';
 
 describe('readHeader reads displayed dimensions without decoding', () => {

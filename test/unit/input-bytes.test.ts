@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, decodeImageText, isImageText } from '../../src/base64.js';
-import { sha256Fallback, sha256Hex } from '../../src/sha256.js';
-import { isSupportedMime, sniffMime } from '../../src/sniff.js';
+import { decodeBase64, decodeImageText, isImageText } from '../../src/image/base64.js';
+import { sha256Fallback, sha256Hex } from '../../src/image/sha256.js';
+import { isSupportedMime, sniffMime } from '../../src/image/sniff.js';
 
 const bytes = (...parts: (string | number[])[]) =>
   new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)));

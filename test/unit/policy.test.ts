@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isVeilError } from '../../src/errors.js';
-import type { NudeNetClass } from '../../src/local/labels.js';
-import { NUDENET_CLASSES } from '../../src/local/labels.js';
+import type { NudeNetClass } from '../../src/nudenet/classes.js';
+import { NUDENET_CLASSES } from '../../src/nudenet/classes.js';
 import { applyPolicy, DEFAULT_CLASS_RULES, resolvePolicy } from '../../src/policy.js';
 
 const d = (cls: NudeNetClass, score: number) => ({ class: cls, score });

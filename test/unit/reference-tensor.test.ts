@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toInputTensor } from '../../src/local/preprocess.js';
+import { toInputTensor } from '../../src/nudenet/letterbox.js';
 // @ts-expect-error plain ES module without types
 import { referenceDir, REFERENCE_MODELS } from '../fixtures/prepare.mjs';
 // @ts-expect-error plain ES module without types

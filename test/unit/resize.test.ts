@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resizeLinear, roundHalfEven } from '../../src/local/resize.js';
+import { roundHalfEven } from '../../src/image/pixels.js';
+import { resizeLinear } from '../../src/nudenet/resize.js';
 import { runReference } from '../support/python.js';
 
 describe('roundHalfEven', () => {

@@ -4,8 +4,9 @@
  * every pixel; anything else would move Veil away from NudeNet.
  */
 import { describe, expect, it } from 'vitest';
-import { rowsToRead, toInputTensor } from '../../src/local/preprocess.js';
-import { resizeLinear, sourceRows, type Pixels } from '../../src/local/resize.js';
+import { rowsToRead, toInputTensor } from '../../src/nudenet/letterbox.js';
+import type { Pixels } from '../../src/image/pixels.js';
+import { resizeLinear, sourceRows } from '../../src/nudenet/resize.js';
 
 /** Deterministic noisy RGBA: every pixel differs, so a wrong row shows. */
 function noise(width: number, height: number): Uint8ClampedArray {

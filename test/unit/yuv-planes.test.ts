@@ -6,7 +6,7 @@
  * by hand, and that reading some rows changes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { jpegToRgb, webpToRgb, type I420 } from '../../src/local/yuv-planes.js';
+import { jpegToRgb, webpToRgb, type I420 } from '../../src/worker/yuv-planes.js';
 
 /** Planes laid out one after the other, with strides wider than the rows, as copyTo may give them. */
 function planes(width: number, height: number, y: number[][], u: number[][], v: number[][]): I420 {

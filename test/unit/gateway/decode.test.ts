@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeBmp } from '../../../gateway/bmp.js';
 import { browserAlpha, decodeImage } from '../../../gateway/decode.js';
-import { isSupportedMime, sniffMime } from '../../../src/sniff.js';
+import { isSupportedMime, sniffMime } from '../../../src/image/sniff.js';
 import { BMP_VARIANTS, paletteOf, testPattern, writeBmp } from '../../support/bmp-writer.js';
 import { FIXTURE_IMAGES, imagePath } from '../../support/fixture-data.js';
 import { imageBytes } from '../../support/gateway.js';

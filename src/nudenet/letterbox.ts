@@ -1,4 +1,5 @@
-import { resizeLinear, roundHalfEven, sourceRows, type Pixels } from './resize.js';
+import { roundHalfEven, type Pixels } from '../image/pixels.js';
+import { resizeLinear, sourceRows } from './resize.js';
 
 /**
  * Where an image lands inside NudeNet's square input, and how to map boxes back.

@@ -5,7 +5,7 @@
  * Both sides must call it: the worker to send, the page to receive.
  */
 import { transferHandlers, type TransferHandler } from 'comlink';
-import { isVeilError, VeilError } from './errors.js';
+import { isVeilError, VeilError } from '../errors.js';
 
 interface Thrown {
   value: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { letterbox, toInputTensor } from '../../src/local/preprocess.js';
+import { letterbox, toInputTensor } from '../../src/nudenet/letterbox.js';
 
 describe('letterbox (NudeNet _read_image geometry)', () => {
   it.each([

@@ -3,9 +3,9 @@
  * the worker can take, doing on the main thread only what needs the page (reading
  * a DOM element, resolving a relative URL). All decoding happens in the worker.
  */
-import { decodeImageText, isImageText } from './base64.js';
-import { ErrorCodes, VeilError } from './errors.js';
-import type { WorkerInput } from './local/protocol.js';
+import { decodeImageText, isImageText } from '../image/base64.js';
+import { ErrorCodes, VeilError } from '../errors.js';
+import type { WorkerInput } from '../worker/protocol.js';
 
 /** Everything `detect()` accepts. */
 export type DetectInput =

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { anchorCount, NUDENET_CLASSES, OUTPUT_ROWS } from '../../src/local/labels.js';
-import { decodeDetections, nmsBoxes } from '../../src/local/postprocess.js';
-import { letterbox } from '../../src/local/preprocess.js';
+import { anchorCount, NUDENET_CLASSES, OUTPUT_ROWS } from '../../src/nudenet/classes.js';
+import { decodeDetections, nmsBoxes } from '../../src/nudenet/detections.js';
+import { letterbox } from '../../src/nudenet/letterbox.js';
 import { runReference } from '../support/python.js';
 
 /** An output0 of `anchors` columns, all zero but the given ones. */

@@ -13,7 +13,7 @@
  * Only the rows a resize reads need converting (Pixels.rows). image-decoder.ts
  * decides when these apply.
  */
-import { rowIndex, type Pixels } from './resize.js';
+import { rowIndex, type Pixels } from '../image/pixels.js';
 
 /** jdcolor.c's tables: SCALEBITS 16, FIX(x) = round(x * 2^16). */
 const SCALE_BITS = 16;

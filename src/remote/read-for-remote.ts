@@ -4,13 +4,13 @@
  * its URL. Reading is asynchronous throughout (Blob reads, fetch, canvas encoding),
  * so nothing here blocks the page.
  */
-import { decodeImageText, isImageText } from '../base64.js';
+import { decodeImageText, isImageText } from '../image/base64.js';
 import { ErrorCodes, VeilError } from '../errors.js';
-import { readHeader } from '../image-header.js';
-import type { DetectInput } from '../input.js';
+import { readHeader } from '../image/header.js';
+import type { DetectInput } from '../page/prepare-input.js';
 import type { InputInfo, InputType } from '../result.js';
-import { sha256Hex } from '../sha256.js';
-import { isSupportedMime, sniffMime } from '../sniff.js';
+import { sha256Hex } from '../image/sha256.js';
+import { isSupportedMime, sniffMime } from '../image/sniff.js';
 import type { RemoteImage } from './dialect.js';
 
 function is<T>(value: unknown, name: string): value is T {

@@ -2,7 +2,7 @@
  * Base64 strings and data URIs, the gateway's `image_b64` forms: plain base64
  * (standard or URL-safe alphabet, whitespace allowed) or `data:<type>;base64,...`.
  */
-import { ErrorCodes, VeilError } from './errors.js';
+import { ErrorCodes, VeilError } from '../errors.js';
 import { sniffMime } from './sniff.js';
 
 export interface DecodedText {

@@ -12,19 +12,19 @@
  * transparent pixels come back black: a canvas cannot keep the colour stored
  * under alpha 0, which OpenCV would read (documented in the README).
  */
-import { decodeImageText } from '../base64.js';
+import { decodeImageText } from '../image/base64.js';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { InputInfo } from '../result.js';
-import { readHeader } from '../image-header.js';
-import { sha256Hex } from '../sha256.js';
+import { readHeader } from '../image/header.js';
+import { sha256Hex } from '../image/sha256.js';
 import type { ImageFormat, InputLimits } from '../options.js';
-import { isSupportedMime, sniffMime, type SupportedMime } from '../sniff.js';
+import { isSupportedMime, sniffMime, type SupportedMime } from '../image/sniff.js';
 import { openAnimation, sampleFrames } from './animation.js';
-import { fetchImage } from './fetch-image.js';
+import { fetchImage } from '../image/fetch-image.js';
 import { decodeStill, isDirectMime } from './image-decoder.js';
 import type { WorkerInput } from './protocol.js';
 import { readBitmap, readFrame } from './read-pixels.js';
-import type { Pixels } from './resize.js';
+import type { Pixels } from '../image/pixels.js';
 
 type Limits = Required<InputLimits>;
 

@@ -5,7 +5,7 @@
  * check refuses a wrong model with the same sentence in either place.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
-import { anchorCount, OUTPUT_ROWS } from './labels.js';
+import { anchorCount, OUTPUT_ROWS } from './classes.js';
 
 /** What onnxruntime-common's `InferenceSession.ValueMetadata` says about one input or output. */
 export type ValueMetadata =

@@ -9,16 +9,16 @@
  * once (screening is idempotent) or fail with 5031.
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
-import type { Detector, DetectOptions, LocalDetectorInfo } from './detector.js';
-import { ErrorCodes, isVeilError, VeilError } from './errors.js';
-import { prepareInput, type DetectInput } from './input.js';
-import type { WorkerApi, WorkerInfo, WorkerInput } from './local/protocol.js';
-import type { DetectorOptions, ResolvedOptions } from './options.js';
-import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from './policy.js';
-import type { ModerationResult } from './result.js';
-import { registerErrorTransfer } from './transfer.js';
+import type { Detector, DetectOptions, LocalDetectorInfo } from '../detector.js';
+import { ErrorCodes, isVeilError, VeilError } from '../errors.js';
+import { prepareInput, type DetectInput } from './prepare-input.js';
+import type { WorkerApi, WorkerInfo, WorkerInput } from '../worker/protocol.js';
+import type { DetectorOptions, ResolvedOptions } from '../options.js';
+import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
+import type { ModerationResult } from '../result.js';
+import { registerErrorTransfer } from '../worker/error-transfer.js';
 // The built worker's URL, next to this module (Vite's ?worker&url import).
-import bundledWorkerUrl from './local/worker.ts?worker&url';
+import bundledWorkerUrl from '../worker/worker.ts?worker&url';
 
 export function pageBaseUrl(): string {
   return globalThis.document?.baseURI ?? globalThis.location?.href ?? 'http://localhost/';

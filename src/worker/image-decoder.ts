@@ -16,7 +16,7 @@
  * over MAX_COPY_PIXELS read in part, or no ImageDecoder.
  */
 import { isSrgb, videoFrameWorks } from './read-pixels.js';
-import type { Pixels } from './resize.js';
+import type { Pixels } from '../image/pixels.js';
 import { jpegToRgb, webpToRgb, type I420 } from './yuv-planes.js';
 
 /** The formats taken here; GIF goes through the animation path, AVIF through createImageBitmap. */

@@ -2,9 +2,9 @@
  * Assembles the gateway-shaped result from NudeNet's detections. Pure, so the
  * browser worker and the Node gateway build byte-identical answers.
  */
-import type { NudeNetDetection } from './local/postprocess.js';
-import { applyPolicy, type Policy } from './policy.js';
-import type { AnimationInfo, InputInfo, ModerationResult, RuntimeInfo, Timings } from './result.js';
+import type { NudeNetDetection } from './detections.js';
+import { applyPolicy, type Policy } from '../policy.js';
+import type { AnimationInfo, InputInfo, ModerationResult, RuntimeInfo, Timings } from '../result.js';
 
 /** The gateway rounds display scores to 4 places; `raw` keeps them whole. */
 export const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -2,45 +2,17 @@
  * OpenCV's `cv::resize(..., INTER_LINEAR)` for 8-bit images, bit for bit.
  *
  * NudeNet resizes with OpenCV, and a canvas `drawImage` does not filter the same
- * way (see ../shared/reference/nudenet.md): to give the model the very tensor
+ * way: to give the model the very tensor
  * NudeNet gives it, we repeat OpenCV's arithmetic on decoded pixels. That is its
  * fixed-point path: float32 source coordinates, 11-bit integer weights, a
  * horizontal pass into 32-bit sums, then a vertical pass that drops 4 bits before
  * multiplying. An exact 2x shrink in both directions is, in OpenCV too, a 2x2
  * box average instead.
  */
-
-/** 8-bit pixels, row-major, `channels` bytes per pixel (3 = RGB, 4 = RGBA). */
-export interface Pixels {
-  readonly data: Uint8Array | Uint8ClampedArray;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 3 | 4;
-  /**
-   * Set when `data` holds only the source rows a resize reads (see `sourceRows`):
-   * `rows[y]` is where row y sits in `data`, or -1 for a row that was not read.
-   */
-  readonly rows?: Int32Array;
-}
-
-/** `Pixels.rows` for data holding the source rows `read` (ascending), packed in that order. */
-export function rowIndex(height: number, read: Int32Array): Int32Array {
-  const index = new Int32Array(height).fill(-1);
-  read.forEach((y, k) => (index[y] = k));
-  return index;
-}
+import { roundHalfEven, type Pixels } from '../image/pixels.js';
 
 /** OpenCV's INTER_RESIZE_COEF_BITS: the weights are fixed point with 11 fractional bits. */
 const COEF_SCALE = 2048;
-
-/** Python's and OpenCV's `round`: halves go to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
 
 interface Taps {
   /** First source index of each destination index. */

@@ -11,8 +11,8 @@
 import type * as Ort from 'onnxruntime-web';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { Provider } from '../options.js';
-import { checkContract } from './contract.js';
-import { anchorCount, OUTPUT_ROWS } from './labels.js';
+import { checkContract } from '../nudenet/contract.js';
+import { anchorCount, OUTPUT_ROWS } from '../nudenet/classes.js';
 
 export interface SessionOptions {
   providers: Provider[];

@@ -1,6 +1,6 @@
-import { NUDENET_CLASSES, OUTPUT_ROWS, type NudeNetClass } from './labels.js';
-import { roundHalfEven } from './resize.js';
-import type { Letterbox } from './preprocess.js';
+import { NUDENET_CLASSES, OUTPUT_ROWS, type NudeNetClass } from './classes.js';
+import { roundHalfEven } from '../image/pixels.js';
+import type { Letterbox } from './letterbox.js';
 
 /** One detection exactly as NudeNet's Python package returns it. */
 export interface NudeNetDetection {

@@ -12,7 +12,7 @@
  *   bytes are the canvas's;
  * - otherwise the canvas: draw at natural size, then getImageData.
  */
-import { rowIndex, type Pixels } from './resize.js';
+import { rowIndex, type Pixels } from '../image/pixels.js';
 
 let canvas: OffscreenCanvas | null = null;
 let context: OffscreenCanvasRenderingContext2D | null = null;

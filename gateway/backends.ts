@@ -43,7 +43,7 @@ export function readCloudCredentials(env: NodeJS.ProcessEnv): CloudCredentials {
   return { baidu: read('baidu'), tencent: read('tencent'), aliyun: read('aliyun') };
 }
 
-/** The seed's names, plus `local`, which its error table uses for nudenet. */
+/** The image-nsfw gateway API's backends, plus `local`, which its error table uses for nudenet. */
 export function parseBackend(value: string | undefined): RequestedBackend {
   const name = (value ?? '').trim().toLowerCase();
   if (name === '' || name === 'auto') return 'auto';
@@ -55,7 +55,7 @@ export function parseBackend(value: string | undefined): RequestedBackend {
   );
 }
 
-/** The backend that will answer, or the error the seed documents for why none can. */
+/** The backend that will answer, or the error the image-nsfw API documents for why none can. */
 export function chooseBackend(requested: RequestedBackend, hasModel: boolean, cloud: CloudCredentials): BackendName {
   if (requested === 'auto') {
     if (hasModel) return 'nudenet';

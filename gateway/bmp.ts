@@ -7,7 +7,7 @@
  * RLE and embedded JPEG/PNG bitmaps are refused with 4002.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
-import type { RgbaImage } from './decode.js';
+import type { RgbaImage } from './rgba-image.js';
 
 const corrupt = (why: string) => new VeilError(ErrorCodes.DECODE_FAILED, `This image/bmp image could not be decoded: ${why}.`);
 

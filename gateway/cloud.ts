@@ -64,7 +64,7 @@ interface TencentAnswer {
   };
 }
 
-/** Tencent's answer in the seed's schema: its porn scene's verdict, categories derived from its one score. */
+/** Tencent's answer in the image-nsfw result schema: its porn scene's verdict, categories derived from its one score. */
 export function mapTencent(answer: TencentAnswer, image: LoadedImage): Omit<ModerationResult, 'elapsed_ms'> {
   const response = answer.Response;
   if (!response || response.Error || !response.Suggestion) {

@@ -19,12 +19,9 @@ import sharp from 'sharp';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import type { SupportedMime } from '../src/image/sniff.js';
 import { decodeBmp } from './bmp.js';
+import type { RgbaImage } from './rgba-image.js';
 
-export interface RgbaImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+export type { RgbaImage };
 
 /** Decoding refuses images over this many pixels (sharp's check runs on the header, before decoding). */
 export const MAX_PIXELS = 100_000_000;

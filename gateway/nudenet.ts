@@ -3,16 +3,15 @@
  * library's own preprocessing (OpenCV-exact letterbox), postprocessing (NMS) and
  * result builder, so both give the same answer for the same pixels. Inference
  * runs one image at a time, in arrival order; a request whose timeout runs out
- * while it waits or runs is answered 5021, as the seed documents for a local
+ * while it waits or runs is answered 5021, as the image-nsfw gateway API documents for a local
  * backend that does not answer.
  */
 import * as ort from 'onnxruntime-node';
 import { ErrorCodes, VeilError } from '../src/errors.js';
-import { checkContract } from '../src/nudenet/contract.js';
-import { anchorCount, OUTPUT_ROWS } from '../src/nudenet/classes.js';
+import { bindModel } from '../src/nudenet/contract.js';
 import { decodeDetections, type NudeNetDetection } from '../src/nudenet/detections.js';
 import { toInputTensor } from '../src/nudenet/letterbox.js';
-import type { RgbaImage } from './decode.js';
+import type { RgbaImage } from './rgba-image.js';
 
 /** Runs the model on one [1, 3, S, S] tensor; separate from the session so tests can slow it down. */
 export type RunModel = (tensor: Float32Array) => Promise<Float32Array>;
@@ -36,20 +35,11 @@ export async function loadNudenet(modelPath: string): Promise<NudenetBackend> {
       { cause: error },
     );
   }
-  let inputSize: number;
-  try {
-    inputSize = checkContract(session);
-  } catch (error) {
-    await session.release();
-    throw error;
-  }
-  const inputName = session.inputNames[0]!;
-  const outputName = session.outputNames[0]!;
-  const expected = OUTPUT_ROWS * anchorCount(inputSize);
+  const { inputSize, inputName, outputName, checkOutput } = await bindModel(session);
   const run: RunModel = async (tensor) => {
     const outputs = await session.run({ [inputName]: new ort.Tensor('float32', tensor, [1, 3, inputSize, inputSize]) });
     const values = outputs[outputName]!.data as Float32Array;
-    if (values.length !== expected) throw new Error(`output0 has ${values.length} values, expected ${expected}`);
+    checkOutput(values);
     return values;
   };
   return createNudenet(modelPath, inputSize, run, () => session.release());

@@ -1,8 +1,8 @@
 /**
- * The seed's request parameters, checked: exactly one image (`image_url`,
- * `image_b64` or an uploaded file), `backend`, and `timeout` in whole seconds
- * from 3 to 60. An empty string counts as absent, as the seed's own examples
- * send `"timeout": ""`.
+ * The image-nsfw gateway API's request parameters, checked: exactly one image
+ * (`image_url`, `image_b64` or an uploaded file), `backend`, and `timeout` in
+ * whole seconds from 3 to 60. An empty string counts as absent, as that API's
+ * own examples send `"timeout": ""`.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import { parseBackend, type RequestedBackend } from './backends.js';

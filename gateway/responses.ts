@@ -1,8 +1,9 @@
 /**
- * What the gateway answers. Success is the seed's result schema with HTTP 200;
- * every failure is `{ code, desc }` with the seed's (or Veil's) numeric code and a
- * sentence saying what to do, under an HTTP status that says the same to tools
- * that only look at the status: 4xxx codes get a 4xx status, 5xxx a 5xx one.
+ * What the gateway answers. Success is the image-nsfw gateway API's result
+ * schema with HTTP 200; every failure is `{ code, desc }` with that API's (or
+ * Veil's) numeric code and a sentence saying what to do, under an HTTP status
+ * that says the same to tools that only look at the status: 4xxx codes get a
+ * 4xx status, 5xxx a 5xx one.
  */
 import type { ServerResponse } from 'node:http';
 import { type ErrorCode, ErrorCodes, isVeilError, VeilError } from '../src/errors.js';

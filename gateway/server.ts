@@ -1,9 +1,10 @@
 /**
- * The gateway: one endpoint, `POST /api/image-nsfw`, speaking seed 000's
- * protocol, plus `GET /healthz`. Order of checks, so that cheap refusals come
- * before expensive work: route, CORS, API key from the header or query (before
- * reading the body), rate limit, body (limit enforced while reading), key from a
- * form field if that is where it came, parameters, backend, image, inference.
+ * The gateway: one endpoint, `POST /api/image-nsfw`, speaking the image-nsfw
+ * gateway API's protocol, plus `GET /healthz`. Order of checks, so that cheap
+ * refusals come before expensive work: route, CORS, API key from the header or
+ * query (before reading the body), rate limit, body (limit enforced while
+ * reading), key from a form field if that is where it came, parameters,
+ * backend, image, inference.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -93,3 +93,9 @@ export function toVeilError(error: unknown, code: ErrorCode, message: string): V
   const detail = error instanceof Error ? error.message : String(error);
   return new VeilError(code, detail ? `${message} (${detail})` : message, { cause: error });
 }
+
+/** 4100, for a call made to (or pending on) a disposed detector. */
+export const disposedError = () => new VeilError(ErrorCodes.DISPOSED, 'This detector was disposed: create a new one with createDetector().');
+
+/** 4099, for a call its caller aborted. */
+export const abortedError = () => new VeilError(ErrorCodes.ABORTED, 'The call was aborted by its AbortSignal.');

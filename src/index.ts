@@ -2,7 +2,7 @@
  * Veil: screens images for nudity inside the browser, with NudeNet running in a
  * Web Worker, and answers in the image-nsfw gateway's result schema.
  */
-export { createDetector } from './detector.js';
+export { createDetector } from './create-detector.js';
 export type { Detector, DetectOptions, DetectorInfo, LocalDetectorInfo, RemoteDetectorInfo } from './detector.js';
 export type { DetectInput } from './page/prepare-input.js';
 export type { CacheOption, DetectorOptions, Mode, ModelProgress, Provider, RemoteOptions, RemoteRequest } from './options.js';

@@ -3,9 +3,12 @@
  * Validation happens before any worker starts, with sentences that say what to change.
  */
 import { ErrorCodes, VeilError } from './errors.js';
+import { IMAGE_FORMATS, type ImageFormat } from './image/sniff.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from './policy.js';
-import type { Dialect, DialectName } from './remote/dialect.js';
+import { DIALECT_NAMES, type Dialect, type DialectName } from './remote/dialect.js';
 import type { InputInfo } from './result.js';
+
+export type { ImageFormat };
 
 /**
  * Where images are screened: `local` never sends an image anywhere; `remote`
@@ -23,7 +26,7 @@ export interface RemoteOptions {
   timeoutMs?: number;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
-  /** Which protocol to speak; default `gateway` (seed 000). */
+  /** Which protocol to speak; default `gateway` (the image-nsfw gateway API). */
   dialect?: Dialect | DialectName;
 }
 
@@ -35,9 +38,6 @@ export interface RemoteRequest {
   input: InputInfo;
 }
 
-/** Image formats by short name, as `limits.formats` takes them. */
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif';
-export const IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'gif', 'webp', 'bmp', 'avif'];
 
 /** What Veil accepts as input; anything outside is refused with a code before it costs memory. */
 export interface InputLimits {
@@ -153,6 +153,15 @@ export interface Routing {
   onBeforeRemote: DetectorOptions['onBeforeRemote'];
   cache: CacheOption;
   policy: Policy;
+  /** Checked before an image is sent anywhere, as the worker checks them before decoding. */
+  limits: Required<InputLimits>;
+}
+
+/** Every option resolved once: where images go, and what the worker needs when they stay local. */
+export interface Resolved {
+  routing: Routing;
+  /** Null in `remote` mode, which needs no model. */
+  local: ResolvedOptions | null;
 }
 
 const bad = (message: string) => new VeilError(ErrorCodes.BAD_OPTION, message);
@@ -174,10 +183,55 @@ function defaultThreads(): number {
   return globalThis.crossOriginIsolated ? Math.max(1, cores) : 1;
 }
 
-export function resolveOptions(options: DetectorOptions, baseUrl: string): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw bad('createDetector needs an options object with at least `model`.');
+export function resolveLimits(limits: InputLimits | undefined): Required<InputLimits> {
+  if (limits === undefined) return { ...DEFAULT_LIMITS, formats: [...DEFAULT_LIMITS.formats] };
+  if (typeof limits !== 'object' || limits === null) throw bad('`limits` must be an object.');
+  const merged = { ...DEFAULT_LIMITS, ...limits };
+  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'fetchTimeoutMs'] as const) {
+    const value = merged[key];
+    if (typeof value !== 'number' || !(value >= 1) || !Number.isFinite(value)) {
+      throw bad(`\`limits.${key}\` must be a positive number; got ${String(value)}.`);
+    }
   }
+  if (!Array.isArray(merged.formats) || merged.formats.length === 0 || merged.formats.some((f) => !IMAGE_FORMATS.includes(f))) {
+    throw bad(`\`limits.formats\` must list some of ${IMAGE_FORMATS.join(', ')}.`);
+  }
+  return { ...merged, formats: [...new Set(merged.formats)], maxFrames: Math.floor(merged.maxFrames), allowSvg: merged.allowSvg === true };
+}
+
+function resolveCache(cache: unknown): CacheOption {
+  if (cache === undefined) return 'memory';
+  if (cache === 'memory' || cache === 'indexeddb' || cache === false) return cache;
+  throw bad(`\`cache\` must be 'memory', 'indexeddb' or false; got ${String(cache)}.`);
+}
+
+function resolveRemote(remote: RemoteOptions | undefined, mode: Mode, baseUrl: string): ResolvedRemote | null {
+  if (remote === undefined) {
+    if (mode === 'local') return null;
+    throw bad(`Mode "${mode}" needs \`remote: { url }\`: the gateway to send images to.`);
+  }
+  if (typeof remote !== 'object' || remote === null || !remote.url || String(remote.url).trim() === '') {
+    throw bad('`remote.url` is required: the gateway endpoint, e.g. https://gateway.example/api/image-nsfw.');
+  }
+  const timeoutMs = remote.timeoutMs ?? 15_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw bad(`\`remote.timeoutMs\` must be a positive number of milliseconds; got ${String(timeoutMs)}.`);
+  const dialect = remote.dialect ?? 'gateway';
+  if (typeof dialect === 'string') {
+    if (dialect === 'tencent-ai') throw bad('The tencent-ai dialect needs its appId: pass dialect: tencentAiDialect({ appId }) from "veil/dialects".');
+    if (!(DIALECT_NAMES as readonly string[]).includes(dialect)) throw bad(`Unknown dialect "${dialect}": use one of ${DIALECT_NAMES.join(', ')}, or a dialect object.`);
+  } else if (typeof dialect !== 'object' || dialect === null || typeof dialect.screen !== 'function') {
+    throw bad('`remote.dialect` must be a dialect name or an object with `name` and `screen(image, context)`.');
+  }
+  return {
+    endpoint: new URL(String(remote.url), baseUrl).href,
+    apiKey: remote.apiKey,
+    headers: { ...remote.headers },
+    timeoutMs,
+    dialect,
+  };
+}
+
+function resolveLocal(options: DetectorOptions, baseUrl: string, shared: Pick<ResolvedOptions, 'policy' | 'cache' | 'limits'>): ResolvedOptions {
   const providers = options.providers ?? [...PROVIDERS];
   if (!Array.isArray(providers) || providers.length === 0) {
     throw bad('`providers` must be a non-empty array of "webgpu" and/or "wasm".');
@@ -204,69 +258,20 @@ export function resolveOptions(options: DetectorOptions, baseUrl: string): Resol
   }
 
   return {
+    ...shared,
     model: resolveModel(options.model, baseUrl),
     providers: [...new Set(providers)],
-    policy: resolvePolicy(options.policy),
     threads,
     cacheModel: options.cacheModel ?? true,
     wasmPaths: options.wasmPaths === undefined ? undefined : new URL(options.wasmPaths, baseUrl).href,
-    cache: resolveCache(options.cache),
-    limits: resolveLimits(options.limits),
   };
 }
 
-export function resolveLimits(limits: InputLimits | undefined): Required<InputLimits> {
-  if (limits === undefined) return { ...DEFAULT_LIMITS, formats: [...DEFAULT_LIMITS.formats] };
-  if (typeof limits !== 'object' || limits === null) throw bad('`limits` must be an object.');
-  const merged = { ...DEFAULT_LIMITS, ...limits };
-  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'fetchTimeoutMs'] as const) {
-    const value = merged[key];
-    if (typeof value !== 'number' || !(value >= 1) || !Number.isFinite(value)) {
-      throw bad(`\`limits.${key}\` must be a positive number; got ${String(value)}.`);
-    }
-  }
-  if (!Array.isArray(merged.formats) || merged.formats.length === 0 || merged.formats.some((f) => !IMAGE_FORMATS.includes(f))) {
-    throw bad(`\`limits.formats\` must list some of ${IMAGE_FORMATS.join(', ')}.`);
-  }
-  return { ...merged, formats: [...new Set(merged.formats)], maxFrames: Math.floor(merged.maxFrames), allowSvg: merged.allowSvg === true };
-}
-
-function resolveCache(cache: unknown): CacheOption {
-  if (cache === undefined) return 'memory';
-  if (cache === 'memory' || cache === 'indexeddb' || cache === false) return cache;
-  throw bad(`\`cache\` must be 'memory', 'indexeddb' or false; got ${String(cache)}.`);
-}
-
-const DIALECTS: readonly DialectName[] = ['gateway', 'yuanxi', 'tencent-cos', 'tencent-ai', 'nsfw-categorize'];
-
-function resolveRemote(remote: RemoteOptions | undefined, mode: Mode, baseUrl: string): ResolvedRemote | null {
-  if (remote === undefined) {
-    if (mode === 'local') return null;
-    throw bad(`Mode "${mode}" needs \`remote: { url }\`: the gateway to send images to.`);
-  }
-  if (typeof remote !== 'object' || remote === null || !remote.url || String(remote.url).trim() === '') {
-    throw bad('`remote.url` is required: the gateway endpoint, e.g. https://gateway.example/api/image-nsfw.');
-  }
-  const timeoutMs = remote.timeoutMs ?? 15_000;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw bad(`\`remote.timeoutMs\` must be a positive number of milliseconds; got ${String(timeoutMs)}.`);
-  const dialect = remote.dialect ?? 'gateway';
-  if (typeof dialect === 'string') {
-    if (dialect === 'tencent-ai') throw bad('The tencent-ai dialect needs its appId: pass dialect: tencentAiDialect({ appId }) from "veil/dialects".');
-    if (!DIALECTS.includes(dialect)) throw bad(`Unknown dialect "${dialect}": use one of ${DIALECTS.join(', ')}, or a dialect object.`);
-  } else if (typeof dialect !== 'object' || dialect === null || typeof dialect.screen !== 'function') {
-    throw bad('`remote.dialect` must be a dialect name or an object with `name` and `screen(image, context)`.');
-  }
-  return {
-    endpoint: new URL(String(remote.url), baseUrl).href,
-    apiKey: remote.apiKey,
-    headers: { ...remote.headers },
-    timeoutMs,
-    dialect,
-  };
-}
-
-/** Mode, remote service and cache: validated before any worker starts or request leaves. */
-export function resolveRouting(options: DetectorOptions, baseUrl: string): Routing {
+/**
+ * Every option of createDetector, validated once before any worker starts or
+ * request leaves; throws VeilError 4001 with a sentence saying what to change.
+ */
+export function resolveDetectorOptions(options: DetectorOptions, baseUrl: string): Resolved {
   if (typeof options !== 'object' || options === null) {
     throw bad('createDetector needs an options object: at least `model`, or `mode: "remote"` with `remote`.');
   }
@@ -281,12 +286,13 @@ export function resolveRouting(options: DetectorOptions, baseUrl: string): Routi
   if (options.onBeforeRemote !== undefined && typeof options.onBeforeRemote !== 'function') {
     throw bad('`onBeforeRemote` must be a function returning true or false.');
   }
-  return {
+  const shared = { policy: resolvePolicy(options.policy), cache: resolveCache(options.cache), limits: resolveLimits(options.limits) };
+  const routing: Routing = {
+    ...shared,
     mode,
     remote: resolveRemote(options.remote, mode, baseUrl),
     maxLocalLatencyMs,
     onBeforeRemote: options.onBeforeRemote,
-    cache: resolveCache(options.cache),
-    policy: resolvePolicy(options.policy),
   };
+  return { routing, local: mode === 'remote' ? null : resolveLocal(options, baseUrl, shared) };
 }

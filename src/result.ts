@@ -1,6 +1,6 @@
 /**
- * The moderation result: the response schema of the image-nsfw gateway
- * (seed 000), field for field, so that an answer computed in the browser and one
+ * The moderation result: the response schema of the image-nsfw gateway API,
+ * field for field, so that an answer computed in the browser and one
  * from a remote gateway have the same shape. Veil adds `runtime` and `timings`;
  * it never renames or drops a gateway field.
  */

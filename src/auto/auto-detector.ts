@@ -101,7 +101,7 @@ class AutoDetector implements Detector {
       }
     }
     const reason = `Sent to the remote service: ${this.#route.reasons.join(' ')}`;
-    return this.#remote.detect(input, options, reason, (info) => this.#mayLeave(reason, info));
+    return this.#remote.screen(input, options, { reason, beforeSend: (info) => this.#mayLeave(reason, info) });
   }
 
   async #mayLeave(reason: string, input: InputInfo): Promise<void> {

@@ -1,18 +1,10 @@
 /** Reads the device's capabilities for the auto rule; never throws. */
 import { MODEL_CACHE } from '../worker/model-store.js';
+import { requestAdapter } from '../webgpu-adapter.js';
 import type { Capabilities } from './rule.js';
 
-interface GpuAdapterLike {
-  isFallbackAdapter?: boolean;
-  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
-}
-
 async function webgpuKind(): Promise<Capabilities['webgpu']> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } } | undefined)?.gpu;
-  if (!gpu) return 'none';
-  // A first request can come back empty while the GPU process starts: ask once more.
-  const request = () => gpu.requestAdapter().catch(() => null);
-  const adapter = (await request()) ?? (await request());
+  const adapter = await requestAdapter();
   if (!adapter) return 'none';
   const info = adapter.info ?? {};
   const described = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;

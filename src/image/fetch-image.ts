@@ -1,8 +1,8 @@
 /**
- * Fetches an image URL for the worker within the limits: a time budget (a server
- * that answers slowly or never), a size cap checked on Content-Length and again
- * while reading (a server may lie or send no length), and clear codes for each way
- * it can fail.
+ * Fetches an image URL within the limits: a time budget (a server that answers
+ * slowly or never), a size cap checked on Content-Length and again while reading
+ * (a server may lie or send no length), and clear codes for each way it can fail.
+ * The worker reads URLs with it, and so does the remote path on the page.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { InputType } from '../result.js';
@@ -15,7 +15,20 @@ export interface Fetched {
 
 const megabytes = (n: number) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 0)} MB`;
 
-export async function fetchImage(url: string, type: InputType, maxBytes: number, timeoutMs: number): Promise<Fetched> {
+export interface FetchOptions {
+  maxBytes: number;
+  timeoutMs: number;
+  /**
+   * What to do when the page may not read the URL at all (fetch itself fails:
+   * CORS, network): throw (the worker), or give null so the caller can hand the
+   * URL to a service that fetches it itself (the remote path).
+   */
+  unreadable?: 'throw' | 'null';
+}
+
+export async function fetchImage(url: string, type: InputType, options: FetchOptions & { unreadable: 'null' }): Promise<Fetched | null>;
+export async function fetchImage(url: string, type: InputType, options: FetchOptions): Promise<Fetched>;
+export async function fetchImage(url: string, type: InputType, { maxBytes, timeoutMs, unreadable = 'throw' }: FetchOptions): Promise<Fetched | null> {
   const signal = AbortSignal.timeout(timeoutMs);
   const timedOut = () =>
     new VeilError(ErrorCodes.FETCH_FAILED, `The image ${url} did not arrive within ${timeoutMs} ms (limits.fetchTimeoutMs): its server is too slow.`);
@@ -24,6 +37,7 @@ export async function fetchImage(url: string, type: InputType, maxBytes: number,
     response = await fetch(url, { credentials: 'same-origin', signal });
   } catch (error) {
     if (signal.aborted) throw timedOut();
+    if (unreadable === 'null') return null;
     // fetch does not say whether the network, a redirect loop or CORS refused;
     // for an <img> that displayed fine it is CORS.
     throw type === 'image'

@@ -7,6 +7,19 @@
 export const SUPPORTED_MIME_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/bmp', 'image/avif'] as const;
 export type SupportedMime = (typeof SUPPORTED_MIME_TYPES)[number];
 
+/** The same formats by short name, as `limits.formats` takes them. */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif';
+export const IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'gif', 'webp', 'bmp', 'avif'];
+
+export const FORMAT_OF: Readonly<Record<SupportedMime, ImageFormat>> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/bmp': 'bmp',
+  'image/avif': 'avif',
+};
+
 const ascii = (bytes: Uint8Array, start: number, text: string) =>
   bytes.length >= start + text.length && [...text].every((ch, i) => bytes[start + i] === ch.charCodeAt(0));
 

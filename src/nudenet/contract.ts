@@ -48,3 +48,43 @@ export function checkContract(session: ModelSignature): number {
   }
   return size;
 }
+
+/** An open onnxruntime session (web or node), as far as binding it to NudeNet goes. */
+export interface OpenSession extends ModelSignature {
+  readonly outputNames: readonly string[];
+  release(): Promise<void>;
+}
+
+/** What inference needs to know of a session that passed the contract check. */
+export interface BoundModel {
+  inputSize: number;
+  inputName: string;
+  outputName: string;
+  /** Throws VeilError 5010 when an output does not have the 22 x A values NudeNet gives. */
+  checkOutput(values: ArrayLike<number>): void;
+}
+
+/** Checks an open session against NudeNet's contract, releasing it when it fails. */
+export async function bindModel(session: OpenSession): Promise<BoundModel> {
+  let inputSize: number;
+  try {
+    inputSize = checkContract(session);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  const expected = OUTPUT_ROWS * anchorCount(inputSize);
+  return {
+    inputSize,
+    inputName: session.inputNames[0]!,
+    outputName: session.outputNames[0]!,
+    checkOutput(values) {
+      if (values.length !== expected) {
+        throw new VeilError(
+          ErrorCodes.MODEL_UNAVAILABLE,
+          `This model's output has ${values.length} values where a NudeNet detector at ${inputSize} gives ${expected} (22 x ${anchorCount(inputSize)}). Use NudeNet's 320n.onnx or 640m.onnx.`,
+        );
+      }
+    },
+  };
+}

@@ -10,7 +10,8 @@
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { Detector, DetectOptions, LocalDetectorInfo } from '../detector.js';
-import { ErrorCodes, isVeilError, VeilError } from '../errors.js';
+import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
+import { pageBaseUrl } from './base-url.js';
 import { prepareInput, type DetectInput } from './prepare-input.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from '../worker/protocol.js';
 import type { DetectorOptions, ResolvedOptions } from '../options.js';
@@ -19,10 +20,6 @@ import type { ModerationResult } from '../result.js';
 import { registerErrorTransfer } from '../worker/error-transfer.js';
 // The built worker's URL, next to this module (Vite's ?worker&url import).
 import bundledWorkerUrl from '../worker/worker.ts?worker&url';
-
-export function pageBaseUrl(): string {
-  return globalThis.document?.baseURI ?? globalThis.location?.href ?? 'http://localhost/';
-}
 
 type ScriptUrlPolicy = { createScriptURL(url: string): unknown };
 let scriptUrls: ScriptUrlPolicy | null | undefined;
@@ -271,5 +268,3 @@ class WorkerDetector implements Detector {
   }
 }
 
-const disposedError = () => new VeilError(ErrorCodes.DISPOSED, 'This detector was disposed: create a new one with createDetector().');
-const abortedError = () => new VeilError(ErrorCodes.ABORTED, 'The call was aborted by its AbortSignal.');

@@ -1,8 +1,9 @@
 /**
  * A dialect speaks one remote moderation service: it sends an image the way the
  * service expects and turns the answer into Veil's categories, keeping the
- * service's own body in `raw`. Built-in dialects cover the seed services; a
- * caller can pass its own object of this shape.
+ * service's own body in `raw`. Built-in dialects cover the image-nsfw gateway
+ * API, yuanxiapi.cn, Tencent COS image review, Tencent AI's vision_porn and
+ * nsfw-categorize.it; a caller can pass its own object of this shape.
  */
 import type { Policy } from '../policy.js';
 import type { Categories, Decision, Detection, InputInfo, Label } from '../result.js';
@@ -54,5 +55,6 @@ export interface Dialect {
   screen(image: RemoteImage, context: RemoteContext): Promise<RemoteVerdict>;
 }
 
-/** Names of the built-in dialects (seed services), usable instead of a Dialect object. */
-export type DialectName = 'gateway' | 'yuanxi' | 'tencent-cos' | 'tencent-ai' | 'nsfw-categorize';
+/** Names of the built-in dialects, usable instead of a Dialect object. */
+export const DIALECT_NAMES = ['gateway', 'yuanxi', 'tencent-cos', 'tencent-ai', 'nsfw-categorize'] as const;
+export type DialectName = (typeof DIALECT_NAMES)[number];

@@ -5,7 +5,7 @@
  */
 import { createCache, type Cache } from '../cache.js';
 import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
-import { ErrorCodes, isVeilError, VeilError } from '../errors.js';
+import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import type { DetectInput } from '../page/prepare-input.js';
 import type { NudeNetDetection } from '../nudenet/detections.js';
 import type { ResolvedRemote, Routing } from '../options.js';
@@ -58,6 +58,12 @@ export function completeResult(verdict: RemoteVerdict, local: InputInfo, policy:
   };
 }
 
+/** Why an image goes remote, and a last check before it leaves the page. */
+export interface RemoteRoute {
+  reason: string;
+  beforeSend?: (info: InputInfo) => Promise<void>;
+}
+
 export class RemoteDetector implements Detector {
   readonly #remote: ResolvedRemote;
   readonly #dialect: Dialect;
@@ -65,6 +71,7 @@ export class RemoteDetector implements Detector {
   /** Calls in flight by image, so two identical images at once are sent once. */
   readonly #inflight = new Map<string, Promise<RemoteVerdict>>();
   readonly #baseUrl: string;
+  readonly #limits: Routing['limits'];
   /** Each pending call's way to fail now, for dispose(). */
   readonly #pending = new Set<(error: VeilError) => void>();
   readonly #controllers = new Set<AbortController>();
@@ -80,19 +87,20 @@ export class RemoteDetector implements Detector {
     this.#policy = routing.policy;
     this.#cache = createCache(routing.cache);
     this.#baseUrl = baseUrl;
+    this.#limits = routing.limits;
     this.info = { location: 'remote', mode: routing.mode, dialect: dialect.name, endpoint: endpointLabel(routing.remote.endpoint), notes: [] };
   }
 
+  detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
+    return this.screen(input, options, { reason: 'The detector is in remote mode.' });
+  }
+
   /**
-   * Screens remotely. `reason` says why (shown in `notes` and `runtime.reason`);
-   * `beforeSend` may refuse once the image is read, before anything leaves the page.
+   * Screens remotely for a detector that routes here (auto mode): `route.reason`
+   * says why (shown in `notes` and `runtime.reason`), and `route.beforeSend` may
+   * refuse once the image is read and checked, before anything leaves the page.
    */
-  detect(
-    input: DetectInput,
-    options: DetectOptions = {},
-    reason = 'The detector is in remote mode.',
-    beforeSend?: (info: InputInfo) => Promise<void>,
-  ): Promise<ModerationResult> {
+  screen(input: DetectInput, options: DetectOptions, route: RemoteRoute): Promise<ModerationResult> {
     if (this.#disposed) return Promise.reject(disposedError());
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortedError());
@@ -108,7 +116,7 @@ export class RemoteDetector implements Detector {
       };
       this.#pending.add(fail);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#screen(input, reason, beforeSend).then(
+      this.#screen(input, route).then(
         (result) => {
           if (!this.#pending.has(fail)) return; // aborted or disposed meanwhile
           done();
@@ -121,10 +129,10 @@ export class RemoteDetector implements Detector {
     });
   }
 
-  async #screen(input: DetectInput, reason: string, beforeSend?: (info: InputInfo) => Promise<void>): Promise<ModerationResult> {
+  async #screen(input: DetectInput, { reason, beforeSend }: RemoteRoute): Promise<ModerationResult> {
     const started = performance.now();
     const notes = [reason];
-    const image = await readForRemote(input, this.#baseUrl, notes);
+    const image = await readForRemote(input, this.#baseUrl, this.#limits, notes);
     const key = image.info.sha256 ? `${this.#remote.endpoint}#${this.#dialect.name}#${image.info.sha256}` : '';
     const remembered = key ? await this.#cache?.get(key) : undefined;
     if (remembered) {
@@ -211,5 +219,3 @@ function backoff(attempt: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const disposedError = () => new VeilError(ErrorCodes.DISPOSED, 'This detector was disposed: create a new one with createDetector().');
-const abortedError = () => new VeilError(ErrorCodes.ABORTED, 'The call was aborted by its AbortSignal.');

@@ -1,30 +1,29 @@
 /**
  * Worker side of input handling: turns what the page sent into RGBA pixels plus
  * the gateway's `input` block (sha256 of the bytes, sniffed mime, size), within
- * the input limits: size, pixels (from the header, before decoding), formats.
+ * the input limits (checked by image/input-info.ts before anything decodes).
  *
- * Decoding follows what we measured against OpenCV (nudenet.md): createImageBitmap
+ * Decoding follows what we measured against OpenCV (docs/nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
  * EXIF orientation applied, read back as a canvas's getImageData gives it
  * (read-pixels.ts). Where WebCodecs' ImageDecoder gives those same bytes sooner
  * (an upright JPEG, WebP, PNG or BMP, opaque or 4:2:0), it decodes instead
- * (image-decoder.ts). Fully
- * transparent pixels come back black: a canvas cannot keep the colour stored
- * under alpha 0, which OpenCV would read (documented in the README).
+ * (image-decoder.ts). Fully transparent pixels come back black: a canvas cannot
+ * keep the colour stored under alpha 0, which OpenCV would read (documented in
+ * the README).
  */
-import { decodeImageText } from '../image/base64.js';
 import { ErrorCodes, VeilError } from '../errors.js';
-import type { InputInfo } from '../result.js';
-import { readHeader } from '../image/header.js';
-import { sha256Hex } from '../image/sha256.js';
-import type { ImageFormat, InputLimits } from '../options.js';
-import { isSupportedMime, sniffMime, type SupportedMime } from '../image/sniff.js';
-import { openAnimation, sampleFrames } from './animation.js';
+import { decodeImageText } from '../image/base64.js';
 import { fetchImage } from '../image/fetch-image.js';
+import { checkByteCount, checkImageBytes, checkPixels } from '../image/input-info.js';
+import type { Pixels } from '../image/pixels.js';
+import { sha256Hex } from '../image/sha256.js';
+import type { InputLimits } from '../options.js';
+import type { InputInfo } from '../result.js';
+import { openAnimation, sampleFrames } from './animation.js';
 import { decodeStill, isDirectMime } from './image-decoder.js';
 import type { WorkerInput } from './protocol.js';
 import { readBitmap, readFrame } from './read-pixels.js';
-import type { Pixels } from '../image/pixels.js';
 
 type Limits = Required<InputLimits>;
 
@@ -47,17 +46,6 @@ export interface Frame {
   /** Frames in the animation (1 for a still image). */
   total: number;
 }
-
-const FORMAT_OF: Record<string, ImageFormat> = {
-  'image/jpeg': 'jpeg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/bmp': 'bmp',
-  'image/avif': 'avif',
-};
-
-const megapixels = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;
 
 /**
  * Which source rows preprocessing will read of a width x height image, or null
@@ -82,65 +70,14 @@ async function readPixels(source: ImageBitmap | VideoFrame, rows: Int32Array | n
   }
 }
 
-function checkFormat(mime: string | null, limits: Limits): asserts mime is SupportedMime {
-  if (mime === 'image/svg+xml') {
-    throw new VeilError(
-      ErrorCodes.UNSUPPORTED_FORMAT,
-      'SVG images can carry script and are refused: set limits.allowSvg to rasterise them (passed as a File, Blob, bytes, data URI or <img>).',
-    );
-  }
-  const format = mime ? FORMAT_OF[mime] : undefined;
-  if (!isSupportedMime(mime) || !format) {
-    throw new VeilError(
-      ErrorCodes.UNSUPPORTED_FORMAT,
-      mime
-        ? `${mime} images are not supported: convert it to JPEG, PNG, WebP, GIF, BMP or AVIF.`
-        : 'These bytes are not an image Veil can read (no JPEG, PNG, WebP, GIF, BMP or AVIF signature). Check the file is an image.',
-    );
-  }
-  if (!limits.formats.includes(format)) {
-    throw new VeilError(ErrorCodes.UNSUPPORTED_FORMAT, `${format.toUpperCase()} images are not accepted here (limits.formats allows ${limits.formats.join(', ')}).`);
-  }
-}
-
-function checkPixels(width: number, height: number, limits: Limits): void {
-  if (width * height > limits.maxPixels) {
-    throw new VeilError(
-      ErrorCodes.TOO_LARGE,
-      `The image is ${width} x ${height} (${megapixels(width * height)}), over the ${megapixels(limits.maxPixels)} limit (limits.maxPixels): send a smaller image.`,
-    );
-  }
-}
-
 async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
-  const notes: string[] = [];
-  if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
-  if (bytes.length > limits.maxBytes) {
-    throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${bytes.length} bytes, over the ${limits.maxBytes}-byte limit (limits.maxBytes).`);
-  }
-  const mime = sniffMime(bytes);
-  checkFormat(mime, limits);
-  const declaredType = declared?.split(';')[0]?.trim().toLowerCase();
-  if (declaredType && declaredType !== mime && declaredType !== 'application/octet-stream') {
-    notes.push(`The input says it is ${declaredType} but its bytes are ${mime}; it was read as ${mime}.`);
-  }
-  // A small file can claim a huge bitmap: refuse it before anything is allocated.
-  const header = readHeader(bytes, mime);
-  if (header) checkPixels(header.width, header.height, limits);
-  const info: InputInfo = {
-    type: input.type,
-    source: input.source,
-    size_bytes: bytes.length,
-    sha256: await sha256Hex(bytes),
-    mime,
-    width: header?.width ?? 0,
-    height: header?.height ?? 0,
-  };
+  const { info, header, notes } = await checkImageBytes(bytes, { type: input.type, source: input.source, declared }, limits);
+  const { mime } = info;
   const undecodable = (error: unknown) =>
     new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: the file is truncated or corrupt.`, { cause: error });
 
   async function* frames(): AsyncGenerator<Frame> {
-    const animation = await openAnimation(bytes, mime!);
+    const animation = await openAnimation(bytes, mime);
     if (animation) {
       try {
         for (const index of sampleFrames(animation.total, limits.maxFrames)) {
@@ -163,15 +100,14 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       return;
     }
     // A file whose size the header gave (checked above) goes through ImageDecoder when that gives the same bytes.
-    const format = mime!;
-    const direct = header && isDirectMime(format) ? await decodeStill(bytes, format, header, plan) : null;
+    const direct = header && isDirectMime(mime) ? await decodeStill(bytes, mime, header, plan) : null;
     if (direct) {
       info.width = direct.width;
       info.height = direct.height;
       yield { pixels: direct, index: 0, total: 1 };
       return;
     }
-    const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime! }), {
+    const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), {
       colorSpaceConversion: 'none',
       premultiplyAlpha: 'none',
       imageOrientation: 'from-image',
@@ -222,16 +158,14 @@ export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPl
     case 'bytes':
       return readBytes(input, input.bytes, input.declaredMime ?? null, limits, plan);
     case 'blob':
-      if (input.blob.size > limits.maxBytes) {
-        throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${input.blob.size} bytes, over the ${limits.maxBytes}-byte limit (limits.maxBytes).`);
-      }
+      checkByteCount(input.blob.size, limits);
       return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits, plan);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
       return readBytes(input, bytes, declaredMime, limits, plan);
     }
     case 'url': {
-      const { bytes, declared } = await fetchImage(input.url, input.type, limits.maxBytes, limits.fetchTimeoutMs);
+      const { bytes, declared } = await fetchImage(input.url, input.type, { maxBytes: limits.maxBytes, timeoutMs: limits.fetchTimeoutMs });
       return readBytes(input, bytes, declared, limits, plan);
     }
     case 'bitmap':

@@ -11,8 +11,8 @@
 import type * as Ort from 'onnxruntime-web';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { Provider } from '../options.js';
-import { checkContract } from '../nudenet/contract.js';
-import { anchorCount, OUTPUT_ROWS } from '../nudenet/classes.js';
+import { bindModel } from '../nudenet/contract.js';
+import { requestAdapter } from '../webgpu-adapter.js';
 
 export interface SessionOptions {
   providers: Provider[];
@@ -78,17 +78,11 @@ async function loadRuntime(provider: Provider, options: SessionOptions, notes: s
 
 /** Why WebGPU cannot be used here, or null when an adapter exists. */
 async function webgpuUnavailable(): Promise<string | null> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-  if (!gpu) {
+  const adapter = await requestAdapter();
+  if (adapter === undefined) {
     return 'WebGPU skipped: this browser exposes no navigator.gpu (it needs a browser with WebGPU and a secure context).';
   }
-  // The very first request can come back empty while the browser's GPU process is
-  // still starting (seen on a real NVIDIA GPU in headless Chromium): ask once more,
-  // at once, since a device without any adapter would pay for a wait on every load.
-  const request = () => gpu.requestAdapter().catch(() => null);
-  const adapter = (await request()) ?? (await request());
-  if (!adapter) return 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
-  return null;
+  return adapter ? null : 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
 }
 
 async function open(provider: Provider, model: Uint8Array, options: SessionOptions, notes: string[]): Promise<DetectorSession> {
@@ -97,16 +91,7 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
   });
-  let inputSize: number;
-  try {
-    inputSize = checkContract(session);
-  } catch (error) {
-    await session.release();
-    throw error;
-  }
-  const inputName = session.inputNames[0]!;
-  const outputName = session.outputNames[0]!;
-  const expected = OUTPUT_ROWS * anchorCount(inputSize);
+  const { inputSize, inputName, outputName, checkOutput } = await bindModel(session);
 
   // A promise chain is the lock: each run starts when the one before has settled.
   let queue: Promise<unknown> = Promise.resolve();
@@ -116,12 +101,7 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
     const output = outputs[outputName]!;
     try {
       const values = (await output.getData()) as Float32Array;
-      if (values.length !== expected) {
-        throw new VeilError(
-          ErrorCodes.MODEL_UNAVAILABLE,
-          `This model's output has ${values.length} values where a NudeNet detector at ${inputSize} gives ${expected} (22 x ${anchorCount(inputSize)}). Use NudeNet's 320n.onnx or 640m.onnx.`,
-        );
-      }
+      checkOutput(values);
       return values;
     } finally {
       output.dispose();

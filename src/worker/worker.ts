@@ -3,7 +3,7 @@
  * policy all run here, one call at a time, in the order the page made them.
  */
 import { expose } from 'comlink';
-import { ErrorCodes, toVeilError, VeilError } from '../errors.js';
+import { abortedError, ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import type { ModelProgress, ResolvedOptions } from '../options.js';
 import { applyPolicy, type Policy, type Verdict } from '../policy.js';
 import { buildResult, round4 } from '../nudenet/build-result.js';
@@ -18,25 +18,29 @@ import { rowsToRead, toInputTensor } from '../nudenet/letterbox.js';
 import type { WorkerInfo, WorkerApi, WorkerInput } from './protocol.js';
 import { createSession, type DetectorSession } from './session.js';
 
-let session: DetectorSession | null = null;
-/** Kept to rebuild the session on WASM if the GPU fails (device lost, out of GPU memory). */
-let modelBytes: Uint8Array | null = null;
-let sessionOptions: ResolvedOptions | null = null;
-let policy: Policy | null = null;
-let info: WorkerInfo | null = null;
-/** Reused input tensor: calls run one at a time, so one buffer serves them all. */
-let tensor: Float32Array | null = null;
-/** NudeNet's detections by model and SHA-256: the policy is re-applied, so setPolicy still counts. */
-let cache: Cache<Remembered> | null = null;
-let limits: ResolvedOptions['limits'] | null = null;
-
 /** What the cache keeps: NudeNet's detections (the policy is re-applied) and, for an animation, how it was scanned. */
 interface Remembered {
   raw: NudeNetDetection[];
   animation?: AnimationInfo;
 }
-/** The model's identity in cache keys: its URL, or the hash of bytes handed in. */
-let modelKey = '';
+
+/** Everything the worker holds once `init` has loaded the model: one object, set once, changed in place. */
+interface State {
+  session: DetectorSession;
+  info: WorkerInfo;
+  policy: Policy;
+  limits: ResolvedOptions['limits'];
+  /** Reused input tensor: calls run one at a time, so one buffer serves them all. */
+  tensor: Float32Array;
+  /** NudeNet's detections by model and SHA-256: the policy is re-applied, so setPolicy still counts. */
+  cache: Cache<Remembered> | null;
+  /** The model's identity in cache keys: its URL, or the hash of bytes handed in. */
+  modelKey: string;
+  /** On WebGPU, what rebuilds the session on WASM if the GPU fails (device lost, out of GPU memory); null once used. */
+  wasmFallback: { model: Uint8Array; options: ResolvedOptions } | null;
+}
+
+let state: State | null = null;
 
 /** Calls waiting or running, so `cancel` can find them; ids come from the page. */
 const pending = new Map<number, { input: WorkerInput; cancelled: boolean }>();
@@ -44,7 +48,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 function throwIfCancelled(id: number): void {
   if (pending.get(id)?.cancelled) {
-    throw new VeilError(ErrorCodes.ABORTED, 'The call was aborted by its AbortSignal.');
+    throw abortedError();
   }
 }
 
@@ -64,29 +68,31 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
   await holdLifeLock(options.lifeLock);
   const report = (p: ModelProgress) => void onProgress?.(p);
   const model = await loadModel(options.model, options.cacheModel, report);
+  let session: DetectorSession;
   try {
     session = await createSession(model.bytes, options);
-    if (session.provider === 'webgpu') {
-      modelBytes = model.bytes;
-      sessionOptions = options;
-    }
   } catch (error) {
     // A cached copy that does not load must not be served again next time.
     if (model.cached && 'url' in options.model) await forgetModel(options.model.url);
     throw toVeilError(error, ErrorCodes.NO_BACKEND, 'The model could not be started');
   }
-  policy = options.policy;
-  cache = createCache<Remembered>(options.cache);
-  limits = options.limits;
-  modelKey = 'url' in options.model ? options.model.url : `sha256:${await sha256Hex(model.bytes)}`;
-  tensor = new Float32Array(3 * session.inputSize * session.inputSize);
-  info = {
+  const info: WorkerInfo = {
     provider: session.provider,
     threads: session.threads,
     model: model.name,
     inputSize: session.inputSize,
     modelCached: model.cached,
     notes: session.notes,
+  };
+  state = {
+    session,
+    info,
+    policy: options.policy,
+    limits: options.limits,
+    tensor: new Float32Array(3 * session.inputSize * session.inputSize),
+    cache: createCache<Remembered>(options.cache),
+    modelKey: 'url' in options.model ? options.model.url : `sha256:${await sha256Hex(model.bytes)}`,
+    wasmFallback: session.provider === 'webgpu' ? { model: model.bytes, options } : null,
   };
   return info;
 }
@@ -95,26 +101,25 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
  * The GPU failed mid-run (device lost, out of GPU memory): rebuild the session on
  * WASM from the kept model bytes, say so in every later result, and go on.
  */
-async function fallBackToWasm(error: unknown): Promise<DetectorSession> {
-  if (!modelBytes || !sessionOptions || !info) throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+async function fallBackToWasm(current: State, error: unknown): Promise<DetectorSession> {
+  const fallback = current.wasmFallback;
+  if (!fallback) throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
   const message = error instanceof Error ? error.message : String(error);
   const reason = /device (was )?lost/i.test(message) ? 'the GPU device was lost' : message.slice(0, 160);
-  const broken = session;
-  session = null;
-  void broken?.release().catch(() => undefined);
+  current.wasmFallback = null;
+  void current.session.release().catch(() => undefined);
   let rebuilt: DetectorSession;
   try {
-    rebuilt = await createSession(modelBytes, { ...sessionOptions, providers: ['wasm'] });
+    rebuilt = await createSession(fallback.model, { ...fallback.options, providers: ['wasm'] });
   } catch (failure) {
     throw toVeilError(failure, ErrorCodes.INFERENCE_FAILED, `WebGPU failed (${reason}) and WASM could not take over`);
   }
-  session = rebuilt;
-  modelBytes = null;
-  info = {
-    ...info,
+  current.session = rebuilt;
+  current.info = {
+    ...current.info,
     provider: rebuilt.provider,
     threads: rebuilt.threads,
-    notes: [...info.notes, `WebGPU failed during inference (${reason}); the model was rebuilt on WASM.`],
+    notes: [...current.info.notes, `WebGPU failed during inference (${reason}); the model was rebuilt on WASM.`],
   };
   return rebuilt;
 }
@@ -123,25 +128,27 @@ async function fallBackToWasm(error: unknown): Promise<DetectorSession> {
 const severity = (v: Verdict) => ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);
 
 async function run(id: number, input: WorkerInput, queuedAt: number): Promise<ModerationResult> {
-  if (!session || !policy || !info || !tensor || !limits) {
+  const current = state;
+  if (!current) {
     throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
   }
+  const { tensor } = current;
   const started = performance.now();
   throwIfCancelled(id);
-  const inputSize = session.inputSize;
+  const inputSize = current.session.inputSize;
   // A large photo is read only in the rows its shrink to the model's input uses.
-  const read = await readInput(input, limits, (width, height) => rowsToRead(width, height, inputSize));
+  const read = await readInput(input, current.limits, (width, height) => rowsToRead(width, height, inputSize));
   throwIfCancelled(id);
-  const key = `${modelKey}#${read.info.sha256}`;
-  const remembered = await cache?.get(key);
+  const key = `${current.modelKey}#${read.info.sha256}`;
+  const remembered = await current.cache?.get(key);
   if (remembered) {
     return buildResult({
       raw: remembered.raw,
-      policy,
+      policy: current.policy,
       input: read.info,
       elapsedMs: performance.now() - queuedAt,
-      notes: [...info.notes, ...read.notes, 'Answered from the cache: this image was screened before with the same model.'],
-      runtime: runtimeInfo(info),
+      notes: [...current.info.notes, ...read.notes, 'Answered from the cache: this image was screened before with the same model.'],
+      runtime: runtimeInfo(current.info),
       ...(remembered.animation && { animation: remembered.animation }),
     });
   }
@@ -159,19 +166,19 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   for await (const frame of read.frames()) {
     lap('decode');
     throwIfCancelled(id);
-    const { box } = toInputTensor(frame.pixels, session.inputSize, tensor);
+    const { box } = toInputTensor(frame.pixels, inputSize, tensor);
     lap('preprocess');
     throwIfCancelled(id);
     let output: Float32Array;
     try {
-      output = await session.run(tensor);
+      output = await current.session.run(tensor);
     } catch (error) {
-      if (session.provider !== 'webgpu') throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
-      output = await (await fallBackToWasm(error)).run(tensor);
+      if (current.session.provider !== 'webgpu') throw toVeilError(error, ErrorCodes.INFERENCE_FAILED, 'Inference failed');
+      output = await (await fallBackToWasm(current, error)).run(tensor);
     }
     lap('inference');
     const raw = decodeDetections(output, box);
-    const verdict = applyPolicy(raw, policy);
+    const verdict = applyPolicy(raw, current.policy);
     scanned++;
     total = frame.total;
     if (!best || severity(verdict) > best.severity) best = { raw, index: frame.index, severity: severity(verdict) };
@@ -183,15 +190,15 @@ async function run(id: number, input: WorkerInput, queuedAt: number): Promise<Mo
   }
   if (!best) throw new VeilError(ErrorCodes.DECODE_FAILED, 'The image has no frame to scan.');
   const animation = total > 1 ? { frames: total, scanned, decided_by: best.index } : undefined;
-  await cache?.set(key, { raw: best.raw, ...(animation && { animation }) });
+  await current.cache?.set(key, { raw: best.raw, ...(animation && { animation }) });
 
   return buildResult({
     raw: best.raw,
-    policy,
+    policy: current.policy,
     input: read.info,
     elapsedMs: performance.now() - queuedAt,
-    notes: [...info.notes, ...read.notes],
-    runtime: runtimeInfo(info),
+    notes: [...current.info.notes, ...read.notes],
+    runtime: runtimeInfo(current.info),
     timings: {
       queue_ms: round4(started - queuedAt),
       decode_ms: round4(spent.decode),
@@ -236,7 +243,7 @@ const api: WorkerApi = {
     if (call.input.kind === 'bitmap') call.input.bitmap.close();
   },
   setPolicy(next) {
-    policy = next;
+    if (state) state.policy = next;
   },
 };
 

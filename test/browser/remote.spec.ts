@@ -1,10 +1,11 @@
 /**
  * Remote and auto modes in Chromium against a loopback gateway that replays the
- * seed's protocol, and privacy checked on the browser's own network log.
+ * image-nsfw gateway API's protocol, and privacy checked on the browser's own
+ * network log.
  */
 import { readFileSync } from 'node:fs';
 import type { Page, Request } from '@playwright/test';
-import { GATEWAY_OK } from '../fixtures/seed-bodies.js';
+import { GATEWAY_OK } from '../fixtures/documented-bodies.js';
 import { imagePath, imageUrl, modelUrl } from '../support/fixture-data.js';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -35,7 +36,7 @@ function networkLog(page: Page) {
   return requests;
 }
 
-test('remote mode sends the image to the gateway as the seed specifies and returns the result schema', async ({ harness, page }) => {
+test('remote mode sends the image to the gateway as the image-nsfw gateway API specifies and returns the result schema', async ({ harness, page }) => {
   await harness.open();
   const result = await page.evaluate(
     async ({ endpoint, url }) => {
@@ -150,6 +151,64 @@ test('local mode: no request carries image bytes, for any input kind (Chromium n
   }
   expect(log.filter((r) => r.body.length > 0)).toEqual([]);
   expect(gateway.requests).toEqual([]);
+});
+
+test('limits hold in remote and auto modes: refused with the codes of local mode, and the service receives nothing', async ({ harness, page }) => {
+  await harness.open();
+  const r = await page.evaluate(
+    async ({ endpoint, model, photo, bomb, bmp }) => {
+      const veil = (window as any).veil;
+      const bytesOf = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const big = new Uint8Array(300_000);
+      big.set(await bytesOf(photo));
+      const svg = new Blob(['<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'], { type: 'image/svg+xml' });
+      const modes: Record<string, object> = {
+        local: { model, providers: ['wasm'] },
+        remote: { mode: 'remote' },
+        // The model cannot load, so auto mode goes remote for every image.
+        auto: { mode: 'auto', model: '/public/models/missing.onnx' },
+      };
+      const out: Record<string, Record<string, unknown>> = {};
+      for (const [mode, options] of Object.entries(modes)) {
+        const detector = await veil.createDetector({ ...options, remote: { url: endpoint }, limits: { maxBytes: 200_000, formats: ['jpeg', 'png'] } });
+        const cases: Record<string, () => Promise<any>> = {
+          bytes: () => detector.detect(new Blob([big], { type: 'image/jpeg' })),
+          pixels: () => detector.detect(bomb),
+          format: () => detector.detect(bmp),
+          svg: () => detector.detect(svg),
+        };
+        out[mode] = {};
+        for (const [name, run] of Object.entries(cases)) {
+          out[mode]![name] = await run().then(
+            (result) => ({ decision: result.decision }),
+            (error) => ({ code: error.code, message: error.message }),
+          );
+        }
+        out[mode]!.ok = (await detector.detect(photo)).runtime.location;
+        detector.dispose();
+      }
+      return out;
+    },
+    {
+      endpoint: `${gateway.url}/api/image-nsfw`,
+      model: modelUrl(320),
+      photo: imageUrl(PHOTO),
+      bomb: '/test/.cache/hostile/bomb.png',
+      bmp: imageUrl('bitmap-300x200.bmp'),
+    },
+  );
+  const refused = {
+    bytes: { code: '4004', message: 'The image is 300000 bytes, over the 200000-byte limit (limits.maxBytes).' },
+    pixels: { code: '4004', message: 'The image is 10000 x 5000 (50.0 megapixels), over the 40.0 megapixels limit (limits.maxPixels): send a smaller image.' },
+    format: { code: '4002', message: 'BMP images are not accepted here (limits.formats allows jpeg, png).' },
+    svg: { code: '4002', message: expect.stringMatching(/^SVG images can carry script and are refused/) },
+  };
+  expect(r.local).toEqual({ ...refused, ok: 'local' });
+  expect(r.remote).toEqual({ ...refused, ok: 'remote' });
+  expect(r.auto).toEqual({ ...refused, ok: 'remote' });
+  // Only the two good photos reached the service: the refused files never left the page.
+  expect(gateway.requests).toHaveLength(2);
+  for (const request of gateway.requests) expect(JSON.parse(request.body.toString()).image_b64).toBe(`data:image/jpeg;base64,${photoBase64()}`);
 });
 
 test.describe('auto mode', () => {

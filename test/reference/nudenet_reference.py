@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """NudeNet v3's own preprocessing and postprocessing, run with OpenCV, as the
-reference Veil must equal (see ../shared/reference/nudenet.md).
+reference Veil must equal (see docs/nudenet.md).
 
 The ONNX model itself is run by onnxruntime-node between the two steps (no
 onnxruntime for Debian's Python), on exactly the tensor written here:

@@ -1,5 +1,5 @@
 /**
- * Every dialect against a loopback server replaying its seed's documented bodies,
+ * Every dialect against a loopback server replaying its service's documented bodies,
  * plus error bodies and malformed JSON: what is sent, and what comes back.
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +27,7 @@ import {
   TENCENT_COS_FAIL,
   TENCENT_COS_OK,
   YUANXI_OK,
-} from '../fixtures/seed-bodies.js';
+} from '../fixtures/documented-bodies.js';
 import { imagePath } from '../support/fixture-data.js';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
 
@@ -67,7 +67,7 @@ async function failure(promise: Promise<unknown>) {
 
 const finish = (v: RemoteVerdict) => completeResult(v, image.info, policy, 10, undefined, []);
 
-describe('gateway (seed 000)', () => {
+describe('gateway (the image-nsfw gateway API)', () => {
   it('POSTs JSON with a data URI, backend, timeout in seconds, and the key in X-Api-Key', async () => {
     server.reply({ body: GATEWAY_OK });
     await gatewayDialect().screen(image, context('/api/image-nsfw', { timeoutMs: 90_000 }));
@@ -85,7 +85,7 @@ describe('gateway (seed 000)', () => {
     expect(JSON.parse(server.requests[0]!.body.toString())).toEqual({ backend: 'nudenet', timeout: 3, image_url: 'https://cdn.example/photo.jpg' });
   });
 
-  it("reads the seed's example into the result schema, the gateway's backend saying what answered", async () => {
+  it("reads the API's documented example into the result schema, the gateway's backend saying what answered", async () => {
     server.reply({ body: GATEWAY_OK });
     const result = finish(await gatewayDialect().screen(image, context()));
     expect(result).toMatchObject({
@@ -142,7 +142,7 @@ describe('gateway (seed 000)', () => {
   });
 });
 
-describe('yuanxi (seed 001)', () => {
+describe('yuanxi (the yuanxiapi.cn image-review API)', () => {
   it('posts id, key and img_Base64 as a form; the example (URL and ads violations) is not nudity', async () => {
     server.reply({ body: YUANXI_OK });
     const result = finish(await yuanxiDialect().screen(image, context()));
@@ -177,7 +177,7 @@ describe('yuanxi (seed 001)', () => {
   });
 });
 
-describe('tencent-cos (seed 002)', () => {
+describe('tencent-cos (Tencent COS image review)', () => {
   it('uploads the file as multipart `image`; the example (HitFlag 0, Score 19) passes', async () => {
     server.reply({ body: TENCENT_COS_OK });
     const result = finish(await tencentCosDialect().screen(image, context('/api/image_review.php')));
@@ -206,7 +206,7 @@ describe('tencent-cos (seed 002)', () => {
   });
 });
 
-describe('tencent-ai (seed 003)', () => {
+describe("tencent-ai (the Tencent AI open platform's vision_porn)", () => {
   it("signs as Tencent's documentation does (its own example gives BE918C28827E0783D1E5F8E6D7C37A61)", () => {
     const sign = tencentAiSign(
       { app_id: '10000', time_stamp: '1493449657', nonce_str: '20e3408a79', key1: '腾讯AI开放平台', key2: '示例仅供参考', empty: '' },
@@ -257,7 +257,7 @@ describe('tencent-ai (seed 003)', () => {
   });
 });
 
-describe('nsfw-categorize (seed 004)', () => {
+describe('nsfw-categorize (nsfw-categorize.it)', () => {
   const sha1 = createHash('sha1').update(bytes).digest('hex');
 
   it('asks the free hash look-up first and uploads nothing when it knows the image', async () => {

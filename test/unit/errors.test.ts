@@ -16,7 +16,7 @@ describe('VeilError', () => {
     expect(isVeilError({ name: 'VeilError' })).toBe(false);
   });
 
-  it('keeps the gateway codes of seed 000', () => {
+  it('keeps the error codes of the image-nsfw gateway API', () => {
     expect(ErrorCodes).toMatchObject({
       BAD_INPUT: '4000',
       BAD_OPTION: '4001',

@@ -1,8 +1,8 @@
 // @vitest-environment node
 /**
- * scripts/model-fetch.mjs against a real local HTTP server: downloads, HTTP
- * failures, wrong or damaged files, unreachable hosts and the CLI's exit codes
- * and messages. The ONNX files are tiny graphs built here with onnx-proto that
+ * scripts/model-fetch/ against a real local HTTP server: the manifest's checks,
+ * downloads, HTTP failures, wrong or damaged files, unreachable hosts and the
+ * CLI's exit codes and messages. The ONNX files are tiny graphs built here with onnx-proto that
  * have the same input/output contract as NudeNet's 320n weights.
  */
 import { execFile } from 'node:child_process';
@@ -15,14 +15,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// @ts-ignore -- plain JS module typed with JSDoc
-import { fetchModel, loadManifest, validateModel } from '../../scripts/model-fetch.mjs';
+import { fetchModel } from '../../scripts/model-fetch/install.js';
+import { checkManifest, loadManifest } from '../../scripts/model-fetch/manifest.js';
+import { validateModel } from '../../scripts/model-fetch/validate.js';
+import { NUDENET_CLASSES } from '../../src/nudenet/classes.js';
 
 const { onnx } = onnxProto;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SCRIPT = path.join(REPO_ROOT, 'scripts/model-fetch.mjs');
+const SCRIPT = path.join(REPO_ROOT, 'scripts/model-fetch/main.ts');
 const manifest = loadManifest();
-const entry320 = manifest.models['320n'];
+const entry320 = manifest.models['320n']!;
 
 // ---------------------------------------------------------------- ONNX builder
 
@@ -47,7 +49,7 @@ function valueInfo(name: string, shape: Dim[]) {
  * Valid ONNX (opset 13, IR 8) that onnxruntime loads and runs, a few hundred bytes.
  */
 function buildModel({
-  size = 320,
+  size = 320 as Dim,
   channels = 22,
   anchors = 2100,
   inputName = 'images',
@@ -195,15 +197,80 @@ describe('models/manifest.json', () => {
       expect(e.url).toBe(`https://github.com/notAI-tech/NudeNet/releases/download/v3.4-weights/${id}.onnx`);
       expect(e.input).toMatchObject({ name: 'images', shape: [1, 3, s, s] });
       expect(e.output).toMatchObject({ name: 'output0', shape: [1, 4 + e.labels.length, (s / 8) ** 2 + (s / 16) ** 2 + (s / 32) ** 2] });
-      expect(e.labels).toHaveLength(18);
-      expect(e.labels[0]).toBe('FEMALE_GENITALIA_COVERED');
-      expect(e.labels[17]).toBe('BUTTOCKS_COVERED');
+      expect(e.labels).toEqual([...NUDENET_CLASSES]);
       expect(e.sha256).toBeNull();
     }
-    expect(manifest.models['320n'].output.shape).toEqual([1, 22, 2100]);
-    expect(manifest.models['640m'].output.shape).toEqual([1, 22, 8400]);
+    expect(manifest.models['320n']!.output.shape).toEqual([1, 22, 2100]);
+    expect(manifest.models['640m']!.output.shape).toEqual([1, 22, 8400]);
     expect(manifest.licence).toMatch(/AGPL-3\.0/);
     expect(manifest.licence).toMatch(/MIT/);
+  });
+});
+
+describe('loadManifest', () => {
+  const raw = () => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'models/manifest.json'), 'utf8'));
+  const writeManifest = (data: unknown) => {
+    const p = path.join(outDir, 'manifest.json');
+    fs.writeFileSync(p, JSON.stringify(data));
+    return p;
+  };
+  const refusal = (fn: () => unknown): Error => {
+    try {
+      fn();
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('expected the manifest to be refused, but it was accepted');
+  };
+
+  it('refuses a manifest whose 10th label is wrong, naming index 9 and both labels', () => {
+    const data = raw();
+    data.models['640m'].labels[9] = 'FEET_BARE';
+    const p = writeManifest(data);
+    const err = refusal(() => loadManifest(p));
+    expect(err.name).toBe('ModelFetchError');
+    expect(err.message).toBe(
+      `${p} has "FEET_BARE" at index 9 of the labels of "640m", but Veil's class 9 is "FEET_COVERED" (src/nudenet/classes.ts); ` +
+        "the labels must be NudeNet's classes in the model's output order.",
+    );
+  });
+
+  it('refuses labels in another order and a list that is too short or too long', () => {
+    const swapped = raw();
+    const labels = swapped.models['320n'].labels;
+    [labels[3], labels[4]] = [labels[4], labels[3]];
+    expect(refusal(() => checkManifest(swapped)).message).toMatch(/"FEMALE_GENITALIA_EXPOSED" at index 3 of the labels of "320n"/);
+    const short = raw();
+    short.models['320n'].labels.pop();
+    expect(refusal(() => checkManifest(short)).message).toMatch(/lists 17 labels for "320n", but Veil knows 18 NudeNet classes/);
+    const long = raw();
+    long.models['320n'].labels.push('EXTRA');
+    expect(refusal(() => checkManifest(long)).message).toMatch(/lists 19 labels for "320n"/);
+  });
+
+  it('refuses shapes the library would refuse, and an inputSize that disagrees with them', () => {
+    const rows = raw();
+    rows.models['320n'].output.shape = [1, 21, 2100];
+    expect(refusal(() => checkManifest(rows)).message).toMatch(
+      /^models\/manifest\.json describes "320n" as a model Veil would refuse \(This model is not a NudeNet detector: .*output0 \[1,21,2100\]/,
+    );
+    const size = raw();
+    size.models['320n'].inputSize = 640;
+    expect(refusal(() => checkManifest(size)).message).toMatch(/gives "320n" an inputSize of 640 but an input shape for 320/);
+  });
+
+  it('refuses missing fields, a file name with folders and unreadable files in one sentence', () => {
+    const noUrl = raw();
+    delete noUrl.models['320n'].url;
+    expect(refusal(() => checkManifest(noUrl)).message).toMatch(/has no usable "url" for "320n"/);
+    const folders = raw();
+    folders.models['320n'].file = '../320n.onnx';
+    expect(refusal(() => checkManifest(folders)).message).toMatch(/has no usable "file" for "320n" \(it should be a file name ending in \.onnx, without folders\)/);
+    const p = path.join(outDir, 'broken.json');
+    fs.writeFileSync(p, '{ "models": ');
+    expect(refusal(() => loadManifest(p)).message).toMatch(/is not valid JSON/);
+    expect(refusal(() => loadManifest(path.join(outDir, 'absent.json'))).message).toMatch(/could not be read \(ENOENT\)/);
+    for (const e of [noUrl, folders].map((d) => refusal(() => checkManifest(d)))) expect(e.message).not.toContain('\n');
   });
 });
 
@@ -241,6 +308,15 @@ describe('validateModel', () => {
     const err = await rejection(validateModel(write('w.onnx', WRONG_INPUT_NAME), entry320));
     expect(err.message).toContain('expected input images float32 [1,3,320,320]');
     expect(err.message).toContain('found input float32 [1,3,320,320]');
+  });
+
+  it('refuses a model that matches the manifest loosely but that the library would refuse', async () => {
+    // A symbolic input size matches the manifest's 320, but the library needs a fixed one.
+    const err = await rejection(validateModel(write('s.onnx', buildModel({ size: 'side' })), entry320));
+    expect(err.message).toMatch(
+      /^.*s\.onnx matches 320n\.onnx in models\/manifest\.json, but Veil's own model check refuses it \(This model is not a NudeNet detector: it takes images \[1,3,side,side\]/,
+    );
+    expect(err.message).not.toContain('\n');
   });
 
   it('rejects a 640m model when checking against 320n', async () => {
@@ -411,7 +487,7 @@ describe('fetchModel over HTTP', () => {
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   // Asynchronous on purpose: the local server lives in this process.
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT, ...args], { cwd: REPO_ROOT, env: { ...process.env, DEBUG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: REPO_ROOT, env: { ...process.env, DEBUG: '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
     });
   });

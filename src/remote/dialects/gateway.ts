@@ -1,5 +1,5 @@
 /**
- * Seed 000, the image-nsfw gateway: the protocol Veil's own result schema comes
+ * The image-nsfw gateway API: the protocol Veil's own result schema comes
  * from, and the default dialect. POST JSON with `image_b64` (a data URI) or
  * `image_url`, `backend` and `timeout` in seconds; the key in X-Api-Key.
  */

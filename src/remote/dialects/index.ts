@@ -1,4 +1,4 @@
-/** The built-in dialects, one per seed service, and their names. */
+/** The built-in dialects, one per moderation service Veil speaks to, and their names. */
 import type { Dialect, DialectName } from '../dialect.js';
 import { gatewayDialect } from './gateway.js';
 import { nsfwCategorizeDialect } from './nsfw-categorize.js';
@@ -11,18 +11,15 @@ export { tencentAiDialect, tencentAiSign, type TencentAiOptions } from './tencen
 export { tencentCosDialect } from './tencent-cos.js';
 export { yuanxiDialect, type YuanxiOptions } from './yuanxi.js';
 
-/** A built-in dialect by name, with its defaults. Tencent AI needs its appId: use tencentAiDialect(). */
+/** The built-in dialects that need no settings, by name, with their defaults. */
+const BY_NAME: Record<Exclude<DialectName, 'tencent-ai'>, () => Dialect> = {
+  gateway: gatewayDialect,
+  yuanxi: yuanxiDialect,
+  'tencent-cos': tencentCosDialect,
+  'nsfw-categorize': nsfwCategorizeDialect,
+};
+
+/** A built-in dialect by name. Tencent AI needs its appId: use tencentAiDialect(). */
 export function dialectByName(name: DialectName): Dialect | null {
-  switch (name) {
-    case 'gateway':
-      return gatewayDialect();
-    case 'yuanxi':
-      return yuanxiDialect();
-    case 'tencent-cos':
-      return tencentCosDialect();
-    case 'nsfw-categorize':
-      return nsfwCategorizeDialect();
-    default:
-      return null;
-  }
+  return name !== 'tencent-ai' && Object.hasOwn(BY_NAME, name) ? BY_NAME[name]() : null;
 }

@@ -1,8 +1,8 @@
 /**
- * Seed 004, nsfw-categorize.it. `remote.url` is its API base (…/api). The hash
- * look-up (`/hash/<sha1>`) is free, so it is asked first; only an image it has
- * not seen is uploaded (`/upload`, multipart `image`, or `?url=`). The key goes
- * in the NSFWKEY header. Its answer: `classification`, `nsfw`, `porn` and a
+ * nsfw-categorize.it, a nudity-detection service. `remote.url` is its API base
+ * (…/api). The hash look-up (`/hash/<sha1>`) is free, so it is asked first; only
+ * an image it has not seen is uploaded (`/upload`, multipart `image`, or
+ * `?url=`). The key goes in the NSFWKEY header. Its answer: `classification`, `nsfw`, `porn` and a
  * `confidence` from 0 to 100.
  */
 import { ErrorCodes, VeilError } from '../../errors.js';

@@ -1,8 +1,8 @@
 /**
- * Seed 003, Tencent AI open platform `vision_porn`: form fields `app_id`,
- * `time_stamp`, `nonce_str`, `image` (base64, 1 MB at most) or `image_url`, and
- * `sign`: MD5 over the fields sorted by name, URL-encoded as PHP does, followed by
- * `app_key=<key>`, upper-case. The answer's `tag_list` scores normal, hot and
+ * The Tencent AI open platform's image review, `vision_porn`: form fields
+ * `app_id`, `time_stamp`, `nonce_str`, `image` (base64, 1 MB at most) or
+ * `image_url`, and `sign`: MD5 over the fields sorted by name, URL-encoded as
+ * PHP does, followed by `app_key=<key>`, upper-case. The answer's `tag_list` scores normal, hot and
  * porn from 0 to 100; Tencent's documented rule is porn > 83 is porn, hot >
  * normal is sexy, anything else normal.
  *

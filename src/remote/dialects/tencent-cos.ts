@@ -1,5 +1,5 @@
 /**
- * Seed 002, a self-hosted PHP front for Tencent COS image review: the image as a
+ * Tencent COS image review through a self-hosted PHP front: the image as a
  * multipart `image` file (or `url`), 10 MB at most; `data.review_result` carries
  * COS's verdict, and `PornInfo` its pornography part: `HitFlag` 0 normal,
  * 1 confirmed, 2 suspected, and a `Score` from 0 to 100.

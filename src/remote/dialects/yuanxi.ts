@@ -1,5 +1,5 @@
 /**
- * Seed 001, a reseller's image-review API (yuanxiapi.cn, interface 69): form
+ * The yuanxiapi.cn image-review API (interface 69), a reseller's service: form
  * fields `id`, `key`, and `img_url` or `img_Base64` (4 MB at most); `data.result`
  * is 1 compliant, 2 non-compliant, 3 suspected, 4 review failed, with the kinds
  * of violation in `resultItems[].nonComplianceMainType` (1 = pornography).

@@ -1,6 +1,6 @@
 /**
  * The endpoint against a real gateway on loopback, running the fixture model:
- * the seed's result schema from JSON, form and multipart requests, and the
+ * the image-nsfw gateway API's result schema from JSON, form and multipart requests, and the
  * documented code and HTTP status for each malformed request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ afterAll(() => gateway.close());
 const SCHEMA_KEYS = ['code', 'desc', 'backend', 'elapsed_ms', 'input', 'decision', 'label', 'score', 'categories', 'detections', 'raw', 'notes', 'tips'];
 
 describe('success', () => {
-  it('answers JSON image_b64 in the seed schema, key for key', async () => {
+  it('answers JSON image_b64 in the image-nsfw gateway API schema, key for key', async () => {
     const { status, body } = await postJson(gateway.endpoint, { image_b64: b64(), backend: 'auto', timeout: '' });
     expect(status).toBe(200);
     expect(Object.keys(body)).toEqual(SCHEMA_KEYS);
@@ -57,7 +57,7 @@ describe('success', () => {
     expect(upload.body.input).toMatchObject({ type: 'file', source: 'holiday.jpg' });
   });
 
-  it('accepts backend local (the seed error table\'s name for nudenet) and notes a declared type that lies', async () => {
+  it("accepts backend local (the image-nsfw gateway API error table's name for nudenet) and notes a declared type that lies", async () => {
     const { status, body } = await postJson(gateway.endpoint, { image_b64: `data:image/png;base64,${b64()}`, backend: 'local' });
     expect(status).toBe(200);
     expect(body.backend).toBe('nudenet');

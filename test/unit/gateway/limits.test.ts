@@ -1,7 +1,7 @@
 /**
  * What protects the gateway, against a real server on loopback: API keys from
- * each place the seed allows, the per-key rate limit under a burst, the body
- * limit (declared and streamed), and CORS.
+ * each place the image-nsfw gateway API allows, the per-key rate limit under a
+ * burst, the body limit (declared and streamed), and CORS.
  */
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('API keys', () => {
       await postJson(gateway.endpoint, { image_b64: photo() }, null),
       await postJson(gateway.endpoint, { image_b64: photo() }, 'wrong'),
       await postJson(`${gateway.endpoint}?apikey=wrong`, { image_b64: photo() }, null),
-      // JSON bodies carry no key: the seed puts it in the header, query or form.
+      // JSON bodies carry no key: the image-nsfw gateway API puts it in the header, query or form.
       await postJson(gateway.endpoint, { image_b64: photo(), apikey: KEY }, null),
       await answerOf(await fetch(gateway.endpoint, { method: 'POST', body: new URLSearchParams({ apikey: 'wrong', image_b64: photo() }) })),
       await answerOf(await fetch(gateway.endpoint, { method: 'POST', body: new URLSearchParams({ image_b64: photo() }) })),

@@ -1,0 +1,189 @@
+/**
+ * Downloads NudeNet detector weights listed in models/manifest.json and checks
+ * that they match the input/output contract Veil expects.
+ *
+ *   npx tsx scripts/model-fetch/main.ts <id...> [--out DIR] [--force] [--url URL] [--file PATH]
+ *   npm run model:fetch -- 320n
+ *
+ * The weights are third-party files (see "licence" in the manifest): each user
+ * downloads them into public/models/ (git-ignored); they are never committed.
+ *
+ * Exit codes: 0 when every model is installed, 1 when one failed for an expected
+ * reason (printed as one sentence, without a stack trace), 2 for a usage error.
+ * Ctrl-C removes the partial download and exits 130 (143 for SIGTERM).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { removeAllTempPaths } from './download.js';
+import { ModelFetchError } from './error.js';
+import { displayPath, formatBytes, formatShape } from './format.js';
+import { DEFAULT_OUT_DIR, fetchModel } from './install.js';
+import { loadManifest, type Manifest } from './manifest.js';
+import { createProgressPrinter } from './progress.js';
+
+const SCRIPT_PATH = fileURLToPath(import.meta.url);
+
+function usage(manifest: Manifest): string {
+  const ids = Object.entries(manifest.models)
+    .map(
+      ([id, e]) =>
+        `  ${id.padEnd(6)} NudeNet ${e.architecture}, ${e.inputSize}x${e.inputSize} input, about ${formatBytes(e.approxBytes)}`,
+    )
+    .join('\n');
+  return `Usage: npx tsx scripts/model-fetch/main.ts <id...> [--out DIR] [--force] [--url URL] [--file PATH]
+       npm run model:fetch -- <id...> [options]
+
+Downloads NudeNet detector weights (third-party files, see "licence" in
+models/manifest.json) and checks them with onnxruntime-node.
+
+Model ids:
+${ids}
+
+Options:
+  --out DIR    where to put the model (default: public/models)
+  --force      download again even if a valid file is already there
+  --url URL    download from this URL instead of the manifest's (mirror)
+  --file PATH  install and check a local file instead of downloading
+  -h, --help   show this help
+`;
+}
+
+/** Runs the CLI on `argv` (without node and the script) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let manifest: Manifest;
+  try {
+    manifest = loadManifest();
+  } catch (err) {
+    if (!(err instanceof ModelFetchError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        url: { type: 'string' },
+        file: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // parseArgs explains in a paragraph meant for developers; one clause is enough here.
+    const msg = err instanceof Error ? err.message : String(err);
+    const option = /'(-[^']*)'/.exec(msg)?.[1];
+    const text =
+      option && /unknown option/i.test(msg)
+        ? `Unknown option ${option}`
+        : msg.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
+    process.stderr.write(`${text}; run with --help for usage.\n`);
+    return 2;
+  }
+  const { values, positionals: ids } = parsed;
+  if (values.help) {
+    process.stdout.write(usage(manifest));
+    return 0;
+  }
+  if (ids.length === 0) {
+    process.stderr.write(usage(manifest));
+    return 2;
+  }
+  // Checked for all ids before any download, so a typo does not surface after a long one.
+  const known = Object.keys(manifest.models);
+  const unknown = ids.filter((id) => !Object.hasOwn(manifest.models, id));
+  if (unknown.length) {
+    const names = unknown.map((id) => `"${id}"`).join(', ');
+    process.stderr.write(
+      `Unknown model id ${names}; the known ids are ${known.join(', ')} (run with --help for details).\n`,
+    );
+    return 2;
+  }
+  if ((values.url || values.file) && ids.length > 1) {
+    process.stderr.write(`--url and --file apply to a single model, but ${ids.length} ids were given (${ids.join(', ')}).\n`);
+    return 2;
+  }
+  if (values.url && values.file) {
+    process.stderr.write('Use either --url or --file, not both.\n');
+    return 2;
+  }
+
+  const outDir = values.out ? path.resolve(values.out) : DEFAULT_OUT_DIR;
+  let failed = 0;
+  for (const id of ids) {
+    const entry = manifest.models[id]!;
+    const progress = createProgressPrinter(entry.file);
+    try {
+      const r = await fetchModel({
+        id,
+        outDir,
+        url: values.url,
+        file: values.file,
+        force: values.force,
+        manifest,
+        onProgress: (p) => progress.update(p),
+        log: (line) => {
+          progress.finish();
+          process.stderr.write(`${line}\n`);
+        },
+      });
+      progress.finish();
+      const where = displayPath(r.path);
+      const contract = `${r.input.name} ${formatShape(r.input.shape)} -> ${r.output.name} ${formatShape(r.output.shape)}`;
+      // Printed when not pinned, so that whoever first downloads a release can pin it.
+      const pin = entry.sha256
+        ? `sha256 ${r.sha256} (matches models/manifest.json)`
+        : `sha256 ${r.sha256} (not pinned yet: set "sha256" for ${id} in models/manifest.json to verify future downloads)`;
+      const verb =
+        r.status === 'skipped'
+          ? `${where} is already present and valid; use --force to download it again.`
+          : `${r.status === 'downloaded' ? 'Downloaded' : 'Installed'} ${where} (${formatBytes(r.bytes)}).`;
+      process.stdout.write(`${verb}\n  ${contract}\n  ${pin}\n`);
+    } catch (err) {
+      progress.finish();
+      failed++;
+      if (err instanceof ModelFetchError) {
+        process.stderr.write(`${err.message}\n`);
+      } else {
+        const msg = err instanceof Error ? err.message : String(err);
+        process.stderr.write(`Unexpected error while fetching ${entry.file}: ${msg.replace(/\s+/g, ' ').trim()}\n`);
+        if (process.env.DEBUG) console.error(err);
+      }
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/** True when this file is the command run, not a module imported by tests. */
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return fs.realpathSync(process.argv[1]) === fs.realpathSync(SCRIPT_PATH);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const onSignal = (signal: NodeJS.Signals) => {
+    removeAllTempPaths();
+    process.stderr.write(`\nInterrupted (${signal}); the download in progress was discarded.\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`Unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (process.env.DEBUG) console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,102 @@
+/**
+ * The one step that turns an image's bytes into the result's `input` block under
+ * the input limits, before anything decodes them or sends them anywhere: empty
+ * and over-size files, formats by their signature (never by a name or declared
+ * type), and the pixel count read from the header, so a small file that claims a
+ * huge bitmap is refused before anything is allocated. The worker, the remote
+ * path and the gateway server all go through it, so each refuses the same files
+ * with the same codes and sentences.
+ */
+import { ErrorCodes, VeilError } from '../errors.js';
+import type { InputInfo, InputType } from '../result.js';
+import { readHeader, type HeaderInfo } from './header.js';
+import { sha256Hex } from './sha256.js';
+import { FORMAT_OF, isSupportedMime, sniffMime, type ImageFormat, type SupportedMime } from './sniff.js';
+
+export interface ImageLimits {
+  maxBytes: number;
+  maxPixels: number;
+  formats: readonly ImageFormat[];
+  /** Present where SVG can be allowed (the library's `limits.allowSvg`), so its refusal can say how; SVG bytes are refused either way (they reach here only unrasterised). */
+  allowSvg?: boolean;
+}
+
+/** Where the bytes came from, for the `input` block and the notes. */
+export interface ByteSource {
+  type: InputType;
+  source: string;
+  /** The type the caller or server declared: checked against the bytes, never trusted. */
+  declared: string | null;
+}
+
+export interface CheckedImage {
+  /** Width and height from the header where it could be read, 0 otherwise. */
+  info: InputInfo & { mime: SupportedMime };
+  header: HeaderInfo | null;
+  notes: string[];
+}
+
+const megapixels = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;
+
+/** 4004 for a file over `limits.maxBytes`, checked before a Blob is even read. */
+export function checkByteCount(size: number, limits: Pick<ImageLimits, 'maxBytes'>): void {
+  if (size > limits.maxBytes) {
+    throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${size} bytes, over the ${limits.maxBytes}-byte limit (limits.maxBytes).`);
+  }
+}
+
+/** 4004 for an image over `limits.maxPixels`. */
+export function checkPixels(width: number, height: number, limits: Pick<ImageLimits, 'maxPixels'>): void {
+  if (width * height > limits.maxPixels) {
+    throw new VeilError(
+      ErrorCodes.TOO_LARGE,
+      `The image is ${width} x ${height} (${megapixels(width * height)}), over the ${megapixels(limits.maxPixels)} limit (limits.maxPixels): send a smaller image.`,
+    );
+  }
+}
+
+function checkFormat(mime: string | null, limits: ImageLimits): asserts mime is SupportedMime {
+  if (mime === 'image/svg+xml' && limits.allowSvg !== undefined) {
+    throw new VeilError(
+      ErrorCodes.UNSUPPORTED_FORMAT,
+      'SVG images can carry script and are refused: set limits.allowSvg to rasterise them (passed as a File, Blob, bytes, data URI or <img>).',
+    );
+  }
+  if (!isSupportedMime(mime)) {
+    throw new VeilError(
+      ErrorCodes.UNSUPPORTED_FORMAT,
+      mime
+        ? `${mime} images are not supported: convert it to JPEG, PNG, WebP, GIF, BMP or AVIF.`
+        : 'These bytes are not an image Veil can read (no JPEG, PNG, WebP, GIF, BMP or AVIF signature). Check the file is an image.',
+    );
+  }
+  const format = FORMAT_OF[mime];
+  if (!limits.formats.includes(format)) {
+    throw new VeilError(ErrorCodes.UNSUPPORTED_FORMAT, `${format.toUpperCase()} images are not accepted here (limits.formats allows ${limits.formats.join(', ')}).`);
+  }
+}
+
+/** Checks an image's bytes under the limits and describes them; throws VeilError 4000, 4002 or 4004. */
+export async function checkImageBytes(bytes: Uint8Array, from: ByteSource, limits: ImageLimits): Promise<CheckedImage> {
+  if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
+  checkByteCount(bytes.length, limits);
+  const mime = sniffMime(bytes);
+  checkFormat(mime, limits);
+  const notes: string[] = [];
+  const declared = from.declared?.split(';')[0]?.trim().toLowerCase();
+  if (declared && declared !== mime && declared !== 'application/octet-stream') {
+    notes.push(`The input says it is ${declared} but its bytes are ${mime}; it was read as ${mime}.`);
+  }
+  const header = readHeader(bytes, mime);
+  if (header) checkPixels(header.width, header.height, limits);
+  const info = {
+    type: from.type,
+    source: from.source,
+    size_bytes: bytes.length,
+    sha256: await sha256Hex(bytes),
+    mime,
+    width: header?.width ?? 0,
+    height: header?.height ?? 0,
+  };
+  return { info, header, notes };
+}

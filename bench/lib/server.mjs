@@ -9,24 +9,10 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentType } from '../../scripts/mime-types.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** @type {Record<string, string>} */
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.onnx': 'application/octet-stream',
-  '.ort': 'application/octet-stream',
-  '.bin': 'application/octet-stream',
-  '.map': 'application/json',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-};
 
 /**
  * @typedef {{ path: string, status: number, bytes: number }} Served
@@ -64,7 +50,7 @@ export async function startServer() {
       return;
     }
     log.push({ path: url.pathname, status: 200, bytes: stat.size });
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': stat.size });
+    res.writeHead(200, { 'content-type': contentType(path), 'content-length': stat.size });
     createReadStream(path).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));

@@ -13,6 +13,7 @@ const STATE_TEXT: Record<ScreenedFile['state'], string> = {
   review: 'Needs review',
   block: 'Blocked',
   error: 'Could not check',
+  refused: 'Not accepted',
   skipped: 'Not an image',
 };
 
@@ -32,7 +33,7 @@ async function thumbnail(entry: ScreenedFile): Promise<HTMLElement> {
     const canvas = await censor(entry.file, entry.result, { style: entry.state === 'block' ? 'black' : 'pixelate', padding: 8 });
     box.append(canvas);
   } else {
-    box.textContent = entry.state === 'skipped' ? 'FILE' : entry.state === 'error' ? '!' : '';
+    box.textContent = entry.state === 'skipped' ? 'FILE' : entry.state === 'error' || entry.state === 'refused' ? '!' : '';
   }
   return box;
 }
@@ -104,11 +105,15 @@ export function formTab(engine: Engine): void {
     logEvent('veil:error', `${file.name}: ${error.code}`);
   });
   form.addEventListener('veil:skip', (event) => logEvent('veil:skip', `${(event as CustomEvent).detail.file.name}: not an image`));
+  form.addEventListener('veil:refused', (event) => {
+    const { file, reason } = (event as CustomEvent).detail;
+    logEvent('veil:refused', `${file.name}: ${reason}`);
+  });
 
   form.addEventListener('veil:change', () => {
     $('form-state').textContent = form.getAttribute('data-veil') ?? 'none';
     const state = form.getAttribute('data-veil');
-    $('form-valid').textContent = input.validity.valid ? 'yes' : state === 'block' ? 'no: a photo is blocked' : 'not yet: checking';
+    $('form-valid').textContent = input.validity.valid ? 'yes' : state === 'block' ? 'no: a photo is held back' : 'not yet: checking';
     void render();
   });
   form.addEventListener('reset', () => setTimeout(() => void render()));

@@ -30,7 +30,7 @@ export type {
   Timings,
 } from './result.js';
 export { screenUploads } from './dom/screen-uploads.js';
-export type { FileState, ScreenMessages, ScreenState, ScreenUploadsOptions, ScreenedFile, UploadScreen } from './dom/screen-uploads.js';
+export type { FileState, RefusedReason, ScreenMessages, ScreenState, ScreenUploadsOptions, ScreenedFile, UploadScreen } from './dom/screen-uploads.js';
 export { blurOnRender } from './dom/blur-on-render.js';
 export type { BlurController, BlurLabels, BlurOnRenderOptions, BlurState } from './dom/blur-on-render.js';
 export { censor, CENSORED_CLASSES } from './dom/censor.js';

@@ -32,6 +32,9 @@ function warmUpImage(shade: number): ImageData {
   return new ImageData(data, 320, 240);
 }
 
+/** Shades for health checks after a failure: unlike the warm-up's, each is new to the result cache for a while. */
+const HEALTH_SHADES = Array.from({ length: 100 }, (_, i) => 110 + i);
+
 /** The second of two inferences: the first pays one-time costs (shader compilation, allocation). */
 async function measureWarmLatency(detector: Detector): Promise<number> {
   await detector.detect(warmUpImage(100));
@@ -73,6 +76,7 @@ class AutoDetector implements Detector {
   #route: Route;
   readonly #capabilities: Capabilities;
   readonly #onBeforeRemote: DetectorOptions['onBeforeRemote'];
+  #probes = 0;
 
   constructor(local: Detector | null, remote: RemoteDetector, route: Route, capabilities: Capabilities, onBeforeRemote: DetectorOptions['onBeforeRemote']) {
     this.#local = local;
@@ -94,7 +98,11 @@ class AutoDetector implements Detector {
         return await local.detect(input, options);
       } catch (error) {
         if (!isLocalFailure(error) || this.#local !== local) throw error;
-        // The local machinery broke (out of memory, GPU lost, worker gone): go remote from now on.
+        // One input can break the machinery for itself alone (a file that runs the worker
+        // out of memory twice): that fails its own call. Only when a plain image fails
+        // too is the device at fault, and every later image goes remote.
+        if (await this.#stillWorks(local)) throw error;
+        if (this.#local !== local) throw error;
         this.#route = chooseRoute({ capabilities: this.#capabilities, maxLocalLatencyMs: 0, localFailure: error.message });
         this.#local = null;
         local.dispose();
@@ -102,6 +110,14 @@ class AutoDetector implements Detector {
     }
     const reason = `Sent to the remote service: ${this.#route.reasons.join(' ')}`;
     return this.#remote.screen(input, options, { reason, beforeSend: (info) => this.#mayLeave(reason, info) });
+  }
+
+  /** Whether the local detector still screens a small plain image, one it has not seen (so the cache cannot answer). */
+  async #stillWorks(local: Detector): Promise<boolean> {
+    return local.detect(warmUpImage(HEALTH_SHADES[this.#probes++ % HEALTH_SHADES.length]!)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async #mayLeave(reason: string, input: InputInfo): Promise<void> {

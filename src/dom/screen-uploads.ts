@@ -5,33 +5,12 @@
  * bookkeeping, so typing and scrolling stay smooth.
  */
 import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
-import type { ModerationResult } from '../result.js';
 import { sniffMime } from '../image/sniff.js';
 import { acceptFiles } from './drop.js';
 import { Listeners, LiveRegion, emit, isAbort, type DetectorLike, type DetectorSource } from './shared.js';
+import { DEFAULT_MESSAGES, refusalOf, takesOnlyImages, type ScreenMessages, type ScreenState, type ScreenedFile } from './upload-files.js';
 
-/** What an input, a form or a drop zone says as a whole, in `data-veil`. */
-export type ScreenState = 'scanning' | 'pass' | 'review' | 'block';
-/** One file's state: `error` when it could not be checked, `skipped` when it is no image. */
-export type FileState = ScreenState | 'error' | 'skipped';
-
-export interface ScreenedFile {
-  file: File;
-  /** The file input holding it; null for files dropped on a zone without one. */
-  input: HTMLInputElement | null;
-  state: FileState;
-  result?: ModerationResult;
-  error?: VeilError;
-}
-
-export interface ScreenMessages {
-  /** The validation message shown when the form is submitted with blocked files. */
-  blocked(files: File[]): string;
-  /** The validation message while files are still being checked (see `holdWhileScanning`). */
-  scanning(files: File[]): string;
-  /** What screen readers hear when a file's check ends. */
-  announce(entry: ScreenedFile): string;
-}
+export type { FileState, RefusedReason, ScreenMessages, ScreenState, ScreenedFile } from './upload-files.js';
 
 export interface ScreenUploadsOptions {
   /** A detector (or a promise of one) from `createDetector`. */
@@ -40,6 +19,8 @@ export interface ScreenUploadsOptions {
   concurrency?: number;
   /** What a file that could not be checked counts as; default `review`. */
   onError?: 'pass' | 'review' | 'block';
+  /** What a refused file (see `FileState`) counts as; default `block`, so it cannot be submitted. */
+  onRefused?: 'pass' | 'review' | 'block';
   /** Refuse submission while files are still being checked; default true. */
   holdWhileScanning?: boolean;
   /** Wording of validation messages and announcements. */
@@ -58,23 +39,6 @@ export interface UploadScreen {
   /** Cancels checks, removes every listener, attribute and element it added. */
   dispose(): void;
 }
-
-const quote = (files: File[]) => files.map((f) => `“${f.name}”`).join(', ');
-
-export const DEFAULT_MESSAGES: ScreenMessages = {
-  blocked: (files) =>
-    `${quote(files)} cannot be uploaded: ${files.length === 1 ? 'it appears' : 'they appear'} to contain nudity. Remove ${files.length === 1 ? 'it' : 'them'} or choose another image.`,
-  scanning: () => 'Your images are still being checked. Try again in a moment.',
-  announce: ({ file, state }) =>
-    ({
-      pass: `${file.name}: checked, fine.`,
-      review: `${file.name}: flagged for review.`,
-      block: `${file.name}: blocked, it appears to contain nudity.`,
-      error: `${file.name}: could not be checked.`,
-      skipped: `${file.name} is not an image and was not checked.`,
-      scanning: '',
-    })[state],
-};
 
 interface Entry extends ScreenedFile {
   abort: AbortController;
@@ -102,6 +66,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
   const messages = { ...DEFAULT_MESSAGES, ...options.messages };
   const concurrency = Math.max(1, options.concurrency ?? 3);
   const onError = options.onError ?? 'review';
+  const onRefused = options.onRefused ?? 'block';
   const hold = options.holdWhileScanning ?? true;
   const detector: Promise<DetectorLike> = Promise.resolve(options.detector);
   detector.catch(() => undefined); // reported per file, when one is checked
@@ -115,7 +80,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
   let disposed = false;
 
   const effective = (e: ScreenedFile): ScreenState | null =>
-    e.state === 'skipped' ? null : e.state === 'error' ? onError : e.state;
+    e.state === 'skipped' ? null : e.state === 'error' ? onError : e.state === 'refused' ? onRefused : e.state;
   const worst = (entries: ScreenedFile[]): ScreenState | null =>
     entries.map(effective).reduce<ScreenState | null>((a, s) => (s && (!a || RANK[s] > RANK[a]) ? s : a), null);
   const all = () => [...sources.values()].flatMap((s) => s.entries);
@@ -130,11 +95,12 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
     setState(source.el, state);
     if (source.el !== target) setState(target, worst(all()));
     if (source.input) {
-      const blocked = source.entries.filter((e) => effective(e) === 'block').map((e) => e.file);
+      const held = source.entries.filter((e) => effective(e) === 'block');
+      const blocked = held.filter((e) => e.state !== 'refused').map((e) => e.file);
+      const refused = held.filter((e) => e.state === 'refused').map((e) => messages.refused(e.file, e.reason!));
       const scanning = source.entries.filter((e) => e.state === 'scanning').map((e) => e.file);
-      source.input.setCustomValidity(
-        blocked.length ? messages.blocked(blocked) : hold && scanning.length ? messages.scanning(scanning) : '',
-      );
+      const reasons = [...(blocked.length ? [messages.blocked(blocked)] : []), ...refused];
+      source.input.setCustomValidity(reasons.length ? reasons.join(' ') : hold && scanning.length ? messages.scanning(scanning) : '');
     }
     emit(source.el, 'veil:change', { state, files: source.entries.map(publicEntry) });
     if (!all().some((e) => e.state === 'scanning')) for (const done of waiters.splice(0)) done();
@@ -154,8 +120,13 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
       const head = new Uint8Array(await entry.file.slice(0, 512).arrayBuffer());
       if (!current()) return;
       if (!sniffMime(head)) {
-        finish(entry, source, { state: 'skipped' });
-        emit(source.el, 'veil:skip', { file: entry.file, reason: 'not-an-image' });
+        if (takesOnlyImages(source.input)) {
+          finish(entry, source, { state: 'refused', reason: 'not-an-image' });
+          emit(source.el, 'veil:refused', { file: entry.file, reason: 'not-an-image' });
+        } else {
+          finish(entry, source, { state: 'skipped' });
+          emit(source.el, 'veil:skip', { file: entry.file, reason: 'not-an-image' });
+        }
         return;
       }
       const result = await (await detector).detect(entry.file, { signal });
@@ -167,6 +138,12 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
       const veilError = isVeilError(error)
         ? error
         : new VeilError(ErrorCodes.INTERNAL, `The file could not be checked: ${String(error)}`, { cause: error });
+      const reason = refusalOf(veilError);
+      if (reason) {
+        finish(entry, source, { state: 'refused', error: veilError, reason });
+        emit(source.el, 'veil:refused', { file: entry.file, reason, error: veilError });
+        return;
+      }
       finish(entry, source, { state: 'error', error: veilError });
       emit(source.el, 'veil:error', { file: entry.file, error: veilError });
     }
@@ -271,6 +248,6 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
   };
 }
 
-function publicEntry({ file, input, state, result, error }: ScreenedFile): ScreenedFile {
-  return { file, input, state, ...(result && { result }), ...(error && { error }) };
+function publicEntry({ file, input, state, result, error, reason }: ScreenedFile): ScreenedFile {
+  return { file, input, state, ...(result && { result }), ...(error && { error }), ...(reason && { reason }) };
 }

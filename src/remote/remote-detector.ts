@@ -133,7 +133,8 @@ export class RemoteDetector implements Detector {
     const started = performance.now();
     const notes = [reason];
     const image = await readForRemote(input, this.#baseUrl, this.#limits, notes);
-    const key = image.info.sha256 ? `${this.#remote.endpoint}#${this.#dialect.name}#${image.info.sha256}` : '';
+    // Keyed by origin and path: a key in the URL's query (?apikey=) must not be written to IndexedDB.
+    const key = image.info.sha256 ? `${endpointLabel(this.#remote.endpoint)}#${this.#dialect.name}#${image.info.sha256}` : '';
     const remembered = key ? await this.#cache?.get(key) : undefined;
     if (remembered) {
       notes.push('Answered from the cache: this image was screened before by the same service.');

@@ -2,19 +2,9 @@
  * Faults: the detector keeps working and never leaves a promise pending when its
  * worker dies.
  */
-import type { Page } from '@playwright/test';
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
+import { killDetectorWorker } from '../support/workers.js';
 import { expect, test } from './fixtures.js';
-
-/** Closes the detector's worker from inside, as a crash would end it. */
-async function killDetectorWorker(page: Page): Promise<number> {
-  let killed = 0;
-  for (const worker of page.workers().filter((w) => /\/assets\/worker-[^/]+\.js$/.test(w.url()))) {
-    // A worker already gone (the one killed before) refuses to evaluate.
-    killed += await worker.evaluate(() => self.close()).then(() => 1, () => 0);
-  }
-  return killed;
-}
 
 test('a dead worker is replaced on the next call, and calls in flight are answered, none left pending', async ({ harness, page }) => {
   await harness.open();

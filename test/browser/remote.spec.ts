@@ -9,6 +9,7 @@ import { GATEWAY_OK } from '../fixtures/documented-bodies.js';
 import { imagePath, imageUrl, modelUrl } from '../support/fixture-data.js';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { killDetectorWorker } from '../support/workers.js';
 import { expect, test } from './fixtures.js';
 
 let gateway: ReplayServer;
@@ -211,6 +212,32 @@ test('limits hold in remote and auto modes: refused with the codes of local mode
   for (const request of gateway.requests) expect(JSON.parse(request.body.toString()).image_b64).toBe(`data:image/jpeg;base64,${photoBase64()}`);
 });
 
+test('an API key in the service URL never reaches IndexedDB through the result cache', async ({ harness, page }) => {
+  await harness.open();
+  const stored = await page.evaluate(
+    async ({ endpoint, url }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', cache: 'indexeddb', remote: { url: `${endpoint}?apikey=sk_in_the_url` } });
+      await detector.detect(url);
+      detector.dispose();
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('veil-cache');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const all = (method: 'getAllKeys' | 'getAll') =>
+        new Promise<unknown[]>((resolve) => {
+          const request = db.transaction('results').objectStore('results')[method]();
+          request.onsuccess = () => resolve(request.result);
+        });
+      return JSON.stringify({ keys: await all('getAllKeys'), values: await all('getAll') });
+    },
+    { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+  );
+  expect(gateway.requests).toHaveLength(1);
+  expect(stored).not.toContain('sk_in_the_url');
+  expect(stored).toContain('/api/image-nsfw#gateway#'); // the result was cached, by origin and path
+});
+
 test.describe('auto mode', () => {
   test('a capable device screens locally and sends nothing', async ({ harness, page }) => {
     await harness.open();
@@ -261,6 +288,37 @@ test.describe('auto mode', () => {
       { endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
     );
     expect(r).toMatch(/^Sent to the remote service: Local screening failed: The model could not be downloaded from .*missing\.onnx: the server answered HTTP 404/);
+  });
+
+  test('an input that breaks the worker fails its own call; the device stays local and nothing is sent', async ({ harness, page, server }) => {
+    await harness.open();
+    const stalled = '/__slow/20000/test/.cache/images/landscape-640x480.jpg';
+    await page.evaluate(
+      async ({ model, endpoint, stalled }) => {
+        const w = window as any;
+        w.detector = await w.veil.createDetector({ mode: 'auto', model, providers: ['wasm'], remote: { url: endpoint } });
+        w.hostile = w.detector.detect(stalled).then(
+          (r: any) => r.runtime.location,
+          (e: any) => e.code,
+        );
+      },
+      { model: modelUrl(320), endpoint: `${gateway.url}/api/image-nsfw`, stalled },
+    );
+    // The worker dies while it reads that one input, on its first worker and on the next,
+    // as a file that runs it out of memory would end it.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await expect.poll(() => server.requests.filter((p) => p === stalled).length, { timeout: 20_000 }).toBe(attempt);
+      expect(await killDetectorWorker(page)).toBe(1);
+    }
+    expect(await page.evaluate(() => (window as any).hostile)).toBe('5031');
+    const next = await page.evaluate(async (url) => {
+      const w = window as any;
+      const result = await w.detector.detect(url);
+      return { ran: result.runtime.location, info: w.detector.info.location };
+    }, imageUrl(PHOTO));
+    expect(next).toEqual({ ran: 'local', info: 'local' });
+    expect(gateway.requests).toEqual([]);
+    await page.evaluate(() => (window as any).detector.dispose());
   });
 
   test('onBeforeRemote can refuse: the call fails with 4020 and nothing is sent', async ({ harness, page }) => {

@@ -247,3 +247,49 @@ test('dispose() removes every listener, attribute and element it added', async (
   expect(left.html).toBe('<form id="form"><input id="files" type="file" multiple=""></form>');
   expect(left.validity).toBe('');
 });
+
+test('files Veil refuses are held back with a sentence saying why, unless the site lets them through', async ({ harness, page }) => {
+  await harness.open();
+  const svg = { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>') };
+  const heic = { name: 'phone.heic', mimeType: 'image/heic', buffer: Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic')]) };
+  const big = { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([VERDICT_IMAGES.pass(), Buffer.alloc(300_000)]) };
+  const text = { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not an image at all, only text') };
+  await page.evaluate(async (model) => {
+    const { createDetector, screenUploads } = (window as any).veil;
+    document.body.innerHTML = `
+      <form id="strict"><input id="images" type="file" multiple accept="image/*" /><button id="send">Send</button></form>
+      <form id="lenient"><input id="any" type="file" multiple accept="image/*" /></form>`;
+    const w = window as any;
+    w.submitted = 0;
+    w.refusals = [];
+    document.getElementById('strict')!.addEventListener('submit', (e) => (e.preventDefault(), w.submitted++));
+    document.getElementById('strict')!.addEventListener('veil:refused', (e: any) => w.refusals.push([e.detail.file.name, e.detail.reason]));
+    const detector = await createDetector({ model, providers: ['wasm'], limits: { maxBytes: 200_000 } });
+    w.strict = screenUploads(document.getElementById('strict'), { detector });
+    w.lenient = screenUploads(document.getElementById('lenient'), { detector, onRefused: 'pass' });
+  }, modelUrl(320));
+
+  await page.locator('#images').setInputFiles([svg, heic, big, text, png('beach.png', 'pass')]);
+  await expect(page.locator('#strict')).toHaveAttribute('data-veil', 'block');
+  const files = await page.evaluate(async () => (await (window as any).strict.settled()).map((f: any) => [f.file.name, f.state, f.reason ?? null]));
+  expect(files).toEqual([
+    ['logo.svg', 'refused', 'format'],
+    ['phone.heic', 'refused', 'format'],
+    ['huge.png', 'refused', 'size'],
+    ['photo.jpg', 'refused', 'not-an-image'],
+    ['beach.png', 'pass', null],
+  ]);
+  expect((await page.evaluate(() => (window as any).refusals)).length).toBe(4);
+  await page.locator('#send').click();
+  expect(await page.evaluate(() => (window as any).submitted)).toBe(0);
+  const message = await page.locator('#images').evaluate((el: HTMLInputElement) => el.validationMessage);
+  expect(message).toContain('“logo.svg” cannot be uploaded: this kind of image is not accepted here.');
+  expect(message).toContain('“huge.png” cannot be uploaded: it is too large to be checked.');
+  expect(message).toContain('“photo.jpg” cannot be uploaded: it is not an image.');
+
+  // A site that wants them anyway says so with onRefused.
+  await page.locator('#any').setInputFiles([svg, png('beach.png', 'pass')]);
+  await page.evaluate(() => (window as any).lenient.settled());
+  await expect(page.locator('#lenient')).toHaveAttribute('data-veil', 'pass');
+  expect(await page.locator('#any').evaluate((el: HTMLInputElement) => el.validity.valid)).toBe(true);
+});

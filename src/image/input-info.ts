@@ -3,7 +3,8 @@
  * the input limits, before anything decodes them or sends them anywhere: empty
  * and over-size files, formats by their signature (never by a name or declared
  * type), and the pixel count read from the header, so a small file that claims a
- * huge bitmap is refused before anything is allocated. The worker, the remote
+ * huge bitmap is refused before anything is allocated; a file whose header gives
+ * no size is refused too, never left for a decoder to size. The worker, the remote
  * path and the gateway server all go through it, so each refuses the same files
  * with the same codes and sentences.
  */
@@ -30,9 +31,9 @@ export interface ByteSource {
 }
 
 export interface CheckedImage {
-  /** Width and height from the header where it could be read, 0 otherwise. */
+  /** Width and height from the header. */
   info: InputInfo & { mime: SupportedMime };
-  header: HeaderInfo | null;
+  header: HeaderInfo;
   notes: string[];
 }
 
@@ -76,7 +77,7 @@ function checkFormat(mime: string | null, limits: ImageLimits): asserts mime is 
   }
 }
 
-/** Checks an image's bytes under the limits and describes them; throws VeilError 4000, 4002 or 4004. */
+/** Checks an image's bytes under the limits and describes them; throws VeilError 4000, 4002, 4003 or 4004. */
 export async function checkImageBytes(bytes: Uint8Array, from: ByteSource, limits: ImageLimits): Promise<CheckedImage> {
   if (bytes.length === 0) throw new VeilError(ErrorCodes.BAD_INPUT, 'The image is empty (0 bytes): pass the file or bytes of an image.');
   checkByteCount(bytes.length, limits);
@@ -88,15 +89,21 @@ export async function checkImageBytes(bytes: Uint8Array, from: ByteSource, limit
     notes.push(`The input says it is ${declared} but its bytes are ${mime}; it was read as ${mime}.`);
   }
   const header = readHeader(bytes, mime);
-  if (header) checkPixels(header.width, header.height, limits);
+  // A header that gives no size would leave the decoder to find out how much to
+  // allocate: header.ts reads every size a browser decoder reads, so such a file
+  // is one no decoder here could make sense of either.
+  if (!header) {
+    throw new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: its header gives no size, so the file is truncated or corrupt.`);
+  }
+  checkPixels(header.width, header.height, limits);
   const info = {
     type: from.type,
     source: from.source,
     size_bytes: bytes.length,
     sha256: await sha256Hex(bytes),
     mime,
-    width: header?.width ?? 0,
-    height: header?.height ?? 0,
+    width: header.width,
+    height: header.height,
   };
   return { info, header, notes };
 }

@@ -10,13 +10,18 @@
  *   shrunk enough that the resize reads only some rows is left to
  *   createImageBitmap, which reads just those rows (faster there, measured).
  *
+ * A frame over `limits.maxPixels` is refused (4004) before its pixels are read
+ * out, whatever the header said: the header check is only as good as its parser.
+ *
  * Anything else returns null and the caller decodes through createImageBitmap,
  * the reference: alpha, an EXIF orientation, a colour space other than the
  * format's own, a truncated file, images under 3 pixels on a side, an RGB frame
  * over MAX_COPY_PIXELS read in part, or no ImageDecoder.
  */
-import { isSrgb, videoFrameWorks } from './read-pixels.js';
+import { VeilError } from '../errors.js';
+import { checkPixels, type ImageLimits } from '../image/input-info.js';
 import type { Pixels } from '../image/pixels.js';
+import { isSrgb, videoFrameWorks } from './read-pixels.js';
 import { jpegToRgb, webpToRgb, type I420 } from './yuv-planes.js';
 
 /** The formats taken here; GIF goes through the animation path, AVIF through createImageBitmap. */
@@ -64,14 +69,25 @@ async function pixelsOf(frame: Frame, mime: DirectMime, rows: Int32Array | null)
 }
 
 /**
+ * 4004 for a decoded frame over `limits.maxPixels`, by its displayed size (what a
+ * canvas draws) and its coded size (what the decoder allocated).
+ */
+export function checkFrame(frame: VideoFrame, limits: Pick<ImageLimits, 'maxPixels'>): void {
+  checkPixels(frame.displayWidth, frame.displayHeight, limits);
+  checkPixels(frame.codedWidth, frame.codedHeight, limits);
+}
+
+/**
  * Decodes a still image with ImageDecoder, or null where the caller should use
- * createImageBitmap instead (see the file's comment). `header` is the size the
- * file's header gave; `plan` gives the rows the resize reads for a size.
+ * createImageBitmap instead (see the file's comment); 4004 for a frame over the
+ * limit. `header` is the size the file's header gave; `plan` gives the rows the
+ * resize reads for a size.
  */
 export async function decodeStill(
   bytes: Uint8Array,
   mime: DirectMime,
   header: { width: number; height: number },
+  limits: Pick<ImageLimits, 'maxPixels'>,
   plan?: (width: number, height: number) => Int32Array | null,
 ): Promise<Pixels | null> {
   if (typeof ImageDecoder !== 'function' || typeof VideoFrame !== 'function' || !('rotation' in VideoFrame.prototype)) return null;
@@ -85,6 +101,7 @@ export async function decodeStill(
   try {
     const { image, complete } = await decoder.decode();
     try {
+      checkFrame(image, limits);
       if (!complete) return null; // a truncated file: createImageBitmap decides what it is
       const frame = image as Frame;
       const width = frame.codedWidth;
@@ -97,7 +114,8 @@ export async function decodeStill(
     } finally {
       image.close();
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof VeilError) throw error; // over the limit: no second decode
     return null; // any doubt: createImageBitmap decodes it (and reports what is wrong)
   } finally {
     decoder.close();

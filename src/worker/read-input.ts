@@ -1,7 +1,10 @@
 /**
  * Worker side of input handling: turns what the page sent into RGBA pixels plus
  * the gateway's `input` block (sha256 of the bytes, sniffed mime, size), within
- * the input limits (checked by image/input-info.ts before anything decodes).
+ * the input limits (checked by image/input-info.ts before anything decodes). The
+ * pixel limit is checked again on what each path decoded (an ImageDecoder still,
+ * an ImageBitmap, every animation frame), before its pixels are read out: the
+ * header check stops the allocation, this one stops a header that misled it.
  *
  * Decoding follows what we measured against OpenCV (docs/nudenet.md): createImageBitmap
  * with `colorSpaceConversion: 'none'` (OpenCV does no colour management) and
@@ -21,7 +24,7 @@ import { sha256Hex } from '../image/sha256.js';
 import type { InputLimits } from '../options.js';
 import type { InputInfo } from '../result.js';
 import { openAnimation, sampleFrames } from './animation.js';
-import { decodeStill, isDirectMime } from './image-decoder.js';
+import { checkFrame, decodeStill, isDirectMime } from './image-decoder.js';
 import type { WorkerInput } from './protocol.js';
 import { readBitmap, readFrame } from './read-pixels.js';
 
@@ -32,7 +35,7 @@ type Limits = Required<InputLimits>;
  * remembered result can answer, and decoding (the expensive part) happens only if not.
  */
 export interface ReadInput {
-  /** Width and height from the file header where known (0 otherwise) until a frame is decoded. */
+  /** Width and height from the file header until a frame is decoded. */
   info: InputInfo;
   notes: string[];
   /** The frames to scan: one for a still image, up to `maxFrames` of an animation. */
@@ -86,6 +89,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
           });
           let pixels: Pixels;
           try {
+            checkFrame(frame, limits); // every frame: a decoder may size it past the header
             pixels = await readPixels(frame);
           } finally {
             frame.close();
@@ -99,8 +103,8 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       }
       return;
     }
-    // A file whose size the header gave (checked above) goes through ImageDecoder when that gives the same bytes.
-    const direct = header && isDirectMime(mime) ? await decodeStill(bytes, mime, header, plan) : null;
+    // ImageDecoder when that gives the same bytes; it checks the size it decoded too.
+    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan) : null;
     if (direct) {
       info.width = direct.width;
       info.height = direct.height;
@@ -116,7 +120,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     });
     let pixels: Pixels;
     try {
-      checkPixels(bitmap.width, bitmap.height, limits); // for formats whose header we could not read
+      checkPixels(bitmap.width, bitmap.height, limits); // the decoded size, whatever the header said
       pixels = await readPixels(bitmap, plan?.(bitmap.width, bitmap.height));
     } finally {
       bitmap.close();

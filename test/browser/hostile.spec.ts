@@ -90,6 +90,26 @@ test('limits: bytes, pixels from the header before decoding, formats', async ({ 
   expect(r.stillServing).toBe('block');
 });
 
+test('crafted headers: the size the browser decodes is checked, not a decoy in the header', async ({ page }) => {
+  // Each file decodes to 1500 x 1000 (test/fixtures/make_crafted.py) while its header tells a naive parser less.
+  const files = { straybyte: 'stray-byte.jpg', rst: 'rst-fake-sof.jpg', tem: 'tem-fake-sof.jpg', gif: 'big-first-frame.gif' };
+  const script = `return { ${Object.entries(files).map(([k, f]) => `${k}: () => detector.detect('${hostile(f)}')`).join(', ')} };`;
+  const refused: any = await battery(page, { model: modelUrl(320), providers: ['wasm'], cache: false, limits: { maxPixels: 1_000_000 } }, script);
+  for (const kind of Object.keys(files)) {
+    expect(refused[kind], kind).toEqual({
+      code: '4004',
+      message: 'The image is 1500 x 1000 (1.5 megapixels), over the 1.0 megapixels limit (limits.maxPixels): send a smaller image.',
+      veil: true,
+    });
+  }
+  expect(refused.stillServing).toBe('block');
+  // Under the default limits the same files are read, at the size the check used: real images, not refused as unreadable.
+  const read: any = await battery(page, { model: modelUrl(320), providers: ['wasm'], cache: false }, script);
+  for (const kind of Object.keys(files)) {
+    expect(read[kind], kind).toMatchObject({ decision: 'block', input: { width: 1500, height: 1000 } });
+  }
+});
+
 test('refused with a code and a sentence, and the next call still works', async ({ page }) => {
   const r: any = await battery(
     page,

@@ -1,6 +1,8 @@
 /**
  * Downloads NudeNet detector weights listed in models/manifest.json and checks
- * that they match the input/output contract Veil expects.
+ * that they match the input/output contract Veil expects. The manifest's
+ * classifiers (nsfwjs's) are converted to ONNX from the installed npm package
+ * instead (classifier.ts).
  *
  *   npx tsx scripts/model-fetch/main.ts <id...> [--out DIR] [--force] [--url URL] [--file PATH]
  *   npm run model:fetch -- 320n
@@ -16,6 +18,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fetchClassifier } from './classifier.js';
+import type { ClassifierEntry } from './classifier-manifest.js';
 import { removeAllTempPaths } from './download.js';
 import { ModelFetchError } from './error.js';
 import { displayPath, formatBytes, formatShape } from './format.js';
@@ -26,26 +30,38 @@ import { createProgressPrinter } from './progress.js';
 const SCRIPT_PATH = fileURLToPath(import.meta.url);
 
 function usage(manifest: Manifest): string {
+  const classifiers = Object.entries(manifest.classifiers ?? {});
+  const width = Math.max(6, ...classifiers.map(([id]) => id.length));
   const ids = Object.entries(manifest.models)
     .map(
       ([id, e]) =>
-        `  ${id.padEnd(6)} NudeNet ${e.architecture}, ${e.inputSize}x${e.inputSize} input, about ${formatBytes(e.approxBytes)}`,
+        `  ${id.padEnd(width)} NudeNet ${e.architecture}, ${e.inputSize}x${e.inputSize} input, about ${formatBytes(e.approxBytes)}`,
+    )
+    .concat(
+      classifiers.map(
+        ([id, e]) =>
+          `  ${id.padEnd(width)} ${e.source.package} ${e.architecture} classifier, ${e.inputSize}x${e.inputSize} input, about ${formatBytes(e.approxBytes)} (converted from the ${e.source.package} package)`,
+      ),
     )
     .join('\n');
   return `Usage: npx tsx scripts/model-fetch/main.ts <id...> [--out DIR] [--force] [--url URL] [--file PATH]
        npm run model:fetch -- <id...> [options]
 
 Downloads NudeNet detector weights (third-party files, see "licence" in
-models/manifest.json) and checks them with onnxruntime-node.
+models/manifest.json) and checks them with onnxruntime-node. Classifiers are
+converted to ONNX from their TF.js weights in the installed npm package (or
+from a hosted TF.js model.json given with --url or --file).
 
 Model ids:
 ${ids}
 
 Options:
   --out DIR    where to put the model (default: public/models)
-  --force      download again even if a valid file is already there
-  --url URL    download from this URL instead of the manifest's (mirror)
-  --file PATH  install and check a local file instead of downloading
+  --force      download (or convert) again even if a valid file is already there
+  --url URL    download from this URL instead of the manifest's (mirror);
+               for a classifier, the address of a hosted TF.js model.json
+  --file PATH  install and check a local file instead of downloading;
+               for a classifier, a TF.js model folder or its model.json
   -h, --help   show this help
 `;
 }
@@ -94,8 +110,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // Checked for all ids before any download, so a typo does not surface after a long one.
-  const known = Object.keys(manifest.models);
-  const unknown = ids.filter((id) => !Object.hasOwn(manifest.models, id));
+  const classifiers = manifest.classifiers ?? {};
+  const known = [...Object.keys(manifest.models), ...Object.keys(classifiers)];
+  const unknown = ids.filter((id) => !Object.hasOwn(manifest.models, id) && !Object.hasOwn(classifiers, id));
   if (unknown.length) {
     const names = unknown.map((id) => `"${id}"`).join(', ');
     process.stderr.write(
@@ -115,6 +132,11 @@ export async function main(argv: string[]): Promise<number> {
   const outDir = values.out ? path.resolve(values.out) : DEFAULT_OUT_DIR;
   let failed = 0;
   for (const id of ids) {
+    if (Object.hasOwn(classifiers, id)) {
+      const options = { url: values.url, file: values.file, force: values.force };
+      if (!(await convertClassifier(id, classifiers[id]!, outDir, options))) failed++;
+      continue;
+    }
     const entry = manifest.models[id]!;
     const progress = createProgressPrinter(entry.file);
     try {
@@ -156,6 +178,39 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   return failed ? 1 : 0;
+}
+
+/** Converts one classifier and prints what was made; false when it failed. */
+async function convertClassifier(
+  id: string,
+  entry: ClassifierEntry,
+  outDir: string,
+  options: { url?: string | undefined; file?: string | undefined; force: boolean },
+): Promise<boolean> {
+  try {
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const r = await fetchClassifier({ id, entry, outDir, ...options, log });
+    const where = displayPath(r.path);
+    const verb =
+      r.status === 'skipped'
+        ? `${where} is already present and valid; use --force to convert it again.`
+        : `Converted ${r.source} to ${where} (${formatBytes(r.bytes)}) in ${r.seconds!.toFixed(1)} s.`;
+    const pin = entry.sha256
+      ? `sha256 ${r.sha256} (matches models/manifest.json)`
+      : `sha256 ${r.sha256} (not pinned in models/manifest.json)`;
+    const contract = `${r.input.name} ${formatShape(r.input.shape)} -> ${r.output.name} ${formatShape(r.output.shape)} (${entry.classes.join(', ')})`;
+    process.stdout.write(`${verb}\n  ${contract}\n  ${pin}\n`);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ModelFetchError)) {
+      const msg = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`Unexpected error while converting ${entry.file}: ${msg.replace(/\s+/g, ' ').trim()}\n`);
+      if (process.env.DEBUG) console.error(err);
+      return false;
+    }
+    process.stderr.write(`${err.message}\n`);
+    return false;
+  }
 }
 
 /** True when this file is the command run, not a module imported by tests. */

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NUDENET_CLASSES } from '../../src/nudenet/classes.js';
+import { checkClassifiers, type ClassifierEntry } from './classifier-manifest.js';
 import { ModelFetchError } from './error.js';
 import { displayPath } from './format.js';
 import { libraryContract } from './library-contract.js';
@@ -38,6 +39,8 @@ export interface ModelEntry {
 export interface Manifest {
   readonly licence: string;
   readonly models: Readonly<Record<string, ModelEntry>>;
+  /** Classifiers converted from TF.js weights; see classifier-manifest.ts. */
+  readonly classifiers?: Readonly<Record<string, ClassifierEntry>>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -93,6 +96,7 @@ export function checkManifest(data: unknown, shown = 'models/manifest.json'): Ma
     throw new ModelFetchError(`${shown} lists no models.`, 'bad-manifest');
   }
   for (const [id, entry] of Object.entries(data.models)) checkEntry(id, entry, shown);
+  if (data.classifiers !== undefined) checkClassifiers(data.classifiers, Object.keys(data.models), shown);
   return data as unknown as Manifest;
 }
 

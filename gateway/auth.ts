@@ -3,6 +3,7 @@
  * constant time, so neither a key's length nor its first differing byte shows in
  * the response time. The limit is a token bucket per key: `qps` tokens a second,
  * holding at most `max(1, qps)`, so a key may burst up to its rate and no further.
+ * Failed attempts have a bucket per address, so keys cannot be guessed at speed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCodes } from '../src/errors.js';
@@ -17,15 +18,15 @@ export class KeyRing {
     this.digests = keys.map(digest);
   }
 
-  /** The matching key's index (the rate limiter's bucket), or a 4015 error. */
-  check(key: string | null): number {
+  /**
+   * The matching key's index (the rate limiter's bucket), or a 4015 error; `where`
+   * says where a missing key belongs when that differs from the usual places.
+   */
+  check(key: string | null, where = 'in the X-Api-Key header or as the apikey query or form parameter'): number {
     if (!key) {
-      throw new GatewayError(
-        ErrorCodes.BAD_API_KEY,
-        'An API key is required: send it in the X-Api-Key header or as the apikey query or form parameter.',
-        401,
-        { 'www-authenticate': 'ApiKey header="X-Api-Key", query="apikey"' },
-      );
+      throw new GatewayError(ErrorCodes.BAD_API_KEY, `An API key is required: send it ${where}.`, 401, {
+        'www-authenticate': 'ApiKey header="X-Api-Key", query="apikey"',
+      });
     }
     const candidate = digest(key);
     let match = -1;
@@ -47,35 +48,92 @@ interface Bucket {
   updated: number;
 }
 
+/**
+ * Token buckets by name: `rate` tokens a second, holding at most `capacity`. A
+ * full bucket is the same as none, so full ones are dropped once there are many
+ * (addresses come and go; a bucket per address must not grow without end).
+ */
+class Buckets<K> {
+  private readonly buckets = new Map<K, Bucket>();
+
+  constructor(
+    private readonly rate: number,
+    private readonly capacity: number,
+    private readonly now: () => number,
+  ) {}
+
+  private refill(key: K): Bucket {
+    const now = this.now();
+    const state = this.buckets.get(key) ?? { tokens: this.capacity, updated: now };
+    state.tokens = Math.min(this.capacity, state.tokens + ((now - state.updated) / 1000) * this.rate);
+    state.updated = now;
+    if (this.buckets.size >= 10_000 && !this.buckets.has(key)) this.prune();
+    this.buckets.set(key, state);
+    return state;
+  }
+
+  private prune(): void {
+    for (const [key, state] of this.buckets) {
+      if (state.tokens + ((this.now() - state.updated) / 1000) * this.rate >= this.capacity) this.buckets.delete(key);
+    }
+  }
+
+  /** Whole seconds until `key` has a token; 0 when it has one now. */
+  wait(key: K): number {
+    const state = this.refill(key);
+    return state.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - state.tokens) / this.rate));
+  }
+
+  /** Takes a token if there is one; returns `wait(key)` as it was. */
+  take(key: K): number {
+    const wait = this.wait(key);
+    if (wait === 0) this.buckets.get(key)!.tokens -= 1;
+    return wait;
+  }
+}
+
+const limited = (message: string, wait: number) =>
+  new GatewayError(ErrorCodes.RATE_LIMITED, `${message}: retry after ${wait} s.`, 429, { 'retry-after': String(wait) });
+
 export class RateLimiter {
-  private readonly buckets = new Map<number, Bucket>();
-  private readonly capacity: number;
+  private readonly buckets: Buckets<number>;
 
   /** `now` in milliseconds; injectable so tests can drive time. */
   constructor(
     private readonly qps: number,
-    private readonly now: () => number = () => performance.now(),
+    now: () => number = () => performance.now(),
   ) {
-    this.capacity = Math.max(1, qps);
+    this.buckets = new Buckets(qps, Math.max(1, qps), now);
   }
 
   /** Takes a token for `bucket`; throws 4029 with Retry-After (whole seconds) when none is left. */
   take(bucket: number): void {
-    const now = this.now();
-    const state = this.buckets.get(bucket) ?? { tokens: this.capacity, updated: now };
-    state.tokens = Math.min(this.capacity, state.tokens + ((now - state.updated) / 1000) * this.qps);
-    state.updated = now;
-    this.buckets.set(bucket, state);
-    if (state.tokens >= 1) {
-      state.tokens -= 1;
-      return;
-    }
-    const wait = Math.max(1, Math.ceil((1 - state.tokens) / this.qps));
-    throw new GatewayError(
-      ErrorCodes.RATE_LIMITED,
-      `This API key is limited to ${this.qps} request${this.qps === 1 ? '' : 's'} per second: retry after ${wait} s.`,
-      429,
-      { 'retry-after': String(wait) },
-    );
+    const wait = this.buckets.take(bucket);
+    if (wait > 0) throw limited(`This API key is limited to ${this.qps} request${this.qps === 1 ? '' : 's'} per second`, wait);
+  }
+}
+
+/**
+ * Failed key attempts per address: `perMinute` of them, all at once if need be,
+ * coming back at `perMinute` a minute. An address that has used them up is
+ * answered 4029 before its key is even compared, right key or not, so guessing
+ * keys from one address gets `perMinute` answers a minute.
+ */
+export class FailureLimiter {
+  private readonly buckets: Buckets<string>;
+
+  constructor(perMinute: number, now: () => number = () => performance.now()) {
+    this.buckets = new Buckets(perMinute / 60, perMinute, now);
+  }
+
+  /** Throws 4029 with Retry-After when `address` has no failed attempt left. */
+  check(address: string): void {
+    const wait = this.buckets.wait(address);
+    if (wait > 0) throw limited('Too many failed API key attempts from this address', wait);
+  }
+
+  /** Counts a failed attempt against `address`. */
+  failed(address: string): void {
+    this.buckets.take(address);
   }
 }

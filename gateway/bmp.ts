@@ -4,9 +4,12 @@
  * pixels, bit-field masks, top-down and bottom-up rows, scaled the way Chromium's
  * BMP reader scales them (n-bit fields to round(v * 255 / (2^n - 1)), wider fields
  * to their top 8 bits, a 32-bit alpha that is zero everywhere means opaque).
- * RLE and embedded JPEG/PNG bitmaps are refused with 4002.
+ * RLE and embedded JPEG/PNG bitmaps are refused with 4002. Rows are independent
+ * in an uncompressed BMP, so a large one can be read in just the rows the
+ * letterbox uses, as the library's worker reads large photos.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
+import { rowIndex } from '../src/image/pixels.js';
 import type { RgbaImage } from './rgba-image.js';
 
 const corrupt = (why: string) => new VeilError(ErrorCodes.DECODE_FAILED, `This image/bmp image could not be decoded: ${why}.`);
@@ -32,7 +35,11 @@ function component(pixel: number, f: Field): number {
   return Math.round((value * 255) / ((1 << f.bits) - 1));
 }
 
-export function decodeBmp(bytes: Uint8Array, maxPixels: number): RgbaImage {
+/**
+ * Decodes a BMP to RGBA. `rowsFor(width, height)` may name the only rows wanted
+ * (ascending); the result then holds those, with `rows` saying where each sits.
+ */
+export function decodeBmp(bytes: Uint8Array, maxPixels: number, rowsFor?: (width: number, height: number) => Int32Array | null): RgbaImage {
   if (bytes.length < 26) throw corrupt('the file is shorter than its headers');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dataOffset = view.getUint32(10, true);
@@ -83,13 +90,17 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): RgbaImage {
 
   const stride = Math.ceil((width * bitCount) / 32) * 4;
   if (dataOffset + stride * height > bytes.length) throw corrupt('the file is truncated');
-  const out = new Uint8Array(width * height * 4);
+  const lineOf = (y: number) => dataOffset + (topDown ? y : height - 1 - y) * stride;
+  const pixelAt = (at: number) =>
+    bitCount === 16 ? view.getUint16(at, true) : bitCount === 24 ? bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) : view.getUint32(at, true);
+  const read = rowsFor?.(width, height) ?? null;
+  const count = read ? read.length : height;
+  const out = new Uint8Array(width * count * 4);
   let anyAlpha = false;
-  for (let row = 0; row < height; row++) {
-    const y = topDown ? row : height - 1 - row;
-    const line = dataOffset + row * stride;
+  for (let k = 0; k < count; k++) {
+    const line = lineOf(read ? read[k]! : k);
     for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 4;
+      const o = (k * width + x) * 4;
       if (palette) {
         const bit = x * bitCount;
         const byte = bytes[line + (bit >> 3)]!;
@@ -98,9 +109,7 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): RgbaImage {
         out[o + 3] = 255;
         continue;
       }
-      const at = line + x * (bitCount / 8);
-      const pixel =
-        bitCount === 16 ? view.getUint16(at, true) : bitCount === 24 ? bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) : view.getUint32(at, true);
+      const pixel = pixelAt(line + x * (bitCount / 8));
       out[o] = component(pixel, red);
       out[o + 1] = component(pixel, green);
       out[o + 2] = component(pixel, blue);
@@ -108,7 +117,12 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): RgbaImage {
       if (alpha.bits && out[o + 3] !== 0) anyAlpha = true;
     }
   }
+  // Whether alpha is used is a property of the whole image, so rows not read count too.
+  for (let y = 0; read && alpha.bits && !anyAlpha && y < height; y++) {
+    const line = lineOf(y);
+    for (let x = 0; x < width && !anyAlpha; x++) anyAlpha = component(pixelAt(line + x * (bitCount / 8)), alpha) !== 0;
+  }
   // An alpha channel that is zero everywhere is an unused byte, not transparency.
   if (alpha.bits && !anyAlpha) for (let i = 3; i < out.length; i += 4) out[i] = 255;
-  return { data: out, width, height };
+  return read ? { data: out, width, height, rows: rowIndex(height, read) } : { data: out, width, height };
 }

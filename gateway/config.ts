@@ -22,6 +22,26 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Largest image accepted (decoded base64, upload or download), in bytes. */
   maxImageBytes: number;
+  /** How much of a form with no key in the header or query is read to find its apikey field. */
+  formKeyBytes: number;
+  /** Most fields (a file part included) a form or multipart body may have. */
+  maxFormFields: number;
+  /** Open connections, all addresses together; past it a request is answered 5021 unread. */
+  maxConnections: number;
+  /** Open connections from one address (IPv6: one /64); past it a request is answered 4029 unread. */
+  maxConnectionsPerAddress: number;
+  /** Requests past the key check at once, all keys together (5021 past it). */
+  maxInFlight: number;
+  /** Requests past the key check at once for one key (4029 past it). */
+  maxInFlightPerKey: number;
+  /** Failed key attempts an address may make a minute, all at once if it likes; then 4029. */
+  authFailures: number;
+  /** Worker threads that decode images and build tensors: images decoded at once. */
+  decodeWorkers: number;
+  /** How long an image_url host's look-up may take, in milliseconds. */
+  dnsTimeoutMs: number;
+  /** Host look-ups at once; more wait their turn within the request's timeout. */
+  maxDnsLookups: number;
   /** Origins allowed to call from a browser; ['*'] for any; [] sends no CORS headers. */
   corsOrigins: string[];
   /** Test-only: address ranges exempted from the image_url address policy. */
@@ -37,6 +57,16 @@ export const DEFAULTS = {
   maxBody: '15mb',
   maxImage: '10mb',
   policy: 'balanced',
+  formKeyBytes: '4kb',
+  maxFormFields: 32,
+  maxConnections: 512,
+  maxConnectionsPerAddress: 32,
+  maxInFlight: 32,
+  maxInFlightPerKey: 8,
+  authFailures: 10,
+  decodeWorkers: 2,
+  dnsTimeout: 5,
+  maxDnsLookups: 8,
 } as const;
 
 export const USAGE = `Usage: npm run gateway -- [options]
@@ -48,6 +78,19 @@ export const USAGE = `Usage: npm run gateway -- [options]
   --qps N                requests per second per key (VEIL_GATEWAY_QPS, default ${DEFAULTS.qps})
   --max-body SIZE        largest request body, e.g. 15mb (VEIL_GATEWAY_MAX_BODY, default ${DEFAULTS.maxBody})
   --max-image SIZE       largest image, e.g. 10mb (VEIL_GATEWAY_MAX_IMAGE, default ${DEFAULTS.maxImage})
+  --form-key-bytes SIZE  how far into a form with no key in the header or query its apikey
+                         field is looked for (VEIL_GATEWAY_FORM_KEY_BYTES, default ${DEFAULTS.formKeyBytes})
+  --max-form-fields N    most fields in a form or upload (VEIL_GATEWAY_MAX_FORM_FIELDS, default ${DEFAULTS.maxFormFields})
+  --max-connections N    open connections in all (VEIL_GATEWAY_MAX_CONNECTIONS, default ${DEFAULTS.maxConnections})
+  --max-connections-per-address N
+                         open connections from one address (VEIL_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULTS.maxConnectionsPerAddress})
+  --max-in-flight N      requests at once, all keys (VEIL_GATEWAY_MAX_IN_FLIGHT, default ${DEFAULTS.maxInFlight})
+  --max-in-flight-per-key N
+                         requests at once per key (VEIL_GATEWAY_MAX_IN_FLIGHT_PER_KEY, default ${DEFAULTS.maxInFlightPerKey})
+  --auth-failures N      failed key attempts per address per minute (VEIL_GATEWAY_AUTH_FAILURES, default ${DEFAULTS.authFailures})
+  --decode-workers N     threads decoding images (VEIL_GATEWAY_DECODE_WORKERS, default ${DEFAULTS.decodeWorkers})
+  --dns-timeout S        seconds an image_url host look-up may take (VEIL_GATEWAY_DNS_TIMEOUT, default ${DEFAULTS.dnsTimeout})
+  --max-dns-lookups N    host look-ups at once (VEIL_GATEWAY_MAX_DNS_LOOKUPS, default ${DEFAULTS.maxDnsLookups})
   --cors-origins LIST    origins allowed from browsers, or * (VEIL_GATEWAY_CORS_ORIGINS, default none)
   --policy NAME          strict, balanced or lenient (VEIL_GATEWAY_POLICY, default ${DEFAULTS.policy})
   --allow-private-urls CIDRS
@@ -94,6 +137,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         qps: { type: 'string' },
         'max-body': { type: 'string' },
         'max-image': { type: 'string' },
+        'form-key-bytes': { type: 'string' },
+        'max-form-fields': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-connections-per-address': { type: 'string' },
+        'max-in-flight': { type: 'string' },
+        'max-in-flight-per-key': { type: 'string' },
+        'auth-failures': { type: 'string' },
+        'decode-workers': { type: 'string' },
+        'dns-timeout': { type: 'string' },
+        'max-dns-lookups': { type: 'string' },
         'cors-origins': { type: 'string' },
         policy: { type: 'string' },
         'allow-private-urls': { type: 'string' },
@@ -108,6 +161,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const value = values[flag] ?? env[`VEIL_GATEWAY_${variable}`];
     return typeof value === 'string' ? value : undefined;
   };
+
+  /** A whole-number setting of at least 1, from its flag or variable or default. */
+  const count = (flag: keyof typeof values, variable: string, fallback: number) =>
+    parseNumber(pick(flag, variable) ?? String(fallback), `--${flag}`, { min: 1, integer: true });
 
   const port = parseNumber(pick('port', 'PORT') ?? String(DEFAULTS.port), '--port', { min: 0, integer: true });
   if (port > 65535) throw new ConfigError(`--port must be at most 65535; got ${port}.`);
@@ -139,6 +196,18 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     qps: parseNumber(pick('qps', 'QPS') ?? String(DEFAULTS.qps), '--qps', { min: 0.01, integer: false }),
     maxBodyBytes: parseSize(pick('max-body', 'MAX_BODY') ?? DEFAULTS.maxBody, '--max-body'),
     maxImageBytes: parseSize(pick('max-image', 'MAX_IMAGE') ?? DEFAULTS.maxImage, '--max-image'),
+    formKeyBytes: parseSize(pick('form-key-bytes', 'FORM_KEY_BYTES') ?? DEFAULTS.formKeyBytes, '--form-key-bytes'),
+    maxFormFields: count('max-form-fields', 'MAX_FORM_FIELDS', DEFAULTS.maxFormFields),
+    maxConnections: count('max-connections', 'MAX_CONNECTIONS', DEFAULTS.maxConnections),
+    maxConnectionsPerAddress: count('max-connections-per-address', 'MAX_CONNECTIONS_PER_ADDRESS', DEFAULTS.maxConnectionsPerAddress),
+    maxInFlight: count('max-in-flight', 'MAX_IN_FLIGHT', DEFAULTS.maxInFlight),
+    maxInFlightPerKey: count('max-in-flight-per-key', 'MAX_IN_FLIGHT_PER_KEY', DEFAULTS.maxInFlightPerKey),
+    authFailures: count('auth-failures', 'AUTH_FAILURES', DEFAULTS.authFailures),
+    decodeWorkers: count('decode-workers', 'DECODE_WORKERS', DEFAULTS.decodeWorkers),
+    dnsTimeoutMs: Math.round(
+      1000 * parseNumber(pick('dns-timeout', 'DNS_TIMEOUT') ?? String(DEFAULTS.dnsTimeout), '--dns-timeout', { min: 0.1, integer: false }),
+    ),
+    maxDnsLookups: count('max-dns-lookups', 'MAX_DNS_LOOKUPS', DEFAULTS.maxDnsLookups),
     corsOrigins,
     allowPrivateUrls,
     policy: policy as PolicyPreset,

@@ -14,17 +14,25 @@
  *   `browserAlpha` repeats Chromium's arithmetic for that (Skia: premultiply
  *   rounded to nearest, unpremultiply in float32 rounded half to even); measured
  *   equal on every (colour, alpha) pair in Debian's Chromium 156 on x86-64.
+ *
+ * Nothing here shrinks an image before the letterbox does: NudeNet's resize
+ * (OpenCV's bilinear) reads exact source pixels, and libvips' shrink-on-load
+ * (JPEG DCT scaling) would give it other ones, so the answer could change. A BMP
+ * is instead read in only the rows the letterbox uses, which changes nothing.
+ * `prepareImage` is what the decode workers run (pixel-job.ts, pixel-worker.ts).
  */
 import sharp from 'sharp';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import type { SupportedMime } from '../src/image/sniff.js';
+import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
+import { DEFAULT_LIMITS } from '../src/options.js';
 import { decodeBmp } from './bmp.js';
 import type { RgbaImage } from './rgba-image.js';
 
 export type { RgbaImage };
 
-/** Decoding refuses images over this many pixels (sharp's check runs on the header, before decoding). */
-export const MAX_PIXELS = 100_000_000;
+/** Decoding refuses images over the library's pixel limit (sharp's check runs on the header, before decoding). */
+export const MAX_PIXELS = DEFAULT_LIMITS.maxPixels;
 
 const f32 = Math.fround;
 const INV_255 = f32(1 / 255);
@@ -87,9 +95,43 @@ async function decodeWithSharp(bytes: Uint8Array, mime: SupportedMime, maxPixels
   }
 }
 
-/** Decodes a supported image (mime already sniffed) to browser-equal RGBA pixels. */
-export async function decodeImage(bytes: Uint8Array, mime: SupportedMime, maxPixels = MAX_PIXELS): Promise<RgbaImage> {
-  const image = mime === 'image/bmp' ? decodeBmp(bytes, maxPixels) : await decodeWithSharp(bytes, mime, maxPixels);
+/**
+ * Decodes a supported image (mime already sniffed) to browser-equal RGBA pixels.
+ * `rowsFor` may name the only rows wanted; a BMP is then read in just those.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  mime: SupportedMime,
+  maxPixels = MAX_PIXELS,
+  rowsFor?: (width: number, height: number) => Int32Array | null,
+): Promise<RgbaImage> {
+  const image = mime === 'image/bmp' ? decodeBmp(bytes, maxPixels, rowsFor) : await decodeWithSharp(bytes, mime, maxPixels);
   browserAlpha(image.data);
   return image;
+}
+
+export interface PreparedImage {
+  /** Size after EXIF orientation: the result's `input.width` and `height`. */
+  width: number;
+  height: number;
+  /** NudeNet's input for a model of side `inputSize`, and how to map its boxes back; null without one. */
+  tensor: Float32Array | null;
+  box: Letterbox | null;
+  /** The source rows read when only some were (ascending), else null. */
+  rows: Int32Array | null;
+}
+
+/**
+ * Decodes an image and, given the model's input side, builds its tensor: all the
+ * pixel work a request needs, in one call a worker thread can run.
+ */
+export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, inputSize: number | null, maxPixels = MAX_PIXELS): Promise<PreparedImage> {
+  let rows: Int32Array | null = null;
+  const rowsFor = inputSize ? (width: number, height: number) => (rows = rowsToRead(width, height, inputSize)) : undefined;
+  const image = await decodeImage(bytes, mime, maxPixels, rowsFor);
+  const { width, height } = image;
+  if (!inputSize) return { width, height, tensor: null, box: null, rows };
+  const pixels = { data: image.data, width, height, channels: 4 as const, ...(image.rows && { rows: image.rows }) };
+  const { tensor, box } = toInputTensor(pixels, inputSize, new Float32Array(3 * inputSize * inputSize));
+  return { width, height, tensor, box, rows };
 }

@@ -7,20 +7,14 @@
  * each one checked again, at most MAX_REDIRECTS. Size and time are capped; the
  * caller sniffs the bytes.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import { type Cidr, judgeAddress } from './ip-policy.js';
+import type { Resolver } from './resolver.js';
 
 export const MAX_REDIRECTS = 5;
-
-/** Resolves a host name to its addresses; injectable so tests can play DNS. */
-export type Resolver = (hostname: string) => Promise<string[]>;
-
-export const systemResolver: Resolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 export interface FetchImageOptions {
   maxBytes: number;
@@ -63,8 +57,10 @@ async function vet(url: URL, options: FetchImageOptions): Promise<string> {
     addresses = [host];
   } else {
     try {
-      addresses = await options.resolve(host);
+      addresses = await options.resolve(host, options.signal);
     } catch (error) {
+      // The request's timeout ran out while waiting: fetchImage says so.
+      if (options.signal.aborted) throw error;
       throw fail(`The image URL's host ${host} could not be resolved (${(error as Error).message}).`);
     }
     if (addresses.length === 0) throw fail(`The image URL's host ${host} has no address.`);

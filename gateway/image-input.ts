@@ -1,60 +1,49 @@
 /**
- * One request's image: its bytes (base64, upload or download), then the result's
- * `input` block exactly as the browser library fills it (sha256 and size of the
- * file's bytes, mime sniffed from its signature, size after EXIF orientation),
- * then its pixels.
+ * One request's image: its base64, upload or download (fetched here: I/O), then
+ * everything else on a decode worker (pixel-job.ts): bytes, the result's `input`
+ * block exactly as the browser library fills it, and the model's input.
  */
-import { ErrorCodes, VeilError } from '../src/errors.js';
-import { decodeImageText } from '../src/image/base64.js';
-import { checkImageBytes } from '../src/image/input-info.js';
-import { IMAGE_FORMATS } from '../src/image/sniff.js';
 import type { InputInfo } from '../src/result.js';
-import { decodeImage, MAX_PIXELS, type RgbaImage } from './decode.js';
 import { fetchImage, type FetchImageOptions } from './fetch-image.js';
+import type { ModelInput } from './nudenet.js';
 import type { ImageSource } from './params.js';
+import type { PixelJob } from './pixel-job.js';
+import type { PixelPool } from './pixel-pool.js';
 
 export interface LoadedImage {
   /** The file's bytes, for a cloud backend. */
   bytes: Uint8Array;
   info: InputInfo;
-  pixels: RgbaImage;
+  /** NudeNet's tensor, when a model input size was asked for. */
+  input: ModelInput | null;
   notes: string[];
 }
 
-interface Bytes {
-  bytes: Uint8Array;
-  declared: string | null;
-  type: InputInfo['type'];
-  source: string;
-}
-
-async function bytesOf(image: ImageSource, fetchOptions: FetchImageOptions): Promise<Bytes> {
+async function jobOf(image: ImageSource, fetchOptions: FetchImageOptions): Promise<Pick<PixelJob, 'image' | 'from'>> {
   switch (image.kind) {
     case 'base64': {
-      const { bytes, declaredMime } = decodeImageText(image.text);
       const trimmed = image.text.trimStart();
       const source = /^data:/i.test(trimmed) ? trimmed.slice(0, trimmed.indexOf(',') + 1) || 'data:' : 'base64';
-      return { bytes, declared: declaredMime, type: 'base64', source: source.slice(0, 200) };
+      return { image: { text: image.text }, from: { type: 'base64', source: source.slice(0, 200), declared: null } };
     }
     case 'file':
-      return { bytes: image.file.bytes, declared: image.file.type || null, type: 'file', source: image.file.filename.slice(0, 200) };
+      return { image: { bytes: image.file.bytes }, from: { type: 'file', source: image.file.filename.slice(0, 200), declared: image.file.type || null } };
     case 'url': {
       const { bytes, declaredMime } = await fetchImage(image.url, fetchOptions);
-      return { bytes, declared: declaredMime, type: 'url', source: image.url };
+      return { image: { bytes }, from: { type: 'url', source: image.url, declared: declaredMime } };
     }
   }
 }
 
-/** Everything an image format allows; the gateway's size limits are its own (`--max-body`, MAX_PIXELS). */
-const GATEWAY_LIMITS = { maxPixels: MAX_PIXELS, formats: IMAGE_FORMATS };
-
-export async function loadImage(image: ImageSource, maxBytes: number, fetchOptions: FetchImageOptions): Promise<LoadedImage> {
-  const { bytes, declared, type, source } = await bytesOf(image, fetchOptions);
-  // Said in the gateway's own terms: its callers set no `limits`, its operator sets the body size.
-  if (bytes.length > maxBytes) {
-    throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${bytes.length} bytes, more than this gateway accepts (${maxBytes}).`);
-  }
-  const { info, notes } = await checkImageBytes(bytes, { type, source, declared }, { ...GATEWAY_LIMITS, maxBytes });
-  const pixels = await decodeImage(bytes, info.mime);
-  return { bytes, info: { ...info, width: pixels.width, height: pixels.height }, pixels, notes };
+/** `inputSize`: the model's input side, to build its tensor; null decodes only to check the image and read its size. */
+export async function loadImage(
+  image: ImageSource,
+  maxBytes: number,
+  fetchOptions: FetchImageOptions,
+  pixels: { pool: PixelPool; inputSize: number | null },
+): Promise<LoadedImage> {
+  const job = await jobOf(image, fetchOptions);
+  const { bytes, info, notes, prepared } = await pixels.pool.run({ ...job, maxBytes, inputSize: pixels.inputSize }, fetchOptions.signal);
+  const input = prepared.tensor && prepared.box ? { tensor: prepared.tensor, box: prepared.box } : null;
+  return { bytes, info, input, notes };
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       console.warn(`${backend} credentials are set, but calling ${backend} is not implemented: requests for it answer 5021.`);
     }
   }
-  const gateway = await startGateway(config);
+  const gateway = await startGateway(config, { warm: true });
   const backends = [gateway.nudenet ? `nudenet (${gateway.nudenet.modelPath}, input ${gateway.nudenet.inputSize})` : null]
     .concat(CLOUD_IMPLEMENTED.filter((b) => config.cloud[b]))
     .filter(Boolean);

@@ -1,26 +1,34 @@
 /**
  * The `nudenet` backend: NudeNet through onnxruntime-node with the browser
- * library's own preprocessing (OpenCV-exact letterbox), postprocessing (NMS) and
- * result builder, so both give the same answer for the same pixels. Inference
- * runs one image at a time, in arrival order; a request whose timeout runs out
- * while it waits or runs is answered 5021, as the image-nsfw gateway API documents for a local
- * backend that does not answer.
+ * library's own preprocessing (OpenCV-exact letterbox, built on a decode worker:
+ * decode.ts `prepareImage`), postprocessing (NMS) and result builder, so both
+ * give the same answer for the same pixels. Inference runs one image at a time,
+ * in arrival order; a request whose timeout runs out while it waits or runs is
+ * answered 5021, as the image-nsfw gateway API documents for a local backend
+ * that does not answer.
  */
 import * as ort from 'onnxruntime-node';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import { bindModel } from '../src/nudenet/contract.js';
 import { decodeDetections, type NudeNetDetection } from '../src/nudenet/detections.js';
-import { toInputTensor } from '../src/nudenet/letterbox.js';
-import type { RgbaImage } from './rgba-image.js';
+import type { Letterbox } from '../src/nudenet/letterbox.js';
 
 /** Runs the model on one [1, 3, S, S] tensor; separate from the session so tests can slow it down. */
 export type RunModel = (tensor: Float32Array) => Promise<Float32Array>;
 
+/** An image as the model takes it: its [1, 3, S, S] tensor and where it sits in it. */
+export interface ModelInput {
+  tensor: Float32Array;
+  box: Letterbox;
+}
+
 export interface NudenetBackend {
   readonly modelPath: string;
   readonly inputSize: number;
-  /** NudeNet's detections for these pixels; rejects 5021 when `signal` aborts first. */
-  detect(image: RgbaImage, signal: AbortSignal): Promise<NudeNetDetection[]>;
+  /** Images inferring now (0 or 1) and waiting their turn. */
+  readonly depth: { running: number; queued: number };
+  /** NudeNet's detections for this input; rejects 5021 when `signal` aborts first. */
+  detect(input: ModelInput, signal: AbortSignal): Promise<NudeNetDetection[]>;
   close(): Promise<void>;
 }
 
@@ -48,21 +56,30 @@ export async function loadNudenet(modelPath: string): Promise<NudenetBackend> {
 /** The queue and timeout around a model runner (exported for tests of the timeout path). */
 export function createNudenet(modelPath: string, inputSize: number, run: RunModel, release: () => Promise<void>): NudenetBackend {
   let queue: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
+  let running = 0;
   const timedOut = () =>
     new VeilError(ErrorCodes.REMOTE_UNREACHABLE, "The nudenet backend did not answer within the request's timeout: the gateway is busy; retry later or raise timeout.");
 
   return {
     modelPath,
     inputSize,
-    detect(image, signal) {
+    get depth() {
+      return { running, queued: waiting };
+    },
+    detect({ tensor, box }, signal) {
+      waiting++;
       const job = queue.then(async () => {
+        waiting--;
         if (signal.aborted) throw timedOut();
-        const { tensor, box } = toInputTensor({ data: image.data, width: image.width, height: image.height, channels: 4 }, inputSize);
+        running++;
         let output: Float32Array;
         try {
           output = await run(tensor);
         } catch (error) {
           throw new VeilError(ErrorCodes.REMOTE_UNREACHABLE, `The nudenet backend failed on this image (${(error as Error).message}).`, { cause: error });
+        } finally {
+          running--;
         }
         return decodeDetections(output, box);
       });

@@ -2,7 +2,7 @@
  * Reads a request body without ever holding more than the limit: a declared
  * Content-Length over it is refused before a byte is read, and a chunked body is
  * counted as it streams and cut off the moment it passes the limit. Then parses
- * it by Content-Type into flat fields and at most one uploaded file.
+ * it by Content-Type into flat fields (a bounded number) and at most one uploaded file.
  */
 import type { IncomingMessage } from 'node:http';
 import { ErrorCodes, VeilError } from '../src/errors.js';
@@ -38,42 +38,93 @@ export function bodyKind(contentType: string | undefined): BodyKind {
   );
 }
 
+/** What has been read of a body so far. */
+export interface BodySoFar {
+  chunks: Buffer[];
+  size: number;
+  ended: boolean;
+}
+
 /**
- * The body's bytes, at most `limit` of them; throws 4004 past it and 4000 when
- * empty. Events rather than `for await`: leaving an async iterator early destroys
- * the request, and with it the socket the 413 answer must go out on.
+ * Reads on until `until` bytes are in or the body ends, holding at most `limit`
+ * (4004 past it), then pauses: a form with no key in the header or query is read
+ * only as far as its key first. Events rather than `for await`: leaving an async
+ * iterator early destroys the request, and with it the socket the answer must go out on.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBodyPart(req: IncomingMessage, limit: number, until = Infinity, sofar?: BodySoFar): Promise<BodySoFar> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  const body: BodySoFar = sofar ?? { chunks: [], size: 0, ended: false };
+  // The client went away mid-body: nobody will read the answer, but the promise must settle.
+  const cutOffError = () => new VeilError(ErrorCodes.BAD_INPUT, 'The request body was cut off before its end.');
+  if (body.ended || req.readableEnded) return Promise.resolve({ ...body, ended: true });
+  if (req.destroyed) return Promise.reject(cutOffError());
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (error: unknown) => {
+    const detach = () => {
       req.off('data', onData).off('end', onEnd).off('error', cutOff).off('close', cutOff);
       req.pause();
-      reject(error);
     };
-    // The client went away mid-body: nobody will read the answer, but the promise must settle.
-    const cutOff = () => stop(new VeilError(ErrorCodes.BAD_INPUT, 'The request body was cut off before its end.'));
+    const cutOff = () => {
+      detach();
+      reject(cutOffError());
+    };
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) stop(tooLarge(limit));
-      else chunks.push(chunk);
-    };
-    const onEnd = () => {
-      req.off('error', cutOff).off('close', cutOff);
-      if (size === 0) {
-        reject(new VeilError(ErrorCodes.BAD_INPUT, 'The request body is empty: send image_url or image_b64 (JSON or form fields) or a file upload.'));
-      } else {
-        resolve(Buffer.concat(chunks, size));
+      body.size += chunk.length;
+      if (body.size > limit) {
+        detach();
+        reject(tooLarge(limit));
+        return;
+      }
+      body.chunks.push(chunk);
+      if (body.size >= until) {
+        detach();
+        resolve(body);
       }
     };
+    const onEnd = () => {
+      detach();
+      body.ended = true;
+      resolve(body);
+    };
     req.on('data', onData).on('end', onEnd).on('error', cutOff).on('close', cutOff);
+    req.resume();
   });
 }
 
-async function parseMultipart(body: Buffer, contentType: string): Promise<RequestFields> {
+/** The whole body, at most `limit` bytes; throws 4004 past it and 4000 when empty. */
+export async function readBody(req: IncomingMessage, limit: number, sofar?: BodySoFar): Promise<Buffer> {
+  const { chunks, size } = await readBodyPart(req, limit, Infinity, sofar);
+  if (size === 0) {
+    throw new VeilError(ErrorCodes.BAD_INPUT, 'The request body is empty: send image_url or image_b64 (JSON or form fields) or a file upload.');
+  }
+  return Buffer.concat(chunks, size);
+}
+
+const tooManyFields = (max: number) =>
+  new VeilError(ErrorCodes.BAD_INPUT, `The form has more than ${max} fields: send only image_url, image_b64 or a file, backend, timeout and apikey.`);
+
+/**
+ * Throws 4000 when `body` has more than `maxFields` fields, `extra` more
+ * separators than fields (-1 between urlencoded fields, +1 for multipart's closing
+ * delimiter), counting no further than that.
+ */
+function countFields(body: Buffer, separator: string, extra: number, maxFields: number): void {
+  let count = 0;
+  for (let at = body.indexOf(separator); at >= 0; at = body.indexOf(separator, at + separator.length)) {
+    if (++count > maxFields + extra) throw tooManyFields(maxFields);
+  }
+}
+
+/** The multipart boundary of a Content-Type, or null. */
+export function boundaryOf(contentType: string): string | null {
+  const match = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  return match ? (match[1] ?? match[2]!) : null;
+}
+
+async function parseMultipart(body: Buffer, contentType: string, maxFields: number): Promise<RequestFields> {
+  // Each part opens with a delimiter line and the body closes with one more.
+  const boundary = boundaryOf(contentType);
+  if (boundary) countFields(body, `--${boundary}`, 1, maxFields);
   let form: FormData;
   try {
     form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
@@ -93,9 +144,10 @@ async function parseMultipart(body: Buffer, contentType: string): Promise<Reques
   return { fields, file };
 }
 
-/** Parses a body already read by `readBody`. */
-export async function parseBody(kind: BodyKind, body: Buffer, contentType: string): Promise<RequestFields> {
-  if (kind === 'multipart') return parseMultipart(body, contentType);
+/** Parses a body already read by `readBody`; a form or upload may have at most `maxFields` fields. */
+export async function parseBody(kind: BodyKind, body: Buffer, contentType: string, maxFields = Infinity): Promise<RequestFields> {
+  if (kind === 'multipart') return parseMultipart(body, contentType, maxFields);
+  if (kind === 'form') countFields(body, '&', -1, maxFields);
   const text = body.toString('utf8');
   if (kind === 'form') return { fields: Object.fromEntries(new URLSearchParams(text)), file: null };
   let value: unknown;

@@ -4,9 +4,10 @@
  * fixture photos and can redirect, fail, stall or send too much.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { readConfig, type GatewayConfig } from '../../gateway/config.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
 import { ROOT } from './fixture-data.js';
@@ -19,15 +20,19 @@ export const IMAGES = join(ROOT, 'test/.cache/images');
 
 export const imageBytes = (name: string) => readFileSync(join(IMAGES, name));
 
+/** Concurrency caps raised out of the way; a test of a cap passes its own value after these. */
+export const UNCAPPED = ['--max-in-flight', '1000', '--max-in-flight-per-key', '1000', '--max-connections-per-address', '1000'];
+
 /**
  * Starts a gateway from command-line style flags: port 0, two keys, a rate limit
- * high enough not to interfere, and `model` (the 320 fixture model unless given; null for none).
+ * and concurrency caps high enough not to interfere (load tests send hundreds at
+ * once from one address), and `model` (the 320 fixture model unless given; null for none).
  */
 export async function startTestGateway(
   flags: string[] = [],
   { model = MODEL_320, env = {}, ...options }: GatewayOptions & { env?: NodeJS.ProcessEnv; model?: string | null } = {},
 ): Promise<Gateway & { config: GatewayConfig; endpoint: string }> {
-  const base = ['--port', '0', '--keys', `${KEY},${OTHER_KEY}`, '--qps', '1000', ...(model ? ['--model', model] : [])];
+  const base = ['--port', '0', '--keys', `${KEY},${OTHER_KEY}`, '--qps', '1000', ...UNCAPPED, ...(model ? ['--model', model] : [])];
   const config = readConfig([...base, ...flags], env);
   if (config === 'help') throw new Error('unexpected --help');
   const gateway = await startGateway(config, { log: () => undefined, ...options });
@@ -52,6 +57,83 @@ export async function postJson(endpoint: string, body: unknown, key: string | nu
 
 export async function answerOf(response: Response): Promise<Answer> {
   return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+/**
+ * A POST whose body the test writes itself: `body` is sent, then the request is
+ * held open (`end: false`) or ended. Resolves with the answer, whether or not the
+ * server read the whole body; write errors after an early answer are expected.
+ */
+export function heldPost(
+  url: string,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  { end = false, localAddress }: { end?: boolean; localAddress?: string } = {},
+): { answer: Promise<Answer>; abort(): void } {
+  const req = request(url, { method: 'POST', headers, localAddress });
+  const answer = new Promise<Answer>((resolve, reject) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode!, headers: new Headers(res.headers as Record<string, string>), body: text ? JSON.parse(text) : {} });
+      });
+    });
+    req.on('error', reject);
+  });
+  answer.catch(() => undefined);
+  req.write(body);
+  if (end) req.end();
+  return { answer, abort: () => req.destroy() };
+}
+
+/** Milliseconds /healthz takes to answer: the event loop's responsiveness as a client sees it. */
+export async function healthLatency(gatewayUrl: string): Promise<number> {
+  const started = performance.now();
+  await (await fetch(`${gatewayUrl}/healthz`)).json();
+  return performance.now() - started;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body) >>> 0);
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A black 1-bit greyscale PNG: a few KB on the wire however many pixels it declares. */
+export function blackPng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([1, 0, 0, 0, 0], 8); // 1-bit grey, no interlace
+  const rows = Buffer.alloc((Math.ceil(width / 8) + 1) * height); // filter byte 0, all pixels 0
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(rows)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A 1-bit BMP in diagonal stripes, 1/8 byte a pixel: the cheapest file for a big bitmap. */
+export function stripedBmp(width: number, height: number): Buffer {
+  const stride = Math.ceil(width / 32) * 4;
+  const dataOffset = 14 + 40 + 8;
+  const out = Buffer.alloc(dataOffset + stride * height);
+  out.write('BM', 0, 'latin1');
+  out.writeUInt32LE(out.length, 2);
+  out.writeUInt32LE(dataOffset, 10);
+  out.writeUInt32LE(40, 14);
+  out.writeInt32LE(width, 18);
+  out.writeInt32LE(height, 22);
+  out.writeUInt16LE(1, 26);
+  out.writeUInt16LE(1, 28);
+  out.writeUInt32LE(2, 46);
+  out.set([20, 40, 60, 0, 230, 210, 190, 0], 54);
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < stride; i++) out[dataOffset + y * stride + i] = (y >> 4) % 2 ? 0xf0 : 0x0f;
+  }
+  return out;
 }
 
 export interface ImageHost {

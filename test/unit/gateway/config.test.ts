@@ -54,6 +54,47 @@ describe('readConfig', () => {
     expect(read(['--port', '1234', '--keys', 'x', '--qps', '0.5'], env)).toMatchObject({ port: 1234, keys: ['x'], qps: 0.5 });
   });
 
+  it('has the documented limits, each from a flag or a VEIL_GATEWAY_* variable', () => {
+    expect(read(['--keys', 'a'])).toMatchObject({
+      formKeyBytes: 4096,
+      maxFormFields: 32,
+      maxConnections: 512,
+      maxConnectionsPerAddress: 32,
+      maxInFlight: 32,
+      maxInFlightPerKey: 8,
+      authFailures: 10,
+      decodeWorkers: 2,
+      dnsTimeoutMs: 5000,
+      maxDnsLookups: 8,
+    });
+    const env = {
+      VEIL_GATEWAY_KEYS: 'k',
+      VEIL_GATEWAY_FORM_KEY_BYTES: '1kb',
+      VEIL_GATEWAY_MAX_FORM_FIELDS: '8',
+      VEIL_GATEWAY_MAX_CONNECTIONS: '100',
+      VEIL_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '4',
+      VEIL_GATEWAY_MAX_IN_FLIGHT: '16',
+      VEIL_GATEWAY_MAX_IN_FLIGHT_PER_KEY: '2',
+      VEIL_GATEWAY_AUTH_FAILURES: '5',
+      VEIL_GATEWAY_DECODE_WORKERS: '1',
+      VEIL_GATEWAY_DNS_TIMEOUT: '2.5',
+      VEIL_GATEWAY_MAX_DNS_LOOKUPS: '3',
+    };
+    expect(read([], env)).toMatchObject({
+      formKeyBytes: 1024,
+      maxFormFields: 8,
+      maxConnections: 100,
+      maxConnectionsPerAddress: 4,
+      maxInFlight: 16,
+      maxInFlightPerKey: 2,
+      authFailures: 5,
+      decodeWorkers: 1,
+      dnsTimeoutMs: 2500,
+      maxDnsLookups: 3,
+    });
+    expect(read(['--max-in-flight-per-key', '3', '--dns-timeout', '1'], env)).toMatchObject({ maxInFlightPerKey: 3, dnsTimeoutMs: 1000 });
+  });
+
   it('reads cloud credentials only when complete', () => {
     expect(read(['--keys', 'a'], { VEIL_GATEWAY_BAIDU_API_KEY: 'ak' }).cloud.baidu).toBeNull();
     const cloud = read(['--keys', 'a'], {
@@ -74,6 +115,11 @@ describe('readConfig', () => {
     [['--keys', 'a', '--port', 'http'], /--port must be an integer/],
     [['--keys', 'a', '--qps', '0'], /--qps must be a number of at least 0.01/],
     [['--keys', 'a', '--max-body', '15 gigabytes'], /--max-body must be a size/],
+    [['--keys', 'a', '--form-key-bytes', 'lots'], /--form-key-bytes must be a size/],
+    [['--keys', 'a', '--max-in-flight', '0'], /--max-in-flight must be an integer of at least 1/],
+    [['--keys', 'a', '--max-connections-per-address', '2.5'], /--max-connections-per-address must be an integer/],
+    [['--keys', 'a', '--auth-failures', 'many'], /--auth-failures must be an integer/],
+    [['--keys', 'a', '--dns-timeout', '0'], /--dns-timeout must be a number of at least 0.1/],
     [['--keys', 'a', '--cors-origins', 'https://a.example/path'], /--cors-origins takes origins/],
     [['--keys', 'a', '--policy', 'paranoid'], /strict, balanced or lenient/],
     [['--keys', 'a', '--allow-private-urls', 'localhost'], /--allow-private-urls takes address ranges/],

@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerOf, imageBytes, KEY, OTHER_KEY, postJson, startTestGateway } from '../../support/gateway.js';
+import { answerOf, heldPost, imageBytes, KEY, OTHER_KEY, postJson, startTestGateway } from '../../support/gateway.js';
 
 const gateways: { close(): Promise<void> }[] = [];
 async function start(...args: Parameters<typeof startTestGateway>) {
@@ -46,6 +46,35 @@ describe('API keys', () => {
       expect(answer.body.code).toBe(4015);
       expect(answer.headers.get('www-authenticate')).toContain('X-Api-Key');
     }
+  });
+});
+
+describe('failed key attempts', () => {
+  const fromAddress = (endpoint: string, key: string, localAddress?: string) =>
+    heldPost(endpoint, { 'content-type': 'application/json', 'x-api-key': key }, Buffer.from('{}'), { end: true, localAddress }).answer;
+
+  it('answers 4029 with Retry-After once an address has spent --auth-failures (default 10), right keys included, other addresses unaffected', async () => {
+    const gateway = await start();
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => fromAddress(gateway.endpoint, `wrong-${i}`)));
+    const unauthorised = answers.filter((a) => a.status === 401 && a.body.code === 4015);
+    const limited = answers.filter((a) => a.status === 429 && a.body.code === 4029);
+    expect(unauthorised.length).toBe(10);
+    expect(limited.length).toBe(30);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited[0]!.body.desc).toMatch(/failed API key attempts/);
+    // A right key from the same address learns nothing until the bucket refills...
+    expect((await fromAddress(gateway.endpoint, KEY)).status).toBe(429);
+    // ...while another address is answered as usual.
+    expect((await fromAddress(gateway.endpoint, KEY, '127.0.0.2')).status).toBe(400);
+    expect((await fromAddress(gateway.endpoint, 'wrong', '127.0.0.2')).status).toBe(401);
+  });
+
+  it('refills at --auth-failures a minute', async () => {
+    const gateway = await start(['--auth-failures', '120']);
+    const answers = await Promise.all(Array.from({ length: 121 }, () => fromAddress(gateway.endpoint, 'wrong')));
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // 2 a second come back
+    expect((await fromAddress(gateway.endpoint, 'wrong')).status).toBe(401);
   });
 });
 

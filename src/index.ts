@@ -5,17 +5,19 @@
 export { createDetector } from './create-detector.js';
 export type { Detector, DetectOptions, DetectorInfo, LocalDetectorInfo, RemoteDetectorInfo } from './detector.js';
 export type { DetectInput } from './page/prepare-input.js';
-export type { CacheOption, DetectorOptions, Mode, ModelProgress, Provider, RemoteOptions, RemoteRequest } from './options.js';
+export type { CacheOption, ClassifierName, ClassifierOptions, DetectorOptions, Mode, ModelProgress, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';
+export type { ClassifierDescription, ClassifierPreprocessing } from './classifier/spec.js';
 export type { Dialect, DialectName, RemoteContext, RemoteImage, RemoteVerdict } from './remote/dialect.js';
 export type { Capabilities, Route, RouteInput } from './auto/rule.js';
 export { ErrorCodes, VeilError, isVeilError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { applyPolicy, categoriesFrom, verdictFor, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from './policy.js';
-export type { ClassRule, Policy, PolicyCategory, PolicyOptions, PolicyPreset, Thresholds, Verdict } from './policy.js';
+export { applyPolicy, categoriesFrom, classifierCategoriesFrom, verdictFor, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from './policy.js';
+export type { ClassifierCategory, ClassifierOutput, ClassifierPolicy, ClassRule, Policy, PolicyCategory, PolicyOptions, PolicyPreset, Thresholds, Verdict } from './policy.js';
 export { NUDENET_CLASSES } from './nudenet/classes.js';
 export type {
   Box,
   Categories,
+  ClassifierRaw,
   Decision,
   Detection,
   InputInfo,

@@ -7,6 +7,7 @@ import { IMAGE_FORMATS, type ImageFormat } from './image/sniff.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from './policy.js';
 import { DIALECT_NAMES, type Dialect, type DialectName } from './remote/dialect.js';
 import type { InputInfo } from './result.js';
+import type { ClassifierDescription, ClassifierPreprocessing } from './classifier/spec.js';
 
 export type { ImageFormat };
 
@@ -81,13 +82,35 @@ export interface ModelProgress {
   cached: boolean;
 }
 
+/** A model file: its URL (relative URLs resolve against the page), or its bytes. */
+export type ModelSource = string | URL | ArrayBuffer | Uint8Array;
+
+/** The whole-image classifiers Veil knows by name (nsfwjs's, converted by `npm run model:fetch`). */
+export const CLASSIFIER_NAMES = ['nsfwjs-mobilenet-v2', 'nsfwjs-mobilenet-v2-mid', 'nsfwjs-inception-v3'] as const;
+export type ClassifierName = (typeof CLASSIFIER_NAMES)[number];
+
+/**
+ * A classifier described by the caller: its file, and (unless `name` is a built-in
+ * one) its input side, classes, their categories and its preprocessing.
+ */
+export interface ClassifierOptions extends Partial<Omit<ClassifierDescription, 'preprocessing'>> {
+  name: string;
+  model?: ModelSource;
+  preprocessing?: Partial<ClassifierPreprocessing>;
+}
+
 export interface DetectorOptions {
   /**
    * The NudeNet ONNX model: a URL (relative URLs resolve against the page), or its
    * bytes. `npm run model:fetch -- 320n` puts NudeNet's 320n.onnx in public/models/.
-   * Required unless `mode` is `remote`.
+   * Required unless `mode` is `remote` or a `classifier` runs alone.
    */
-  model?: string | URL | ArrayBuffer | Uint8Array;
+  model?: ModelSource;
+  /**
+   * A whole-image classifier to run beside NudeNet, or alone: a built-in name (its
+   * file loads from `models/<name>.onnx` next to the page) or a description.
+   */
+  classifier?: ClassifierName | ClassifierOptions;
   /** Default `local`. */
   mode?: Mode;
   /** The remote service, for `remote` and `auto` modes. */
@@ -122,9 +145,22 @@ export interface DetectorOptions {
   workerUrl?: string | URL;
 }
 
+/** A model file to load: from a URL, or bytes handed in. */
+export type ResolvedModel = { url: string } | { bytes: Uint8Array };
+
+/** A classifier to load; the worker completes a built-in one's description from the model manifest. */
+export interface ResolvedClassifier {
+  name: string;
+  model: ResolvedModel;
+  /** The caller's own description, checked in the worker; null for a built-in name. */
+  description: ClassifierOptions | null;
+}
+
 /** Options after defaults and validation; everything here can cross to the worker. */
 export interface ResolvedOptions {
-  model: { url: string } | { bytes: Uint8Array };
+  /** NudeNet; null when a classifier runs alone. */
+  model: ResolvedModel | null;
+  classifier: ResolvedClassifier | null;
   providers: Provider[];
   policy: Policy;
   threads: number;
@@ -166,7 +202,24 @@ export interface Resolved {
 
 const bad = (message: string) => new VeilError(ErrorCodes.BAD_OPTION, message);
 
-function resolveModel(model: unknown, baseUrl: string): ResolvedOptions['model'] {
+function resolveClassifier(classifier: unknown, baseUrl: string): ResolvedClassifier | null {
+  if (classifier === undefined) return null;
+  const builtIn = (name: unknown): name is ClassifierName => (CLASSIFIER_NAMES as readonly unknown[]).includes(name);
+  if (typeof classifier === 'string') {
+    if (!builtIn(classifier)) throw bad(`Unknown classifier "${classifier}": use one of ${CLASSIFIER_NAMES.join(', ')}, or describe yours with { name, model, inputSize, classes, categories }.`);
+    return { name: classifier, model: resolveModel(`models/${classifier}.onnx`, baseUrl), description: null };
+  }
+  if (typeof classifier !== 'object' || classifier === null || typeof (classifier as ClassifierOptions).name !== 'string') {
+    throw bad('`classifier` must be a built-in classifier name or an object with at least `name` and `model`.');
+  }
+  const options = classifier as ClassifierOptions;
+  if (options.model === undefined && !builtIn(options.name)) throw bad(`\`classifier.model\` is required for "${options.name}": the URL or bytes of its .onnx file.`);
+  const model = resolveModel(options.model ?? `models/${options.name}.onnx`, baseUrl);
+  const { model: _file, ...description } = options;
+  return { name: options.name, model, description: builtIn(options.name) && Object.keys(description).length === 1 ? null : description };
+}
+
+function resolveModel(model: unknown, baseUrl: string): ResolvedModel {
   if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model) };
   if (model instanceof Uint8Array) return { bytes: model };
   if (typeof model === 'string' || model instanceof URL) {
@@ -257,9 +310,11 @@ function resolveLocal(options: DetectorOptions, baseUrl: string, shared: Pick<Re
     throw bad('`onProgress` must be a function.');
   }
 
+  const classifier = resolveClassifier(options.classifier, baseUrl);
   return {
     ...shared,
-    model: resolveModel(options.model, baseUrl),
+    model: options.model === undefined && classifier ? null : resolveModel(options.model, baseUrl),
+    classifier,
     providers: [...new Set(providers)],
     threads,
     cacheModel: options.cacheModel ?? true,

@@ -1,7 +1,8 @@
 /**
- * The policy: NudeNet finds body parts; this turns them into the gateway's
- * `categories`, `label`, `score` and `decision`. Pure and synchronous, so the same
- * detections always give the same verdict, in the worker, in a test or on a server.
+ * The policy: NudeNet finds body parts, a whole-image classifier reads the scene;
+ * this turns either or both into the gateway's `categories`, `label`, `score` and
+ * `decision`. Pure and synchronous, so the same model outputs always give the same
+ * verdict, in the worker, in a test or on a server.
  */
 import { ErrorCodes, VeilError } from './errors.js';
 import { NUDENET_CLASSES, type NudeNetClass } from './nudenet/classes.js';
@@ -26,12 +27,24 @@ export interface Thresholds {
   block: number | null;
 }
 
+/** Which category a whole-image classifier's class is evidence for. */
+export type ClassifierCategory = 'porn' | 'sexy' | 'normal';
+
+/** How a whole-image classifier's probabilities count. */
+export interface ClassifierPolicy {
+  /** Its evidence for a category is the summed probability of the classes mapped to it, times this (0..1). */
+  weight: number;
+  /** Per-class overrides of the classifier's own mapping, by class name, e.g. `{ Hentai: 'sexy' }`. */
+  classes: Readonly<Record<string, ClassifierCategory>>;
+}
+
 /** A complete policy, every field decided. */
 export interface Policy {
   preset: PolicyPreset;
   classes: Readonly<Record<NudeNetClass, Readonly<ClassRule>>>;
   porn: Readonly<Thresholds>;
   sexy: Readonly<Thresholds>;
+  classifier: Readonly<ClassifierPolicy>;
 }
 
 /** What a caller may give: a preset, plus any overrides on top of it. */
@@ -42,6 +55,16 @@ export interface PolicyOptions {
   classes?: Partial<Record<NudeNetClass, Partial<ClassRule>>>;
   porn?: Partial<Thresholds>;
   sexy?: Partial<Thresholds>;
+  /** How a whole-image classifier counts, when the detector runs one. */
+  classifier?: Partial<ClassifierPolicy>;
+}
+
+/** A whole-image classifier's answer, as the policy reads it. */
+export interface ClassifierOutput {
+  /** Its probability for each of its classes. */
+  probabilities: Readonly<Record<string, number>>;
+  /** Which category each class is evidence for, as the classifier's description maps it. */
+  categories: Readonly<Record<string, ClassifierCategory>>;
 }
 
 export interface Verdict {
@@ -90,12 +113,38 @@ export const DEFAULT_CLASS_RULES: Readonly<Record<NudeNetClass, Readonly<ClassRu
  * (a covered-genitals close-up) is reviewed. `strict` (children's platforms,
  * workplaces) reviews from the first doubtful part and also blocks very sexy
  * images; `lenient` (adult-tolerant communities) acts only on clear nudity.
+ *
+ * A whole-image classifier sees what NudeNet cannot (sexual activity with no
+ * exposed part in view, suggestive poses, drawings), but its softmax
+ * probabilities run more confident than NudeNet's part scores. `strict` takes
+ * them as they are, so either model alone can block; `balanced` counts them at
+ * 0.9, so the classifier alone blocks from 0.67 porn; `lenient` at 0.75, so the
+ * classifier alone never blocks (0.75 < 0.8) and only sends a very likely porn
+ * image (0.8 and up) to review: there, clear nudity means parts NudeNet found.
  * These are judgement, not measurement: tune them on your own traffic.
  */
 export const PRESETS: Readonly<Record<PolicyPreset, Policy>> = {
-  strict: { preset: 'strict', classes: DEFAULT_CLASS_RULES, porn: { review: 0.25, block: 0.45 }, sexy: { review: 0.45, block: 0.8 } },
-  balanced: { preset: 'balanced', classes: DEFAULT_CLASS_RULES, porn: { review: 0.4, block: 0.6 }, sexy: { review: 0.7, block: null } },
-  lenient: { preset: 'lenient', classes: DEFAULT_CLASS_RULES, porn: { review: 0.6, block: 0.8 }, sexy: { review: null, block: null } },
+  strict: {
+    preset: 'strict',
+    classes: DEFAULT_CLASS_RULES,
+    porn: { review: 0.25, block: 0.45 },
+    sexy: { review: 0.45, block: 0.8 },
+    classifier: { weight: 1, classes: {} },
+  },
+  balanced: {
+    preset: 'balanced',
+    classes: DEFAULT_CLASS_RULES,
+    porn: { review: 0.4, block: 0.6 },
+    sexy: { review: 0.7, block: null },
+    classifier: { weight: 0.9, classes: {} },
+  },
+  lenient: {
+    preset: 'lenient',
+    classes: DEFAULT_CLASS_RULES,
+    porn: { review: 0.6, block: 0.8 },
+    sexy: { review: null, block: null },
+    classifier: { weight: 0.75, classes: {} },
+  },
 };
 
 const bad = (message: string) => new VeilError(ErrorCodes.BAD_OPTION, message);
@@ -142,7 +191,22 @@ export function resolvePolicy(options: PolicyOptions | PolicyPreset = {}): Polic
     return merged;
   };
 
-  return { preset: presetName, classes, porn: thresholds('porn'), sexy: thresholds('sexy') };
+  return { preset: presetName, classes, porn: thresholds('porn'), sexy: thresholds('sexy'), classifier: classifierPolicy(base.classifier, opts.classifier) };
+}
+
+function classifierPolicy(base: ClassifierPolicy, options: Partial<ClassifierPolicy> | undefined): ClassifierPolicy {
+  if (options === undefined) return base;
+  if (typeof options !== 'object' || options === null) throw bad('Policy option classifier must be an object: { weight, classes }.');
+  const weight = options.weight ?? base.weight;
+  checkUnit(weight, 'classifier.weight', false);
+  const classes = { ...base.classes };
+  for (const [name, category] of Object.entries(options.classes ?? {})) {
+    if (!['porn', 'sexy', 'normal'].includes(category)) {
+      throw bad(`policy.classifier.classes.${name} must be porn, sexy or normal; got ${String(category)}.`);
+    }
+    classes[name] = category;
+  }
+  return { weight, classes };
 }
 
 const reached = (value: number, threshold: number | null) => threshold !== null && value >= threshold;
@@ -190,10 +254,36 @@ export function verdictFor(categories: Categories, policy: Policy): Verdict {
   return { categories, label, score: categories[label], decision };
 }
 
-/** The verdict for NudeNet's detections: `verdictFor(categoriesFrom(detections))`. */
+/**
+ * Categories from a whole-image classifier: each category's evidence is the
+ * summed probability of the classes mapped to it (the policy's overrides first,
+ * then the classifier's own mapping), times `policy.classifier.weight`.
+ */
+export function classifierCategoriesFrom(output: ClassifierOutput, policy: Policy): Categories {
+  const evidence = { porn: 0, sexy: 0, normal: 0 };
+  for (const [name, probability] of Object.entries(output.probabilities)) {
+    const category = policy.classifier.classes[name] ?? output.categories[name] ?? 'normal';
+    evidence[category] += probability;
+  }
+  const porn = Math.min(1, evidence.porn * policy.classifier.weight);
+  const sexy = Math.min(1 - porn, evidence.sexy * policy.classifier.weight);
+  return { porn, sexy, normal: Math.max(0, 1 - porn - sexy) };
+}
+
+/**
+ * The verdict for NudeNet's detections, and a classifier's answer when there is
+ * one: each category takes the stronger of the two models' evidence, so either
+ * can raise it (sexy still capped at what porn leaves).
+ */
 export function applyPolicy(
   detections: ReadonlyArray<{ class: NudeNetClass; score: number }>,
   policy: Policy,
+  classifier?: ClassifierOutput | null,
 ): Verdict {
-  return verdictFor(categoriesFrom(detections, policy), policy);
+  const parts = categoriesFrom(detections, policy);
+  if (!classifier) return verdictFor(parts, policy);
+  const scene = classifierCategoriesFrom(classifier, policy);
+  const porn = Math.max(parts.porn, scene.porn);
+  const sexy = Math.min(Math.max(parts.sexy, scene.sexy), 1 - porn);
+  return verdictFor({ porn, sexy, normal: Math.max(0, 1 - porn - sexy) }, policy);
 }

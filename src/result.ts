@@ -10,6 +10,14 @@ import type { NudeNetDetection } from './nudenet/detections.js';
 export type { NudeNetClass, NudeNetDetection };
 
 export type Decision = 'block' | 'review' | 'pass';
+
+/** A whole-image classifier's own answer, in `raw.classifier`. */
+export interface ClassifierRaw {
+  /** Its name, e.g. `nsfwjs-mobilenet-v2`. */
+  model: string;
+  /** Its probability for each of its classes. */
+  probabilities: Record<string, number>;
+}
 export type Label = 'porn' | 'sexy' | 'normal';
 
 /** [x, y, width, height] in source-image pixels. */
@@ -106,7 +114,7 @@ export interface AnimationInfo {
 export interface ModerationResult {
   code: 200;
   desc: 'success';
-  /** What produced the answer: `nudenet` locally; a gateway names its own backend. */
+  /** What produced the answer: `nudenet`, a classifier's name, or both (`nudenet+nsfwjs-mobilenet-v2`); a gateway names its own backend. */
   backend: string;
   /** Total time of the call, from `detect()` to the result. */
   elapsed_ms: number;
@@ -117,8 +125,11 @@ export interface ModerationResult {
   score: number;
   categories: Categories;
   detections: Detection[];
-  /** Each backend's own answer; `raw.nudenet` is exactly NudeNet's `detect()` output. */
-  raw: { nudenet?: NudeNetDetection[]; [backend: string]: unknown };
+  /**
+   * Each backend's own answer: `raw.nudenet` is exactly NudeNet's `detect()` output;
+   * `raw.classifier` a whole-image classifier's probabilities by class, when one ran.
+   */
+  raw: { nudenet?: NudeNetDetection[]; classifier?: ClassifierRaw; [backend: string]: unknown };
   /** Plain sentences about anything worth knowing: skipped providers, noted mismatches. */
   notes: string[];
   /** The gateway's hint text; empty for local results. */

@@ -26,15 +26,15 @@ export async function prepareModels() {
   return models.map((m) => ({ ...m, path: join(MODELS_DIR, m.file), url: `/public/models/${m.file}`, bytes: statSync(join(MODELS_DIR, m.file)).size }));
 }
 
-/** nsfwjs, TensorFlow.js and its WASM backend in one ES module the bench page imports. */
-export async function bundleNsfwjs() {
+/** nsfwjs, TensorFlow.js and its WASM backend in one ES module the bench page (and the classifier tests) import. */
+export async function bundleNsfwjs(outDir = join(ROOT, 'bench/.cache/nsfwjs')) {
   await build({
     configFile: false,
     root: ROOT,
     logLevel: 'error',
     define: { 'process.env.NODE_ENV': '"production"' },
     build: {
-      outDir: join(ROOT, 'bench/.cache/nsfwjs'),
+      outDir,
       emptyOutDir: true,
       target: 'es2022',
       minify: false,

@@ -50,7 +50,8 @@ export async function createAutoDetector(
   baseUrl: string,
 ): Promise<Detector> {
   const remote = new RemoteDetector(routing, baseUrl);
-  const capabilities = await probeCapabilities('url' in local.model ? local.model.url : null);
+  const model = local.model ?? local.classifier!.model;
+  const capabilities = await probeCapabilities('url' in model ? model.url : null);
   const base = { capabilities, maxLocalLatencyMs: routing.maxLocalLatencyMs };
   let route = chooseRoute(base);
   let detector: Detector | null = null;

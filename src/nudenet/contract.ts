@@ -19,12 +19,13 @@ export interface ModelSignature {
   readonly outputMetadata: readonly ValueMetadata[];
 }
 
+/** One input or output as a sentence shows it: its name and shape. */
+export const describeValue = (m: ValueMetadata | undefined) => (m ? `${m.name} ${m.isTensor ? `[${m.shape.join(',')}]` : '(not a tensor)'}` : 'nothing');
+
 /** Checks the model has NudeNet's contract and returns its input side S; throws VeilError 5010 otherwise. */
 export function checkContract(session: ModelSignature): number {
   const input = session.inputMetadata[0];
   const output = session.outputMetadata[0];
-  const describe = (m: ValueMetadata | undefined) =>
-    m ? `${m.name} ${m.isTensor ? `[${m.shape.join(',')}]` : '(not a tensor)'}` : 'nothing';
   const inShape = input?.isTensor ? input.shape : [];
   const outShape = output?.isTensor ? output.shape : [];
   const size = inShape[2];
@@ -43,7 +44,7 @@ export function checkContract(session: ModelSignature): number {
   if (!ok) {
     throw new VeilError(
       ErrorCodes.MODEL_UNAVAILABLE,
-      `This model is not a NudeNet detector: it takes ${describe(input)} and gives ${describe(output)}, where NudeNet takes images [1,3,S,S] and gives output0 [1,22,A]. Use NudeNet's 320n.onnx or 640m.onnx.`,
+      `This model is not a NudeNet detector: it takes ${describeValue(input)} and gives ${describeValue(output)}, where NudeNet takes images [1,3,S,S] and gives output0 [1,22,A]. Use NudeNet's 320n.onnx or 640m.onnx.`,
     );
   }
   return size;

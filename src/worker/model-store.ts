@@ -3,7 +3,7 @@
  * otherwise from the network with progress, keeping it for next time.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
-import type { ModelProgress, ResolvedOptions } from '../options.js';
+import type { ModelProgress, ResolvedModel } from '../options.js';
 
 /** Bump when what is stored changes shape, so old entries are not misread. */
 export const MODEL_CACHE = 'veil-models-v1';
@@ -75,7 +75,7 @@ async function download(url: string, report: Report): Promise<Uint8Array> {
   return bytes;
 }
 
-export async function loadModel(source: ResolvedOptions['model'], useCache: boolean, report: Report): Promise<LoadedModel> {
+export async function loadModel(source: ResolvedModel, useCache: boolean, report: Report): Promise<LoadedModel> {
   if ('bytes' in source) {
     report({ model: 'buffer', loaded: source.bytes.length, total: source.bytes.length, cached: false });
     return { bytes: source.bytes, name: 'buffer', cached: false };

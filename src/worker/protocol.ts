@@ -15,7 +15,7 @@ export type WorkerInput =
   | { kind: 'bitmap'; type: InputType; source: string; bitmap: ImageBitmap }
   | { kind: 'imagedata'; type: InputType; source: string; image: ImageData };
 
-/** What the worker reports about the detector once its session is up. */
+/** What the worker reports about the detector once its sessions are up: provider, model and input side are NudeNet's, or the classifier's when it runs alone. */
 export interface WorkerInfo {
   provider: 'webgpu' | 'wasm';
   threads: number;
@@ -25,6 +25,8 @@ export interface WorkerInfo {
   modelCached: boolean;
   /** Why providers before the one in use were skipped. */
   notes: string[];
+  /** The whole-image classifier running beside (or instead of) NudeNet, if any. */
+  classifier: { name: string; provider: 'webgpu' | 'wasm'; inputSize: number } | null;
 }
 
 /** The worker's API, as exposed through comlink. */

@@ -11,7 +11,7 @@
 import type * as Ort from 'onnxruntime-web';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { Provider } from '../options.js';
-import { bindModel } from '../nudenet/contract.js';
+import { bindModel, type BoundModel, type OpenSession } from '../nudenet/contract.js';
 import { requestAdapter } from '../webgpu-adapter.js';
 
 export interface SessionOptions {
@@ -85,13 +85,16 @@ async function webgpuUnavailable(): Promise<string | null> {
   return adapter ? null : 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
 }
 
-async function open(provider: Provider, model: Uint8Array, options: SessionOptions, notes: string[]): Promise<DetectorSession> {
+/** Checks an open session is the model it should be (NudeNet, or a described classifier), releasing it when not. */
+export type Bind = (session: OpenSession) => Promise<BoundModel>;
+
+async function open(provider: Provider, model: Uint8Array, options: SessionOptions, bind: Bind, notes: string[]): Promise<DetectorSession> {
   const { ort, threads } = await loadRuntime(provider, options, notes);
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
   });
-  const { inputSize, inputName, outputName, checkOutput } = await bindModel(session);
+  const { inputSize, inputName, outputName, checkOutput } = await bind(session);
 
   // A promise chain is the lock: each run starts when the one before has settled.
   let queue: Promise<unknown> = Promise.resolve();
@@ -123,10 +126,11 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
 }
 
 /**
- * A session on the first provider that works. Throws VeilError 5020 listing every
- * provider's reason when none does, or 5010 when the model itself is the problem.
+ * A session on the first provider that works, for NudeNet unless `bind` checks
+ * for another model. Throws VeilError 5020 listing every provider's reason when
+ * none does, or 5010 when the model itself is the problem.
  */
-export async function createSession(model: Uint8Array, options: SessionOptions): Promise<DetectorSession> {
+export async function createSession(model: Uint8Array, options: SessionOptions, bind: Bind = bindModel): Promise<DetectorSession> {
   const notes: string[] = [];
   for (const provider of options.providers) {
     if (provider === 'webgpu') {
@@ -137,7 +141,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
       }
     }
     try {
-      const session = await open(provider, model, options, notes);
+      const session = await open(provider, model, options, bind, notes);
       session.notes.push(...notes);
       return session;
     } catch (error) {

@@ -117,6 +117,12 @@ export interface DetectorOptions {
   remote?: RemoteOptions;
   /** In `auto` mode, a warm local inference slower than this (ms) sends images remote; default 1000. */
   maxLocalLatencyMs?: number;
+  /**
+   * In `auto` mode with both `model` and `classifier`: a device too slow for both
+   * screens locally with the classifier alone (no part boxes) when that fits
+   * `maxLocalLatencyMs`, before sending anything remote. Default false.
+   */
+  allowClassifierOnly?: boolean;
   /** In `auto` mode, asked before an image leaves the page; false (or a rejection) keeps it local-only and fails the call with 4020. */
   onBeforeRemote?: (request: RemoteRequest) => boolean | Promise<boolean>;
   /** Remember results by SHA-256 in memory (default), also in IndexedDB across page loads, or not at all. */
@@ -187,6 +193,7 @@ export interface Routing {
   remote: ResolvedRemote | null;
   maxLocalLatencyMs: number;
   onBeforeRemote: DetectorOptions['onBeforeRemote'];
+  allowClassifierOnly: boolean;
   cache: CacheOption;
   policy: Policy;
   /** Checked before an image is sent anywhere, as the worker checks them before decoding. */
@@ -341,6 +348,8 @@ export function resolveDetectorOptions(options: DetectorOptions, baseUrl: string
   if (options.onBeforeRemote !== undefined && typeof options.onBeforeRemote !== 'function') {
     throw bad('`onBeforeRemote` must be a function returning true or false.');
   }
+  const allowClassifierOnly = options.allowClassifierOnly ?? false;
+  if (typeof allowClassifierOnly !== 'boolean') throw bad('`allowClassifierOnly` must be true or false.');
   const shared = { policy: resolvePolicy(options.policy), cache: resolveCache(options.cache), limits: resolveLimits(options.limits) };
   const routing: Routing = {
     ...shared,
@@ -348,6 +357,7 @@ export function resolveDetectorOptions(options: DetectorOptions, baseUrl: string
     remote: resolveRemote(options.remote, mode, baseUrl),
     maxLocalLatencyMs,
     onBeforeRemote: options.onBeforeRemote,
+    allowClassifierOnly,
   };
   return { routing, local: mode === 'remote' ? null : resolveLocal(options, baseUrl, shared) };
 }

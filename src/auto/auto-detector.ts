@@ -58,7 +58,14 @@ export async function createAutoDetector(
   if (route.route === 'local') {
     try {
       detector = await createLocalDetector(local, options, 'auto');
-      route = chooseRoute({ ...base, warmLatencyMs: await measureWarmLatency(detector) });
+      const warmLatencyMs = await measureWarmLatency(detector);
+      route = chooseRoute({ ...base, warmLatencyMs });
+      if (route.route === 'remote' && routing.allowClassifierOnly && local.model && local.classifier) {
+        // Too slow for both models: the classifier alone may still fit the budget.
+        detector.dispose();
+        detector = await createLocalDetector({ ...local, model: null }, options, 'auto');
+        route = chooseRoute({ ...base, warmLatencyMs, classifierLatencyMs: await measureWarmLatency(detector) });
+      }
     } catch (error) {
       if (!isLocalFailure(error)) throw error;
       route = chooseRoute({ ...base, localFailure: error.message });

@@ -23,12 +23,19 @@ export interface RouteInput {
   maxLocalLatencyMs: number;
   /** A warm local inference, measured; absent before the model has run. */
   warmLatencyMs?: number;
+  /**
+   * A warm inference of the whole-image classifier alone, measured when the
+   * caller allows it to screen alone (allowClassifierOnly) and the full detector
+   * was over the budget.
+   */
+  classifierLatencyMs?: number;
   /** Why local screening failed at run time, if it did. */
   localFailure?: string;
 }
 
 export interface Route {
-  route: 'local' | 'remote';
+  /** `classifier`: locally, with the whole-image classifier alone (no part boxes). */
+  route: 'local' | 'classifier' | 'remote';
   /** Plain sentences: why this route. */
   reasons: string[];
 }
@@ -36,7 +43,7 @@ export interface Route {
 /** Below this, the model (about 12 MB, far more once running) and decoding compete with the page for memory. */
 export const MIN_MEMORY_GB = 2;
 
-export function chooseRoute({ capabilities: c, maxLocalLatencyMs, warmLatencyMs, localFailure }: RouteInput): Route {
+export function chooseRoute({ capabilities: c, maxLocalLatencyMs, warmLatencyMs, classifierLatencyMs, localFailure }: RouteInput): Route {
   if (localFailure) return { route: 'remote', reasons: [`Local screening failed: ${localFailure}`] };
   if (c.memoryGb !== null && c.memoryGb < MIN_MEMORY_GB) {
     return { route: 'remote', reasons: [`The device reports ${c.memoryGb} GB of memory, under the ${MIN_MEMORY_GB} GB local screening needs.`] };
@@ -48,10 +55,12 @@ export function chooseRoute({ capabilities: c, maxLocalLatencyMs, warmLatencyMs,
     return { route: 'remote', reasons: [`One CPU core and no hardware WebGPU${c.webgpu === 'software' ? ' (only a software adapter)' : ''}: local inference would stall the device.`] };
   }
   if (warmLatencyMs !== undefined && warmLatencyMs > maxLocalLatencyMs) {
-    return {
-      route: 'remote',
-      reasons: [`A warm local inference took ${Math.round(warmLatencyMs)} ms, over the ${maxLocalLatencyMs} ms budget (maxLocalLatencyMs).`],
-    };
+    const slow = `A warm local inference took ${Math.round(warmLatencyMs)} ms, over the ${maxLocalLatencyMs} ms budget (maxLocalLatencyMs)`;
+    if (classifierLatencyMs === undefined) return { route: 'remote', reasons: [`${slow}.`] };
+    const classifier = `the whole-image classifier alone took ${Math.round(classifierLatencyMs)} ms`;
+    return classifierLatencyMs <= maxLocalLatencyMs
+      ? { route: 'classifier', reasons: [`${slow}; ${classifier}: screening locally with it, without part boxes.`] }
+      : { route: 'remote', reasons: [`${slow}, and ${classifier}.`] };
   }
   const strengths = [
     c.webgpu === 'hardware' ? 'a hardware WebGPU adapter' : `${c.cores} CPU cores${c.crossOriginIsolated ? '' : ' (one WASM thread: the page is not cross-origin isolated)'}`,

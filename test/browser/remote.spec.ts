@@ -321,6 +321,27 @@ test.describe('auto mode', () => {
     await page.evaluate(() => (window as any).detector.dispose());
   });
 
+  test('allowClassifierOnly: a device too slow for both models measures the classifier alone before going remote', async ({ harness, page }) => {
+    await harness.open();
+    const r = await page.evaluate(
+      async ({ model, endpoint, url }) => {
+        const options = { mode: 'auto', model, classifier: { name: 'nsfwjs-mobilenet-v2', model: '/public/models/nsfwjs-mobilenet-v2.onnx' }, providers: ['wasm'], remote: { url: endpoint } };
+        // A budget nothing can meet, so both measurements are taken and both figures given.
+        const detector = await (window as any).veil.createDetector({ ...options, maxLocalLatencyMs: 0.001, allowClassifierOnly: true });
+        const result = await detector.detect(url);
+        const within = await (window as any).veil.createDetector({ ...options, allowClassifierOnly: true });
+        const local = await within.detect(url);
+        detector.dispose();
+        within.dispose();
+        return { notes: result.notes, ran: result.runtime.location, local: { backend: local.backend, ran: local.runtime.location } };
+      },
+      { model: modelUrl(320), endpoint: `${gateway.url}/api/image-nsfw`, url: imageUrl(PHOTO) },
+    );
+    expect(r.ran).toBe('remote');
+    expect(r.notes[0]).toMatch(/^Sent to the remote service: A warm local inference took \d+ ms, over the 0.001 ms budget \(maxLocalLatencyMs\), and the whole-image classifier alone took \d+ ms\.$/);
+    expect(r.local).toEqual({ backend: 'nudenet+nsfwjs-mobilenet-v2', ran: 'local' });
+  });
+
   test('onBeforeRemote can refuse: the call fails with 4020 and nothing is sent', async ({ harness, page }) => {
     await page.addInitScript(() => Object.defineProperty(navigator, 'deviceMemory', { get: () => 0.5 }));
     await harness.open();

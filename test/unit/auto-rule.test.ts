@@ -40,6 +40,21 @@ describe('chooseRoute: the "too weak" rule of auto mode', () => {
     expect(chooseRoute({ capabilities: laptop, maxLocalLatencyMs: 300, warmLatencyMs: 300 }).route).toBe('local');
   });
 
+  it('with the classifier allowed alone: screens with it when it fits the budget, else remote with both figures', () => {
+    expect(chooseRoute({ capabilities: laptop, maxLocalLatencyMs: 300, warmLatencyMs: 812.6, classifierLatencyMs: 95.2 })).toEqual({
+      route: 'classifier',
+      reasons: ['A warm local inference took 813 ms, over the 300 ms budget (maxLocalLatencyMs); the whole-image classifier alone took 95 ms: screening locally with it, without part boxes.'],
+    });
+    expect(chooseRoute({ capabilities: laptop, maxLocalLatencyMs: 300, warmLatencyMs: 812.6, classifierLatencyMs: 420 })).toEqual({
+      route: 'remote',
+      reasons: ['A warm local inference took 813 ms, over the 300 ms budget (maxLocalLatencyMs), and the whole-image classifier alone took 420 ms.'],
+    });
+    // Within the budget, the classifier's figure changes nothing: both models run.
+    expect(chooseRoute({ capabilities: laptop, maxLocalLatencyMs: 300, warmLatencyMs: 250, classifierLatencyMs: 40 }).route).toBe('local');
+    // A device the probe already rules out is not rescued by the classifier.
+    expect(chooseRoute({ capabilities: { ...laptop, memoryGb: 1 }, maxLocalLatencyMs: 300, warmLatencyMs: 812.6, classifierLatencyMs: 40 }).route).toBe('remote');
+  });
+
   it('goes remote after a local failure, whatever the device', () => {
     expect(chooseRoute({ capabilities: laptop, ...budget, localFailure: 'The model could not be downloaded (HTTP 404).' })).toEqual({
       route: 'remote',

@@ -1,16 +1,17 @@
 /**
- * Which backend answers a request. `nudenet` is the model this server loaded;
- * `baidu`, `tencent` and `aliyun` are cloud services, usable only when their
- * credentials are set in this server's environment (they never come from a
- * request, so keys stay on the server). `auto` takes nudenet when a model is
- * loaded, else the first configured cloud backend it can call, else answers 5020.
+ * Which backend answers a request. `nudenet` is the model this server loaded,
+ * and a classifier (`--classifier`) answers by its own name, alone or as
+ * `nudenet+<name>`; `baidu`, `tencent` and `aliyun` are cloud services, usable
+ * only when their credentials are set in this server's environment (they never
+ * come from a request, so keys stay on the server). `auto` takes every local
+ * model loaded, else the first configured cloud backend it can call, else answers 5020.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
 
 export const CLOUD_BACKENDS = ['baidu', 'tencent', 'aliyun'] as const;
 export type CloudBackend = (typeof CLOUD_BACKENDS)[number];
-export type BackendName = 'nudenet' | CloudBackend;
-export type RequestedBackend = 'auto' | BackendName;
+/** What a request may ask for; `classifier` stands for this gateway's classifier, whatever its name. */
+export type RequestedBackend = 'auto' | 'nudenet' | 'classifier' | 'nudenet+classifier' | CloudBackend;
 
 /** Cloud backends this gateway can call; the others are recognised but answer 5021. */
 export const CLOUD_IMPLEMENTED: readonly CloudBackend[] = ['tencent'];
@@ -43,41 +44,70 @@ export function readCloudCredentials(env: NodeJS.ProcessEnv): CloudCredentials {
   return { baidu: read('baidu'), tencent: read('tencent'), aliyun: read('aliyun') };
 }
 
-/** The image-nsfw gateway API's backends, plus `local`, which its error table uses for nudenet. */
-export function parseBackend(value: string | undefined): RequestedBackend {
+/**
+ * The names `backend` takes on this gateway, for the sentence that refuses another:
+ * with a classifier, its name and `nudenet+<name>` too, as the image-nsfw gateway
+ * API offers `marqo` and `nudenet+marqo`.
+ */
+export function backendNames(classifier: string | null): string {
+  const local = ['auto', 'nudenet (or local)', ...(classifier ? [classifier, `nudenet+${classifier}`] : [])];
+  return `${local.join(', ')}, baidu, tencent or aliyun`;
+}
+
+/** The image-nsfw gateway API's backends, plus `local`, which its error table uses for nudenet, and this gateway's classifier. */
+export function parseBackend(value: string | undefined, classifier: string | null = null): RequestedBackend {
   const name = (value ?? '').trim().toLowerCase();
   if (name === '' || name === 'auto') return 'auto';
   if (name === 'nudenet' || name === 'local') return 'nudenet';
   if ((CLOUD_BACKENDS as readonly string[]).includes(name)) return name as CloudBackend;
-  throw new VeilError(
-    ErrorCodes.BAD_OPTION,
-    `backend "${String(value).slice(0, 40)}" is not supported: use auto, nudenet (or local), baidu, tencent or aliyun.`,
-  );
+  const own = classifier?.toLowerCase();
+  if (own && name === own) return 'classifier';
+  if (own && (name === `nudenet+${own}` || name === `local+${own}`)) return 'nudenet+classifier';
+  throw new VeilError(ErrorCodes.BAD_OPTION, `backend "${String(value).slice(0, 40)}" is not supported: use ${backendNames(classifier)}.`);
 }
 
-/** The backend that will answer, or the error the image-nsfw API documents for why none can. */
-export function chooseBackend(requested: RequestedBackend, hasModel: boolean, cloud: CloudCredentials): BackendName {
+/** The local models that will answer (at least one), or the cloud backend. */
+export type BackendChoice = { local: { nudenet: boolean; classifier: boolean } } | { cloud: CloudBackend };
+
+/** What this gateway runs itself: whether a NudeNet model is loaded, and the classifier's name if one is. */
+export interface AvailableModels {
+  nudenet: boolean;
+  classifier: string | null;
+}
+
+const noModel = (classifier: string | null) =>
+  new VeilError(
+    ErrorCodes.REMOTE_UNREACHABLE,
+    `The nudenet backend is not running on this gateway: it was started without --model. Use backend=${classifier ?? 'auto'} or ask its operator to load a model.`,
+  );
+
+/**
+ * What answers, or the error the image-nsfw API documents for why nothing can:
+ * `auto` runs every local model there is (NudeNet and the classifier together
+ * when both are loaded), else the first configured cloud backend it can call.
+ */
+export function chooseBackend(requested: RequestedBackend, local: AvailableModels, cloud: CloudCredentials): BackendChoice {
+  const classifier = local.classifier !== null;
   if (requested === 'auto') {
-    if (hasModel) return 'nudenet';
+    if (local.nudenet || classifier) return { local: { nudenet: local.nudenet, classifier } };
     const configured = CLOUD_IMPLEMENTED.find((name) => cloud[name]);
-    if (configured) return configured;
+    if (configured) return { cloud: configured };
     throw new VeilError(
       ErrorCodes.NO_BACKEND,
-      'This gateway has no backend configured: it was started without --model and without cloud credentials.',
+      'This gateway has no backend configured: it was started without --model, without --classifier and without cloud credentials.',
     );
   }
-  if (requested === 'nudenet') {
-    if (hasModel) return 'nudenet';
-    throw new VeilError(
-      ErrorCodes.REMOTE_UNREACHABLE,
-      'The nudenet backend is not running on this gateway: it was started without --model. Use backend=auto or ask its operator to load a model.',
-    );
+  if (requested === 'nudenet' || requested === 'nudenet+classifier') {
+    if (!local.nudenet) throw noModel(local.classifier);
+    return { local: { nudenet: true, classifier: requested === 'nudenet+classifier' } };
   }
+  // parseBackend gives `classifier` only when this gateway has one.
+  if (requested === 'classifier') return { local: { nudenet: false, classifier: true } };
   if (!cloud[requested]) {
     throw new VeilError(
       ErrorCodes.MISSING_CREDENTIALS,
       `The ${requested} backend has no credentials on this gateway: its operator must set ${CLOUD_VARIABLES[requested].join(' and ')}.`,
     );
   }
-  return requested;
+  return { cloud: requested };
 }

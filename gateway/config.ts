@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { PolicyPreset } from '../src/policy.js';
 import { type CloudCredentials, readCloudCredentials } from './backends.js';
+import { type ClassifierSpec, isSpecError, readClassifierSpec } from './classifier-spec.js';
 import { parseCidr, type Cidr } from './ip-policy.js';
 
 export interface GatewayConfig {
@@ -14,6 +15,8 @@ export interface GatewayConfig {
   port: number;
   /** Path of a NudeNet .onnx; null runs without the local backend. */
   model: string | null;
+  /** A whole-image classifier to run beside NudeNet or alone; null for none. */
+  classifier: ClassifierSpec | null;
   /** API keys accepted in X-Api-Key or `apikey`; at least one. */
   keys: string[];
   /** Requests per second per key, the token bucket's refill rate and burst size. */
@@ -74,6 +77,11 @@ export const USAGE = `Usage: npm run gateway -- [options]
   --port N               port to listen on (VEIL_GATEWAY_PORT, default ${DEFAULTS.port}; 0 picks a free one)
   --host H               address to bind (VEIL_GATEWAY_HOST, default ${DEFAULTS.host})
   --model PATH           NudeNet .onnx for the nudenet backend (VEIL_GATEWAY_MODEL)
+  --classifier NAME|PATH a whole-image classifier: a built-in name (nsfwjs-mobilenet-v2, ...)
+                         or a JSON file describing one (VEIL_GATEWAY_CLASSIFIER)
+  --classifier-model PATH
+                         the classifier's .onnx (VEIL_GATEWAY_CLASSIFIER_MODEL,
+                         default public/models/<name>.onnx for a built-in one)
   --keys K1,K2           accepted API keys (VEIL_GATEWAY_KEYS; prefer the variable: flags show in ps)
   --qps N                requests per second per key (VEIL_GATEWAY_QPS, default ${DEFAULTS.qps})
   --max-body SIZE        largest request body, e.g. 15mb (VEIL_GATEWAY_MAX_BODY, default ${DEFAULTS.maxBody})
@@ -133,6 +141,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         port: { type: 'string' },
         host: { type: 'string' },
         model: { type: 'string' },
+        classifier: { type: 'string' },
+        'classifier-model': { type: 'string' },
         keys: { type: 'string' },
         qps: { type: 'string' },
         'max-body': { type: 'string' },
@@ -176,6 +186,15 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!['strict', 'balanced', 'lenient'].includes(policy)) {
     throw new ConfigError(`--policy must be strict, balanced or lenient; got "${policy}".`);
   }
+  const classifierModel = pick('classifier-model', 'CLASSIFIER_MODEL') || null;
+  const classifierName = pick('classifier', 'CLASSIFIER') || null;
+  if (classifierModel && !classifierName) throw new ConfigError('--classifier-model needs --classifier: the name of the classifier the file holds, or a JSON file describing it.');
+  let classifier: ClassifierSpec | null = null;
+  try {
+    classifier = classifierName ? readClassifierSpec(classifierName, classifierModel) : null;
+  } catch (error) {
+    throw isSpecError(error) ? new ConfigError(error.message) : error;
+  }
   const corsOrigins = list(pick('cors-origins', 'CORS_ORIGINS'));
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
@@ -192,6 +211,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     host: pick('host', 'HOST') ?? DEFAULTS.host,
     port,
     model: pick('model', 'MODEL') || null,
+    classifier,
     keys,
     qps: parseNumber(pick('qps', 'QPS') ?? String(DEFAULTS.qps), '--qps', { min: 0.01, integer: false }),
     maxBodyBytes: parseSize(pick('max-body', 'MAX_BODY') ?? DEFAULTS.maxBody, '--max-body'),

@@ -15,13 +15,16 @@
  *   rounded to nearest, unpremultiply in float32 rounded half to even); measured
  *   equal on every (colour, alpha) pair in Debian's Chromium 156 on x86-64.
  *
- * Nothing here shrinks an image before the letterbox does: NudeNet's resize
- * (OpenCV's bilinear) reads exact source pixels, and libvips' shrink-on-load
- * (JPEG DCT scaling) would give it other ones, so the answer could change. A BMP
- * is instead read in only the rows the letterbox uses, which changes nothing.
+ * Nothing here shrinks an image before the models' resizes do: NudeNet's
+ * (OpenCV's bilinear) and the classifier's (TF.js's bilinear) read exact source
+ * pixels, and libvips' shrink-on-load (JPEG DCT scaling) would give them other
+ * ones, so the answer could change. A BMP is instead read in only the rows the
+ * two resizes use, which changes nothing.
  * `prepareImage` is what the decode workers run (pixel-job.ts, pixel-worker.ts).
  */
 import sharp from 'sharp';
+import type { ClassifierPreprocessing } from '../src/classifier/spec.js';
+import { classifierRows, toClassifierTensor } from '../src/classifier/tensor.js';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import type { SupportedMime } from '../src/image/sniff.js';
 import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
@@ -110,28 +113,68 @@ export async function decodeImage(
   return image;
 }
 
+/** What a classifier's tensor needs: its input side and how pixels are scaled. */
+export interface ClassifierInput {
+  inputSize: number;
+  preprocessing: ClassifierPreprocessing;
+}
+
+/** The models a request runs, whose tensors the decode builds: NudeNet's input side, the classifier's input; null for none. */
+export interface ModelTargets {
+  nudenet: number | null;
+  classifier: ClassifierInput | null;
+}
+
+export const NO_TARGETS: ModelTargets = { nudenet: null, classifier: null };
+
 export interface PreparedImage {
   /** Size after EXIF orientation: the result's `input.width` and `height`. */
   width: number;
   height: number;
-  /** NudeNet's input for a model of side `inputSize`, and how to map its boxes back; null without one. */
+  /** NudeNet's input for a model of side `targets.nudenet`, and how to map its boxes back; null without one. */
   tensor: Float32Array | null;
   box: Letterbox | null;
+  /** The classifier's [1, 3, S, S] input; null without one. */
+  classifierTensor: Float32Array | null;
   /** The source rows read when only some were (ascending), else null. */
   rows: Int32Array | null;
 }
 
 /**
- * Decodes an image and, given the model's input side, builds its tensor: all the
- * pixel work a request needs, in one call a worker thread can run.
+ * The source rows the models read of a width x height image, or null for all of
+ * them: the union of each model's rows, as the library's worker plans them
+ * (src/worker/screen.ts `rowPlan`), so a BMP read in part still has every row
+ * either model looks at.
  */
-export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, inputSize: number | null, maxPixels = MAX_PIXELS): Promise<PreparedImage> {
+export function rowsForModels(width: number, height: number, { nudenet, classifier }: ModelTargets): Int32Array | null {
+  const plans: (Int32Array | null)[] = [];
+  if (nudenet) plans.push(rowsToRead(width, height, nudenet));
+  if (classifier) plans.push(classifierRows(width, height, classifier.inputSize));
+  if (plans.length === 0 || plans.some((plan) => plan === null)) return null;
+  const rows = Int32Array.from(new Set(plans.flatMap((plan) => [...plan!]))).sort();
+  // Reading rows one by one pays only well below half of them (see rowsToRead).
+  return rows.length <= height / 2 ? rows : null;
+}
+
+/**
+ * Decodes an image once and builds the tensors of the models asked for from
+ * the same pixels: all the pixel work a request needs, in one call a worker
+ * thread can run.
+ */
+export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, targets: ModelTargets, maxPixels = MAX_PIXELS): Promise<PreparedImage> {
   let rows: Int32Array | null = null;
-  const rowsFor = inputSize ? (width: number, height: number) => (rows = rowsToRead(width, height, inputSize)) : undefined;
+  const some = targets.nudenet !== null || targets.classifier !== null;
+  const rowsFor = some ? (width: number, height: number) => (rows = rowsForModels(width, height, targets)) : undefined;
   const image = await decodeImage(bytes, mime, maxPixels, rowsFor);
   const { width, height } = image;
-  if (!inputSize) return { width, height, tensor: null, box: null, rows };
   const pixels = { data: image.data, width, height, channels: 4 as const, ...(image.rows && { rows: image.rows }) };
-  const { tensor, box } = toInputTensor(pixels, inputSize, new Float32Array(3 * inputSize * inputSize));
-  return { width, height, tensor, box, rows };
+  let tensor: Float32Array | null = null;
+  let box: Letterbox | null = null;
+  if (targets.nudenet) {
+    const size = targets.nudenet;
+    ({ tensor, box } = toInputTensor(pixels, size, new Float32Array(3 * size * size)));
+  }
+  const { classifier } = targets;
+  const classifierTensor = classifier ? toClassifierTensor(pixels, classifier.inputSize, classifier.preprocessing) : null;
+  return { width, height, tensor, box, classifierTensor, rows };
 }

@@ -1,9 +1,10 @@
 /**
  * One request's image: its base64, upload or download (fetched here: I/O), then
  * everything else on a decode worker (pixel-job.ts): bytes, the result's `input`
- * block exactly as the browser library fills it, and the model's input.
+ * block exactly as the browser library fills it, and the models' inputs.
  */
 import type { InputInfo } from '../src/result.js';
+import type { ModelTargets } from './decode.js';
 import { fetchImage, type FetchImageOptions } from './fetch-image.js';
 import type { ModelInput } from './nudenet.js';
 import type { ImageSource } from './params.js';
@@ -14,8 +15,10 @@ export interface LoadedImage {
   /** The file's bytes, for a cloud backend. */
   bytes: Uint8Array;
   info: InputInfo;
-  /** NudeNet's tensor, when a model input size was asked for. */
+  /** NudeNet's tensor, when it was asked for. */
   input: ModelInput | null;
+  /** The classifier's tensor, when it was asked for. */
+  classifierInput: Float32Array | null;
   notes: string[];
 }
 
@@ -35,15 +38,15 @@ async function jobOf(image: ImageSource, fetchOptions: FetchImageOptions): Promi
   }
 }
 
-/** `inputSize`: the model's input side, to build its tensor; null decodes only to check the image and read its size. */
+/** `targets`: the models whose tensors to build from the one decode; none decodes only to check the image and read its size. */
 export async function loadImage(
   image: ImageSource,
   maxBytes: number,
   fetchOptions: FetchImageOptions,
-  pixels: { pool: PixelPool; inputSize: number | null },
+  pixels: { pool: PixelPool; targets: ModelTargets },
 ): Promise<LoadedImage> {
   const job = await jobOf(image, fetchOptions);
-  const { bytes, info, notes, prepared } = await pixels.pool.run({ ...job, maxBytes, inputSize: pixels.inputSize }, fetchOptions.signal);
+  const { bytes, info, notes, prepared } = await pixels.pool.run({ ...job, maxBytes, targets: pixels.targets }, fetchOptions.signal);
   const input = prepared.tensor && prepared.box ? { tensor: prepared.tensor, box: prepared.box } : null;
-  return { bytes, info, input, notes };
+  return { bytes, info, input, classifierInput: prepared.classifierTensor, notes };
 }

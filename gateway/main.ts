@@ -1,5 +1,5 @@
 /**
- * `npm run gateway -- --port 8787 --model public/models/320n.onnx --keys key1,key2`
+ * `npm run gateway -- --port 8787 --model public/models/320n.onnx --classifier nsfwjs-mobilenet-v2 --keys key1,key2`
  * Starts the gateway, says where it listens on stdout (one line, which tests and
  * scripts read), and stops cleanly on SIGINT or SIGTERM.
  */
@@ -26,7 +26,11 @@ async function main(): Promise<void> {
     }
   }
   const gateway = await startGateway(config, { warm: true });
-  const backends = [gateway.nudenet ? `nudenet (${gateway.nudenet.modelPath}, input ${gateway.nudenet.inputSize})` : null]
+  const { nudenet, classifier } = gateway;
+  const backends = [
+    nudenet ? `nudenet (${nudenet.modelPath}, input ${nudenet.inputSize})` : null,
+    classifier ? `${classifier.description.name} (${classifier.modelPath}, input ${classifier.description.inputSize})` : null,
+  ]
     .concat(CLOUD_IMPLEMENTED.filter((b) => config.cloud[b]))
     .filter(Boolean);
   console.log(`Veil gateway listening on ${gateway.url}${ENDPOINT} (backends: ${backends.join(', ') || 'none'}; ${config.keys.length} key(s), ${config.qps} req/s each)`);

@@ -2,16 +2,15 @@
  * The `nudenet` backend: NudeNet through onnxruntime-node with the browser
  * library's own preprocessing (OpenCV-exact letterbox, built on a decode worker:
  * decode.ts `prepareImage`), postprocessing (NMS) and result builder, so both
- * give the same answer for the same pixels. Inference runs one image at a time,
- * in arrival order; a request whose timeout runs out while it waits or runs is
- * answered 5021, as the image-nsfw gateway API documents for a local backend
- * that does not answer.
+ * give the same answer for the same pixels. Inference takes turns (model-queue.ts):
+ * one image at a time, in arrival order, 5021 for a request whose timeout runs out.
  */
 import * as ort from 'onnxruntime-node';
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import { bindModel } from '../src/nudenet/contract.js';
 import { decodeDetections, type NudeNetDetection } from '../src/nudenet/detections.js';
 import type { Letterbox } from '../src/nudenet/letterbox.js';
+import { createModelQueue } from './model-queue.js';
 
 /** Runs the model on one [1, 3, S, S] tensor; separate from the session so tests can slow it down. */
 export type RunModel = (tensor: Float32Array) => Promise<Float32Array>;
@@ -55,42 +54,25 @@ export async function loadNudenet(modelPath: string): Promise<NudenetBackend> {
 
 /** The queue and timeout around a model runner (exported for tests of the timeout path). */
 export function createNudenet(modelPath: string, inputSize: number, run: RunModel, release: () => Promise<void>): NudenetBackend {
-  let queue: Promise<unknown> = Promise.resolve();
-  let waiting = 0;
-  let running = 0;
-  const timedOut = () =>
-    new VeilError(ErrorCodes.REMOTE_UNREACHABLE, "The nudenet backend did not answer within the request's timeout: the gateway is busy; retry later or raise timeout.");
-
+  const queue = createModelQueue(
+    () => new VeilError(ErrorCodes.REMOTE_UNREACHABLE, "The nudenet backend did not answer within the request's timeout: the gateway is busy; retry later or raise timeout."),
+  );
   return {
     modelPath,
     inputSize,
     get depth() {
-      return { running, queued: waiting };
+      return queue.depth;
     },
     detect({ tensor, box }, signal) {
-      waiting++;
-      const job = queue.then(async () => {
-        waiting--;
-        if (signal.aborted) throw timedOut();
-        running++;
+      return queue.run(async () => {
         let output: Float32Array;
         try {
           output = await run(tensor);
         } catch (error) {
           throw new VeilError(ErrorCodes.REMOTE_UNREACHABLE, `The nudenet backend failed on this image (${(error as Error).message}).`, { cause: error });
-        } finally {
-          running--;
         }
         return decodeDetections(output, box);
-      });
-      // The next image waits for this inference, not for this caller's patience.
-      queue = job.catch(() => undefined);
-      return new Promise<NudeNetDetection[]>((resolve, reject) => {
-        const onAbort = () => reject(timedOut());
-        if (signal.aborted) onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-      });
+      }, signal);
     },
     close: release,
   };

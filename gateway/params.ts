@@ -5,7 +5,7 @@
  * own examples send `"timeout": ""`.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
-import { parseBackend, type RequestedBackend } from './backends.js';
+import { backendNames, parseBackend, type RequestedBackend } from './backends.js';
 import type { RequestFields, UploadedFile } from './request-body.js';
 
 export const DEFAULT_TIMEOUT_S = 10;
@@ -40,7 +40,8 @@ function timeout(fields: Record<string, unknown>): number {
   return seconds;
 }
 
-export function readParams({ fields, file }: RequestFields): DetectRequest {
+/** `classifier`: the name of this gateway's classifier, which `backend` may ask for; null without one. */
+export function readParams({ fields, file }: RequestFields, classifier: string | null = null): DetectRequest {
   const url = text(fields, 'image_url');
   const b64 = text(fields, 'image_b64');
   const given = [url && 'image_url', b64 && 'image_b64', file && 'a file upload'].filter(Boolean);
@@ -52,8 +53,8 @@ export function readParams({ fields, file }: RequestFields): DetectRequest {
   }
   const backendField = fields.backend;
   if (backendField !== undefined && backendField !== null && typeof backendField !== 'string') {
-    throw new VeilError(ErrorCodes.BAD_OPTION, 'backend must be a string: auto, nudenet, baidu, tencent or aliyun.');
+    throw new VeilError(ErrorCodes.BAD_OPTION, `backend must be a string: ${backendNames(classifier)}.`);
   }
   const image: ImageSource = url ? { kind: 'url', url: url.trim() } : b64 ? { kind: 'base64', text: b64 } : { kind: 'file', file: file! };
-  return { image, backend: parseBackend(backendField ?? undefined), timeoutS: timeout(fields) };
+  return { image, backend: parseBackend(backendField ?? undefined, classifier), timeoutS: timeout(fields) };
 }

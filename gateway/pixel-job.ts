@@ -2,7 +2,7 @@
  * All the CPU work on one request's image, as a decode worker runs it: base64
  * to bytes, the size limit, the result's `input` block exactly as the browser
  * library fills it (sha256 and size of the file's bytes, mime sniffed from its
- * signature, pixel count from its header), decoding, and the model's tensor. A
+ * signature, pixel count from its header), decoding, and the models' tensors. A
  * 10 MB image's base64 alone takes the better part of a second of JavaScript.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
@@ -10,15 +10,15 @@ import { decodeImageText } from '../src/image/base64.js';
 import { type ByteSource, checkImageBytes } from '../src/image/input-info.js';
 import { IMAGE_FORMATS } from '../src/image/sniff.js';
 import type { InputInfo } from '../src/result.js';
-import { MAX_PIXELS, prepareImage, type PreparedImage } from './decode.js';
+import { MAX_PIXELS, type ModelTargets, prepareImage, type PreparedImage } from './decode.js';
 
 export interface PixelJob {
   /** The image as it came: base64 or a data URI (decoded here), or bytes. */
   image: { text: string } | { bytes: Uint8Array };
   from: ByteSource;
   maxBytes: number;
-  /** The model's input side, to build its tensor; null decodes only to check the image and read its size. */
-  inputSize: number | null;
+  /** The models whose tensors to build; none decodes only to check the image and read its size. */
+  targets: ModelTargets;
 }
 
 export interface PixelResult {
@@ -33,7 +33,7 @@ export interface PixelResult {
 /** Everything an image format allows; the gateway's size limits are its own (`--max-image`) and the library's pixel limit. */
 const GATEWAY_LIMITS = { maxPixels: MAX_PIXELS, formats: IMAGE_FORMATS };
 
-export async function runPixelJob({ image, from, maxBytes, inputSize }: PixelJob): Promise<PixelResult> {
+export async function runPixelJob({ image, from, maxBytes, targets }: PixelJob): Promise<PixelResult> {
   let bytes: Uint8Array;
   let declared = from.declared;
   if ('text' in image) ({ bytes, declaredMime: declared } = decodeImageText(image.text));
@@ -43,6 +43,6 @@ export async function runPixelJob({ image, from, maxBytes, inputSize }: PixelJob
     throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${bytes.length} bytes, more than this gateway accepts (${maxBytes}).`);
   }
   const { info, notes } = await checkImageBytes(bytes, { ...from, declared }, { ...GATEWAY_LIMITS, maxBytes });
-  const prepared = await prepareImage(bytes, info.mime, inputSize);
+  const prepared = await prepareImage(bytes, info.mime, targets);
   return { bytes, info: { ...info, width: prepared.width, height: prepared.height }, notes, prepared };
 }

@@ -2,8 +2,8 @@
  * The decode workers: at most `size` images are worked on at once, each on a
  * worker thread (pixel-worker.ts running pixel-job.ts), the rest wait in order.
  * The image's base64 or bytes go to a worker; its bytes, `input` block and
- * tensor (1.2 MB at 320) come back, so the main thread never holds or loops over
- * a decoded bitmap. Workers start when first needed and stay; a request whose
+ * tensors (1.2 MB at 320, 0.6 MB for a 224 classifier) come back, so the main
+ * thread never holds or loops over a decoded bitmap. Workers start when first needed and stay; a request whose
  * timeout runs out while its image waits or decodes is answered 5021 at once,
  * its worker finishing the job in the background.
  */

@@ -1,6 +1,6 @@
 /**
  * A decode worker: runs `runPixelJob` (base64, checks, decoding, the canvas
- * alpha round trip, letterbox and tensor) for the pool in pixel-pool.ts, so
+ * alpha round trip, the models' tensors) for the pool in pixel-pool.ts, so
  * loops over megabytes and megapixels never hold the server's event loop. One
  * job at a time.
  */
@@ -21,6 +21,7 @@ parentPort!.on('message', async (job) => {
     answer = { result };
     transfer.push(result.bytes.buffer as ArrayBuffer);
     if (result.prepared.tensor) transfer.push(result.prepared.tensor.buffer as ArrayBuffer);
+    if (result.prepared.classifierTensor) transfer.push(result.prepared.classifierTensor.buffer as ArrayBuffer);
   } catch (error) {
     answer = isVeilError(error)
       ? { error: { code: error.code, message: error.message } }

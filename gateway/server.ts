@@ -6,22 +6,26 @@
  * failed key attempts from this address, API key from the header or query
  * (before reading the body) or else from a form's first few KB, rate limit,
  * requests in flight, body (limit enforced while reading, fields counted),
- * parameters, backend, image (decoded on a worker), inference.
+ * parameters, backend, image (decoded on a worker), inference (local.ts: NudeNet
+ * and the classifier, or a cloud backend).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes } from '../src/errors.js';
 import { resolvePolicy, type Policy } from '../src/policy.js';
-import { buildResult } from '../src/nudenet/build-result.js';
 import { FailureLimiter, KeyRing, RateLimiter } from './auth.js';
 import { chooseBackend, CLOUD_BACKENDS } from './backends.js';
+import type { ClassifierBackend } from './classifier.js';
 import { callCloud } from './cloud.js';
 import type { GatewayConfig } from './config.js';
 import { Cors } from './cors.js';
+import { NO_TARGETS } from './decode.js';
 import { formKey } from './form-key.js';
 import { loadImage } from './image-input.js';
 import { addressKey, Connections, Gate, InFlight } from './limits.js';
-import { loadNudenet, type NudenetBackend } from './nudenet.js';
+import { discardRest } from './lingering-close.js';
+import { loadLocalModels, localBackends, screenLocally, targetsFor } from './local.js';
+import type { NudenetBackend } from './nudenet.js';
 import { readParams } from './params.js';
 import { PixelPool } from './pixel-pool.js';
 import { bodyKind, type BodySoFar, parseBody, readBody, readBodyPart } from './request-body.js';
@@ -35,6 +39,8 @@ export interface GatewayOptions {
   resolve?: Resolver;
   /** Test hook: a ready backend instead of loading `config.model`. */
   nudenet?: NudenetBackend | null;
+  /** Test hook: a ready classifier instead of loading `config.classifier`. */
+  classifier?: ClassifierBackend | null;
   /** Where unexpected errors are written (default: stderr). */
   log?: (line: string) => void;
   /** Start the decode workers at once instead of on the first image (the command does; tests need not). */
@@ -46,6 +52,7 @@ export interface Gateway {
   url: string;
   server: Server;
   nudenet: NudenetBackend | null;
+  classifier: ClassifierBackend | null;
   close(): Promise<void>;
 }
 
@@ -53,7 +60,9 @@ const remoteAddressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? ''
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const nudenet = options.nudenet !== undefined ? options.nudenet : config.model ? await loadNudenet(config.model) : null;
+  const models = await loadLocalModels(config, { nudenet: options.nudenet, classifier: options.classifier });
+  const { nudenet, classifier } = models;
+  const classifierName = classifier?.description.name ?? null;
   const policy: Policy = resolvePolicy(config.policy);
   const keys = new KeyRing(config.keys);
   const limiter = new RateLimiter(config.qps);
@@ -103,18 +112,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     try {
       const kind = bodyKind(contentType);
       const body = await readBody(req, config.maxBodyBytes, sofar);
-      const params = readParams(await parseBody(kind, body, contentType, config.maxFormFields));
-      const backend = chooseBackend(params.backend, nudenet !== null, config.cloud);
+      const params = readParams(await parseBody(kind, body, contentType, config.maxFormFields), classifierName);
+      const backend = chooseBackend(params.backend, { nudenet: nudenet !== null, classifier: classifierName }, config.cloud);
       const signal = AbortSignal.timeout(params.timeoutS * 1000);
       const fetchOptions = { maxBytes: config.maxImageBytes, signal, timeoutS: params.timeoutS, exempt: config.allowPrivateUrls, resolve };
-      const inputSize = backend === 'nudenet' ? nudenet!.inputSize : null;
-      const image = await loadImage(params.image, config.maxImageBytes, fetchOptions, { pool: pixels, inputSize });
-      if (backend === 'nudenet') {
-        const raw = await nudenet!.detect(image.input!, signal);
-        sendJson(res, 200, buildResult({ raw, policy, input: image.info, elapsedMs: performance.now() - started, notes: image.notes }));
+      const targets = 'local' in backend ? targetsFor(backend.local, models) : NO_TARGETS;
+      const image = await loadImage(params.image, config.maxImageBytes, fetchOptions, { pool: pixels, targets });
+      if ('local' in backend) {
+        sendJson(res, 200, await screenLocally(image, backend.local, models, { policy, signal, started }));
         return;
       }
-      const result = await callCloud(backend, config.cloud[backend]!, image, signal);
+      const result = await callCloud(backend.cloud, config.cloud[backend.cloud]!, image, signal);
       sendJson(res, 200, { ...result, elapsed_ms: Math.round(performance.now() - started) });
     } finally {
       leave();
@@ -126,6 +134,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     in_flight: inFlight.count,
     decoding: pixels.depth,
     inference: nudenet?.depth ?? { running: 0, queued: 0 },
+    classifier: classifier?.depth ?? { running: 0, queued: 0 },
     dns: lookups.depth,
   });
 
@@ -136,7 +145,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       sendJson(res, 200, {
         status: 'ok',
-        backends: { nudenet: nudenet !== null, ...Object.fromEntries(CLOUD_BACKENDS.map((b) => [b, config.cloud[b] !== null])) },
+        backends: { ...localBackends(models), ...Object.fromEntries(CLOUD_BACKENDS.map((b) => [b, config.cloud[b] !== null])) },
         load: load(),
       });
       return;
@@ -183,6 +192,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     url: `http://${host}:${port}`,
     server,
     nudenet,
+    classifier,
     async close() {
       await new Promise<void>((done) => {
         server.close(() => done());
@@ -190,31 +200,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       });
       await pixels.close();
       await nudenet?.close();
+      await classifier?.close();
     },
   };
-}
-
-/**
- * After an early answer, lets the client read it: closing at once would reset a
- * connection the client is still writing to, and a reset can drop the answer
- * from its receive buffer. So, like a web server's lingering close, the rest is
- * read into nothing for at most a second and at most `maxBytes`, then the socket
- * is closed either way.
- */
-function discardRest(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
-  const close = () => req.socket.destroy();
-  const timer = setTimeout(close, 1000);
-  timer.unref();
-  let discarded = 0;
-  req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > maxBytes) close();
-  });
-  req.on('end', () => {
-    clearTimeout(timer);
-    if (res.writableFinished) close();
-    else res.once('finish', close);
-  });
-  req.on('error', close);
-  req.resume();
 }

@@ -6,16 +6,19 @@
  *   library's worker reads it, on the fixture photos and synthetic variants;
  * - answers: the same photos through the built library in Chromium (WASM) and
  *   through a gateway started here on loopback, as image_b64 and as image_url:
- *   same decision and label, same classes, boxes within 2 px, scores within 0.02.
+ *   same decision and label, same classes, boxes within 2 px, scores within 0.02;
+ * - with nsfwjs's MobileNetV2 beside NudeNet, on real photographs and fixture
+ *   images: same decision, label and backend, probabilities within 1e-4.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { decodeImage } from '../../gateway/decode.js';
 import { isSupportedMime, sniffMime } from '../../src/image/sniff.js';
+import { testPattern, writeBmp } from '../support/bmp-writer.js';
 import { decodeCases } from '../support/decode-cases.js';
 import { FIXTURE_IMAGES, GIF_IMAGE, imageUrl, modelUrl, ROOT } from '../support/fixture-data.js';
-import { imageBytes, MODEL_320, MODEL_640, postJson, startTestGateway } from '../support/gateway.js';
+import { CLASSIFIER, imageBytes, MODEL_320, MODEL_640, PHOTOS, postJson, startTestGateway } from '../support/gateway.js';
 import { expect, test } from './fixtures.js';
 
 /** AVIF's YUV-to-RGB conversion rounds differently in libheif and in Chromium. */
@@ -149,3 +152,97 @@ for (const [size, model] of [[320, MODEL_320], [640, MODEL_640]] as const) {
     }
   });
 }
+
+/**
+ * Real photographs, fixture images whose decoding has a path of its own (EXIF
+ * rotation, alpha, BMP, GIF, a large JPEG), and a tall BMP the gateway reads in
+ * only the rows NudeNet's letterbox and the classifier's stretch use.
+ */
+function classifierImages(): { name: string; bytes: Uint8Array; url: string | null }[] {
+  const photos = readdirSync(PHOTOS).filter((f) => /\.(jpe?g|png|webp)$/.test(f));
+  const fixtures = ['landscape-640x480.jpg', 'exif-rotated-480x640.jpg', 'alpha-400x300.png', 'bitmap-300x200.bmp', GIF_IMAGE.name, 'large-1920x1080.jpg'];
+  return [
+    ...photos.map((f) => ({ name: f, bytes: readFileSync(join(PHOTOS, f)), url: `/test/.cache/photos/${f}` })),
+    ...fixtures.map((f) => ({ name: f, bytes: imageBytes(f), url: imageUrl(f) })),
+    { name: 'tall-600x4000.bmp', bytes: writeBmp('rgb24', 600, 4000, testPattern(600, 4000)), url: null },
+  ];
+}
+
+interface ClassifiedAnswer extends Answer {
+  backend: string;
+  raw: Answer['raw'] & { classifier: { model: string; probabilities: Record<string, number> } };
+}
+
+test('with the classifier beside NudeNet, the gateway answers as the library does', async ({ harness, page, server }) => {
+  test.setTimeout(240_000);
+  const images = classifierImages();
+  expect(images.filter((i) => i.url?.includes('/photos/')).length).toBeGreaterThanOrEqual(7);
+  const gateway = await startTestGateway(['--classifier', CLASSIFIER, '--allow-private-urls', '127.0.0.1/32'], { model: MODEL_320 });
+  try {
+    await harness.open();
+    const local = (await page.evaluate(
+      async ({ model, classifier, images }) => {
+        const detector = await (window as any).veil.createDetector({ model, classifier, providers: ['wasm'], cache: false });
+        const out: unknown[] = [];
+        for (const b64 of images) out.push(await detector.detect(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))])));
+        detector.dispose();
+        return out;
+      },
+      {
+        model: modelUrl(320),
+        classifier: { name: CLASSIFIER, model: `/public/models/${CLASSIFIER}.onnx` },
+        images: images.map((i) => Buffer.from(i.bytes).toString('base64')),
+      },
+    )) as ClassifiedAnswer[];
+
+    const rows = [];
+    for (const [i, image] of images.entries()) {
+      const ways: [string, Record<string, string>][] = [['image_b64', { image_b64: Buffer.from(image.bytes).toString('base64') }]];
+      if (image.url) ways.push(['image_url', { image_url: `${server.url}${image.url}` }]);
+      for (const [how, request] of ways) {
+        const { status, body } = await postJson(gateway.endpoint, request);
+        expect(status, `${image.name} via ${how}: ${JSON.stringify(body)}`).toBe(200);
+        const [browser, answer] = [local[i]!, body as ClassifiedAnswer];
+        const theirs = browser.raw.classifier.probabilities;
+        const ours = answer.raw.classifier.probabilities;
+        const probability = Math.max(...Object.keys(theirs).map((c) => Math.abs(theirs[c]! - ours[c]!)));
+        const { sameDecision, sameLabel, sameClasses, boxPx, score } = compare(browser, answer);
+        rows.push({
+          image: image.name,
+          how,
+          backend: [browser.backend, answer.backend],
+          label: answer.label,
+          sameDecision,
+          sameLabel,
+          sameBackend: browser.backend === answer.backend,
+          sameProbabilityClasses: Object.keys(theirs).join() === Object.keys(ours).join(),
+          probability,
+          // NudeNet's detections, as in the test above; `score` also covers the categories.
+          sameDetections: sameClasses,
+          boxPx,
+          score,
+        });
+      }
+    }
+    record('gateway-agreement-classifier.json', rows);
+    const largest = Math.max(...rows.map((r) => r.probability));
+    const agreeing = rows.filter((r) => r.sameDecision && r.sameLabel && r.sameBackend).length;
+    console.log(
+      `gateway vs library with ${CLASSIFIER}: ${agreeing}/${rows.length} answers with the same decision, label and backend ` +
+        `(${images.length} images, image_b64 and image_url), largest probability difference ${largest.toExponential(2)}, ` +
+        `largest category difference ${Math.max(...rows.map((r) => r.score)).toExponential(2)}`,
+    );
+    for (const row of rows) {
+      const label = `${row.image} via ${row.how}`;
+      expect.soft(row.backend, label).toEqual([`nudenet+${CLASSIFIER}`, `nudenet+${CLASSIFIER}`]);
+      expect.soft(row.sameDecision, label).toBe(true);
+      expect.soft(row.sameLabel, label).toBe(true);
+      expect.soft(row.sameProbabilityClasses, label).toBe(true);
+      expect.soft(row.probability, label).toBeLessThanOrEqual(1e-4);
+      expect.soft(row.sameDetections, label).toBe(true);
+      expect.soft(row.boxPx, label).toBeLessThanOrEqual(2);
+    }
+  } finally {
+    await gateway.close();
+  }
+});

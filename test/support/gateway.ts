@@ -17,6 +17,11 @@ export const OTHER_KEY = 'test-key-2';
 export const MODEL_320 = join(ROOT, 'public/models/veil-fixture-320.onnx');
 export const MODEL_640 = join(ROOT, 'public/models/veil-fixture-640.onnx');
 export const IMAGES = join(ROOT, 'test/.cache/images');
+/** nsfwjs's MobileNetV2, converted by `npm run model:fetch -- nsfwjs-mobilenet-v2` (test/fixtures/prepare.mjs makes it too). */
+export const CLASSIFIER = 'nsfwjs-mobilenet-v2';
+export const CLASSIFIER_MODEL = join(ROOT, 'public/models/nsfwjs-mobilenet-v2.onnx');
+/** Real photographs (test/fixtures/prepare.mjs). */
+export const PHOTOS = join(ROOT, 'test/.cache/photos');
 
 export const imageBytes = (name: string) => readFileSync(join(IMAGES, name));
 

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { imageBytes, MODEL_320 } from '../../support/gateway.js';
+import { CLASSIFIER, imageBytes, MODEL_320 } from '../../support/gateway.js';
 import { ROOT } from '../../support/fixture-data.js';
 
 const children: ChildProcess[] = [];
@@ -87,6 +87,27 @@ describe('npm run gateway', () => {
     });
     expect((await response.json()).code).toBe(5020);
     await stop(gateway.child);
+  }, 120_000);
+
+  it('runs a built-in classifier from the compiled server (its manifest imported as JSON there too), or refuses its wrong file (exit 1)', async () => {
+    const gateway = run(['--port', '0', '--keys', 'cli-key', '--classifier', CLASSIFIER]);
+    const url = await gateway.listening;
+    expect(gateway.output()).toContain(`backends: ${CLASSIFIER} (public/models/${CLASSIFIER}.onnx, input 224)`);
+    expect(gateway.output()).toContain('No --model given: the nudenet backend is off.');
+    const response = await fetch(`${url}/api/image-nsfw`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'cli-key' },
+      body: JSON.stringify({ image_b64: imageBytes('landscape-640x480.jpg').toString('base64') }),
+    });
+    const body = await response.json();
+    expect(body).toMatchObject({ code: 200, backend: CLASSIFIER, detections: [], raw: { classifier: { model: CLASSIFIER } } });
+    await stop(gateway.child);
+    const wrong = run(['--port', '0', '--keys', 'k', '--classifier', CLASSIFIER, '--classifier-model', MODEL_320]);
+    expect(await wrong.exited).toBe(1);
+    expect(wrong.output()).toMatch(/could not start \(5010\): \S+veil-fixture-320\.onnx: This model is not the classifier "nsfwjs-mobilenet-v2" describes/);
+    const unknown = run(['--port', '0', '--keys', 'k', '--classifier', 'nsfwjs-v9']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output()).toContain('--classifier takes a built-in classifier name');
   }, 120_000);
 
   it('refuses to start without keys (exit 2) or with a model that is not NudeNet (exit 1)', async () => {

@@ -1,4 +1,7 @@
 /** Flags, environment variables, defaults, and the sentences a bad setting gets. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from '../../../gateway/config.js';
 
@@ -124,9 +127,42 @@ describe('readConfig', () => {
     [['--keys', 'a', '--policy', 'paranoid'], /strict, balanced or lenient/],
     [['--keys', 'a', '--allow-private-urls', 'localhost'], /--allow-private-urls takes address ranges/],
     [['--keys', 'a', '--unknown'], /Unknown option '--unknown'/],
+    [['--keys', 'a', '--classifier', 'nsfwjs-v9'], /--classifier takes a built-in classifier name \(nsfwjs-mobilenet-v2, nsfwjs-mobilenet-v2-mid, nsfwjs-inception-v3\) or the path/],
+    [['--keys', 'a', '--classifier', 'model.onnx'], /an .onnx file goes in --classifier-model/],
+    [['--keys', 'a', '--classifier', 'missing.json'], /--classifier missing.json could not be read \(ENOENT\)/],
+    [['--keys', 'a', '--classifier-model', 'm.onnx'], /--classifier-model needs --classifier/],
   ])('refuses %j', (args, message) => {
     expect(() => read(args as string[])).toThrow(ConfigError);
     expect(() => read(args as string[])).toThrow(message);
+  });
+
+  it('reads --classifier as a built-in name or a JSON description, from a flag or VEIL_GATEWAY_CLASSIFIER', () => {
+    expect(read(['--keys', 'a']).classifier).toBeNull();
+    const builtIn = read(['--keys', 'a', '--classifier', 'nsfwjs-mobilenet-v2']).classifier!;
+    expect(builtIn.model).toBe('public/models/nsfwjs-mobilenet-v2.onnx');
+    expect(builtIn.description).toMatchObject({ name: 'nsfwjs-mobilenet-v2', inputSize: 224, classes: ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] });
+    const env = { VEIL_GATEWAY_KEYS: 'k', VEIL_GATEWAY_CLASSIFIER: 'nsfwjs-inception-v3', VEIL_GATEWAY_CLASSIFIER_MODEL: '/models/v3.onnx' };
+    expect(read([], env).classifier).toMatchObject({ model: '/models/v3.onnx', description: { name: 'nsfwjs-inception-v3', inputSize: 299 } });
+    const file = join(mkdtempSync(join(tmpdir(), 'veil-config-')), 'mine.json');
+    writeFileSync(file, JSON.stringify({ name: 'mine', model: 'mine.onnx', inputSize: 256, classes: ['ok', 'nsfw'], categories: { ok: 'normal', nsfw: 'porn' }, preprocessing: { mean: [0.5, 0.5, 0.5] } }));
+    expect(read(['--keys', 'a', '--classifier', file]).classifier).toEqual({
+      model: join(file, '..', 'mine.onnx'),
+      description: { name: 'mine', inputSize: 256, classes: ['ok', 'nsfw'], categories: { ok: 'normal', nsfw: 'porn' }, preprocessing: { divisor: 255, mean: [0.5, 0.5, 0.5], std: [1, 1, 1] } },
+    });
+  });
+
+  it.each([
+    ['not JSON', '{ name: ', /is not JSON/],
+    ['a list', '[]', /must hold a JSON object/],
+    ['no name', { model: 'm.onnx' }, /must give the classifier's "name"/],
+    ['a name backend means otherwise', { name: 'nudenet', model: 'm.onnx' }, /cannot be auto, nudenet, local, baidu, tencent, aliyun or contain "\+"/],
+    ['no model', { name: 'mine', inputSize: 224, classes: ['a', 'b'], categories: { a: 'porn', b: 'normal' } }, /must give "model"/],
+    ['a class with no category', { name: 'mine', model: 'm.onnx', inputSize: 224, classes: ['a', 'b'], categories: { a: 'porn' } }, /does not describe a usable classifier: `classifier.categories` must map the class "b"/],
+  ])('refuses a --classifier file with %s', (_, content, message) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'veil-config-')), 'c.json');
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    expect(() => read(['--keys', 'a', '--classifier', file])).toThrow(ConfigError);
+    expect(() => read(['--keys', 'a', '--classifier', file])).toThrow(message);
   });
 
   it('answers --help', () => {

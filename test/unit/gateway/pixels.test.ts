@@ -67,7 +67,7 @@ describe('a BMP read in the rows the letterbox uses', () => {
     ] as const) {
       const bytes = writeBmp(variant, width, height, testPattern(width, height));
       for (const size of [320, 640]) {
-        const prepared = await prepareImage(bytes, 'image/bmp', size);
+        const prepared = await prepareImage(bytes, 'image/bmp', { nudenet: size, classifier: null });
         expect([prepared.width, prepared.height]).toEqual([width, height]);
         // At 320 both shapes use under half their rows; at 640 they are read whole.
         if (size === 320) expect(prepared.rows?.length, `${variant} ${width}x${height}`).toBeLessThan(height / 2);
@@ -83,13 +83,13 @@ describe('a BMP read in the rows the letterbox uses', () => {
     const bytes = writeBmp('argb32-bitfields', width, height, pattern);
     const plain = Buffer.from((await full(bytes, 320)).buffer);
     // Alpha 0 everywhere means opaque; one partly transparent pixel in a row the letterbox skips makes it all transparent.
-    const prepared = await prepareImage(bytes, 'image/bmp', 320);
+    const prepared = await prepareImage(bytes, 'image/bmp', { nudenet: 320, classifier: null });
     expect(Buffer.from(prepared.tensor!.buffer).equals(plain)).toBe(true);
     const skipped = [...Array(height).keys()].find((y) => !prepared.rows!.includes(y))!;
     const stride = width * 4;
     const dataOffset = new DataView(bytes.buffer).getUint32(10, true);
     bytes[dataOffset + (height - 1 - skipped) * stride + 3] = 7;
-    const withAlpha = await prepareImage(bytes, 'image/bmp', 320);
+    const withAlpha = await prepareImage(bytes, 'image/bmp', { nudenet: 320, classifier: null });
     expect(Buffer.from(withAlpha.tensor!.buffer).equals(Buffer.from((await full(bytes, 320)).buffer))).toBe(true);
     expect(Buffer.from(withAlpha.tensor!.buffer).equals(plain)).toBe(false);
   });

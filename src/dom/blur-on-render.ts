@@ -2,12 +2,17 @@
  * blurOnRender: every image in a feed is blurred by a stylesheet before it is
  * first painted, checked when it comes near the viewport (nearest first), and
  * unblurred when it passes. Review and block keep the blur, with a "show" button.
+ * The bytes checked are the bytes shown (screened-source.ts), and only this
+ * controller's script can lift the blur (a random token, see blurCss).
  */
 import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
 import type { ModerationResult } from '../result.js';
 import { censor, type CensorOptions } from './censor.js';
 import { DEFAULT_LABELS, addCover, blurCss, type BlurLabels, type Cover } from './cover.js';
+import { newToken, setClear, stripForged } from './clear-token.js';
+import { screen, signature, unshowable, type Swap } from './screened-source.js';
 import { Listeners, emit, injectStyle, isAbort, nextId, type DetectorLike, type DetectorSource } from './shared.js';
+import { queriesOf, watchSources } from './source-watch.js';
 
 export type { BlurLabels };
 
@@ -50,11 +55,15 @@ interface Tracked {
   near: boolean;
   state: BlurState;
   abort: AbortController | null;
-  src: string;
+  /** signature() as last checked or set by Veil: any other value means the page changed the picture. */
+  sig: string;
   cover: Cover | null;
+  /** The URL whose bytes were checked: Veil's own copy, or the page's where the page could not read them. */
+  shown: string | null;
+  swap: Swap | null;
+  /** Media queries whose change may make the browser show another file. */
+  queries: string[];
 }
-
-const srcOf = (img: HTMLImageElement) => `${img.getAttribute('src') ?? ''} ${img.getAttribute('srcset') ?? ''}`;
 
 /** Starts blurring and checking the images under `root` (default: the whole document). */
 export function blurOnRender(root: Element | Document, options: BlurOnRenderOptions): BlurController {
@@ -70,12 +79,14 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
 
   const scope = String(nextId());
   const anchorBase = `--veil-${scope}-`;
+  const { token, release } = newToken();
   // A token list, so two controllers on one root each keep their stylesheet's scope.
   const scopes = () => (scopeEl.getAttribute('data-veil-scope') ?? '').split(' ').filter(Boolean);
   scopeEl.setAttribute('data-veil-scope', [...scopes(), scope].join(' '));
   const listeners = new Listeners();
   // First, before any other work: images already there and those added later are blurred from their first paint.
-  listeners.add(injectStyle(scopeEl, blurCss(scope, selector, options.blur ?? '24px', options.transitionMs ?? 200)));
+  listeners.add(injectStyle(scopeEl, blurCss(scope, selector, options.blur ?? '24px', options.transitionMs ?? 200, token)));
+  listeners.add(release);
   listeners.add(() => {
     const rest = scopes().filter((s) => s !== scope);
     if (rest.length) scopeEl.setAttribute('data-veil-scope', rest.join(' '));
@@ -108,18 +119,32 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
   );
   listeners.add(() => (near.disconnect(), far.disconnect()));
 
+  /** The public state in data-veil; the blur itself follows only this controller's token. */
   function setState(t: Tracked, state: BlurState): void {
     t.state = state;
     t.img.setAttribute('data-veil', state);
+    setClear(t.img, token, state === 'pass');
   }
+
+  /** The cover's Show button: held-back images keep their state, and only the blur comes off. */
+  const reveal = (t: Tracked) => (shown: boolean) => setClear(t.img, token, shown);
 
   function track(img: HTMLImageElement): void {
     if (tracked.has(img)) return;
-    const t: Tracked = { img, order: order++, near: false, state: 'pending', abort: null, src: srcOf(img), cover: null };
+    // Whatever Veil state an image arrives with came from the page's HTML, or from copying another image: none of it counts.
+    stripForged(img, token);
+    const t: Tracked = { img, order: order++, near: false, state: 'pending', abort: null, sig: signature(img), cover: null, shown: null, swap: null, queries: [] };
     tracked.set(img, t);
     setState(t, 'pending');
     near.observe(img);
     far.observe(img);
+  }
+
+  /** Gives the page its own source back (whatever of it the page has not changed since). */
+  function unswap(t: Tracked): void {
+    t.swap?.undo();
+    t.swap = null;
+    t.sig = signature(t.img);
   }
 
   function reset(t: Tracked): void {
@@ -127,6 +152,9 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
     t.abort = null;
     t.cover?.remove();
     t.cover = null;
+    t.shown = null;
+    t.queries = [];
+    unswap(t);
     setState(t, 'pending');
   }
 
@@ -180,22 +208,46 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
     const abort = new AbortController();
     t.abort = abort;
     setState(t, 'scanning');
-    const stale = () => abort.signal.aborted || disposed || tracked.get(t.img) !== t;
+    const stale = () => abort.signal.aborted || disposed || tracked.get(t.img) !== t || signature(t.img) !== t.sig;
+    // Veil's own swap is recorded as it is made, so the watch does not take it for the page reusing the image.
+    const pinned = (swap: Swap) => {
+      t.swap = swap;
+      t.sig = signature(t.img);
+    };
     try {
-      const result = await (await detector).detect(t.img, { signal: abort.signal });
-      if (stale()) return;
-      await settle(t, result, stale);
+      const s = await screen(t.img, await detector, abort.signal, stale, pinned);
+      if (!s || stale()) return;
+      // Where the checked bytes cannot be shown, the page's own file is back: it may not be those bytes, so it does not pass.
+      if (!s.showable) unswap(t);
+      t.shown = t.swap?.url ?? s.url;
+      if (!s.showable && s.result.decision === 'pass') throw await unshowable(t.img.ownerDocument, s.url);
+      if (s.showable && t.img.currentSrc !== t.shown) {
+        // The browser switched files during the check (srcset, <picture>): the one now shown is checked again.
+        reset(t);
+        return;
+      }
+      watch(t);
+      await settle(t, s.result, stale);
     } catch (error) {
       if (stale() || isAbort(error)) return;
+      // Unless set above: Veil's copy when it made one (its load may still come), else the page's file as it stands.
+      t.shown ??= t.swap?.url ?? t.img.currentSrc;
+      watch(t);
       setState(t, 'error');
       const unreadable = isVeilError(error) && (error.code === ErrorCodes.CROSS_ORIGIN || error.code === ErrorCodes.FETCH_FAILED);
-      t.cover = addCover(t.img, anchorBase + t.order, unreadable ? labels.unreadable : labels.error, labels);
+      t.cover = addCover(t.img, anchorBase + t.order, unreadable ? labels.unreadable : labels.error, labels, reveal(t));
       emit(t.img, 'veil:error', { image: t.img, error });
     } finally {
       if (t.abort === abort) t.abort = null;
       running--;
       schedule();
     }
+  }
+
+  /** Media queries that may switch the image's file: when one flips, it is blurred and checked again. */
+  function watch(t: Tracked): void {
+    t.queries = queriesOf(t.img, !!t.swap);
+    sources.watchQueries(t.queries);
   }
 
   async function settle(t: Tracked, result: ModerationResult, stale: () => boolean): Promise<void> {
@@ -206,7 +258,7 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
         regions = await censor(t.img, result, { ...pick, style: 'blur' }).catch(() => undefined);
         if (stale()) return;
       }
-      t.cover = addCover(t.img, anchorBase + t.order, labels[result.decision], labels, regions);
+      t.cover = addCover(t.img, anchorBase + t.order, labels[result.decision], labels, reveal(t), regions);
     }
     setState(t, result.decision);
     emit(t.img, 'veil:result', { image: t.img, result });
@@ -218,26 +270,34 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
     for (const img of node.querySelectorAll<HTMLImageElement>(selector)) if (img instanceof HTMLImageElement) track(img);
   }
 
-  const mutations = new MutationObserver((records) => {
-    let removed = false;
-    for (const record of records) {
-      if (record.type === 'childList') {
-        record.addedNodes.forEach(scan);
-        removed ||= record.removedNodes.length > 0;
-      } else {
-        // A reused <img> showing another picture is checked again from the start.
-        const t = tracked.get(record.target as HTMLImageElement);
-        if (t && srcOf(t.img) !== t.src) {
-          t.src = srcOf(t.img);
-          reset(t);
-        }
-      }
-    }
-    if (removed) for (const t of [...tracked.values()]) if (!scopeEl.contains(t.img)) untrack(t);
-    schedule();
+  const sources = watchSources(scopeEl, listeners, {
+    added(node) {
+      scan(node);
+      schedule();
+    },
+    removed() {
+      for (const t of [...tracked.values()]) if (!scopeEl.contains(t.img)) untrack(t);
+      schedule();
+    },
+    // A reused <img>, or a <picture> given other sources, may show another picture: it is checked again from the
+    // start. Veil's own swaps leave the signature it recorded, so they are not taken for the page's.
+    edited(img) {
+      const t = tracked.get(img);
+      if (t && signature(img) !== t.sig) reset(t);
+      schedule();
+    },
+    // The browser switched files by itself: what it now shows is not what was checked.
+    loaded(img) {
+      const t = tracked.get(img);
+      if (t && t.shown !== null && t.state !== 'scanning' && img.currentSrc !== t.shown) reset(t);
+      schedule();
+    },
+    // Before the browser even loads the file that the new viewport or zoom calls for.
+    query(q) {
+      for (const t of [...tracked.values()]) if (t.queries.includes(q)) reset(t);
+      schedule();
+    },
   });
-  mutations.observe(scopeEl, { childList: true, subtree: true, attributes: true, attributeFilter: ['src', 'srcset'] });
-  listeners.add(() => mutations.disconnect());
   scan(scopeEl);
 
   return {

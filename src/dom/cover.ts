@@ -27,18 +27,24 @@ export const DEFAULT_LABELS: BlurLabels = {
 };
 
 /**
- * Only unblurring is animated: a blur that faded in would show the image first.
- * The blur is !important so no page rule can lift it by accident; everything else
- * is under `:where()` so a page's own rules restyle the covers without a fight.
+ * Only unblurring is animated: a blur that faded in would show the image first,
+ * so the blurred state turns transitions off. The blur is !important so no page
+ * rule can lift it by accident; everything else is under `:where()` so a page's
+ * own rules restyle the covers without a fight.
+ *
+ * An image is unblurred only while its `data-veil-clear` lists `token`, a random
+ * value of this controller's that only its script knows: attributes in the page's
+ * HTML (`data-veil="pass"` in a user's post) cannot lift the blur.
  */
-export function blurCss(scope: string, selector: string, blur: string, transitionMs: number): string {
+export function blurCss(scope: string, selector: string, blur: string, transitionMs: number, token: string): string {
   const s = `[data-veil-scope~="${scope}"]`;
   const img = `${s} :is(${selector})`;
   const c = `${s} .veil-cover`;
+  const clear = `[data-veil-clear~="${token}"]`;
   return `
-:where(${img}):not([data-veil=pass]):not([data-veil-shown]){filter:blur(${blur})!important}
+:where(${img}):not(${clear}){filter:blur(${blur})!important;transition:none!important}
 :where(${img}){clip-path:inset(0)}
-:where(${img}):is([data-veil=pass],[data-veil-shown]){transition:filter ${transitionMs}ms ease-out}
+:where(${img}):is(${clear}){transition:filter ${transitionMs}ms ease-out}
 @media (prefers-reduced-motion:reduce){:where(${img}){transition:none!important}}
 :where(${c}){position:absolute;top:anchor(top);left:anchor(left);width:anchor-size(width);height:anchor-size(height);z-index:1;box-sizing:border-box;overflow:hidden;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:.5em;padding:.5em;text-align:center;font:600 13px/1.3 system-ui,sans-serif;color:#fff;text-shadow:0 1px 2px #0009;background:#14182059}
 :where(${c} button){font:inherit;color:#111;background:#fff;border:0;border-radius:99px;padding:.35em 1em;cursor:pointer;text-shadow:none;box-shadow:0 1px 3px #0005}
@@ -60,9 +66,17 @@ export interface Cover {
 
 /**
  * Lays a cover over `img`: after the image (or after the link or picture around
- * it, so the button is never inside a link), anchored to the image's box.
+ * it, so the button is never inside a link), anchored to the image's box. Its
+ * button calls `reveal` with whether the reader wants the image shown.
  */
-export function addCover(img: HTMLImageElement, anchor: string, note: string, labels: BlurLabels, regions?: HTMLCanvasElement): Cover {
+export function addCover(
+  img: HTMLImageElement,
+  anchor: string,
+  note: string,
+  labels: BlurLabels,
+  reveal: (shown: boolean) => void,
+  regions?: HTMLCanvasElement,
+): Cover {
   const doc = img.ownerDocument;
   const el = doc.createElement('div');
   el.className = 'veil-cover';
@@ -86,9 +100,9 @@ export function addCover(img: HTMLImageElement, anchor: string, note: string, la
   button.addEventListener('click', (event) => {
     event.preventDefault();
     event.stopPropagation();
-    const shown = !img.hasAttribute('data-veil-shown');
-    img.toggleAttribute('data-veil-shown', shown);
+    const shown = !el.hasAttribute('data-veil-shown');
     el.toggleAttribute('data-veil-shown', shown);
+    reveal(shown);
     label(shown);
   });
   if (regions) {
@@ -106,7 +120,6 @@ export function addCover(img: HTMLImageElement, anchor: string, note: string, la
     el,
     remove() {
       el.remove();
-      img.removeAttribute('data-veil-shown');
       if (previousAnchor) img.style.setProperty('anchor-name', previousAnchor);
       else img.style.removeProperty('anchor-name');
       if (!img.getAttribute('style')) img.removeAttribute('style');

@@ -2,46 +2,34 @@
  * blurOnRender on a feed of generated images: blurred from the first frame,
  * checked nearest first as the page scrolls, unblurred on pass, covered with a
  * "show" button otherwise; no long task, no layout shift; checks of images that
- * scroll far away or leave the page are cancelled.
+ * scroll far away or leave the page are cancelled. Then what a hostile post or
+ * host may try: Veil's attributes in the page's HTML, different bytes for the
+ * <img> than for a fetch, a <picture> switching files, a CSP refusing blob:.
  */
-import type { Page } from '@playwright/test';
+import { startServer } from '../support/server.js';
 import { watchMainThread } from '../support/trace.js';
-import { buildFeed, kindOf, startDetector, states } from './feed-page.js';
+import {
+  BLOCK_POINT,
+  PASS_POINT,
+  TWO_FACED,
+  blurred,
+  buildFeed,
+  installGatedDetector,
+  isGreen,
+  isRed,
+  kindOf,
+  leaks,
+  mountFeed,
+  pixel,
+  recordStates,
+  scrollThrough,
+  seenStates,
+  startBlur,
+  startDetector,
+  states,
+  watchForLeaks,
+} from './feed-page.js';
 import { expect, test } from './fixtures.js';
-
-const blurred = (page: Page, i: number) =>
-  page.locator(`#feed img[data-i="${i}"]`).evaluate((img) => getComputedStyle(img).filter);
-
-/** Scrolls down the page with the mouse wheel, a screen at a time, as a reader would. */
-async function scrollThrough(page: Page) {
-  for (;;) {
-    const { y, max } = await page.evaluate(() => ({ y: scrollY, max: document.documentElement.scrollHeight - innerHeight }));
-    if (y >= max) return;
-    await page.mouse.wheel(0, 700);
-    await page.waitForTimeout(250);
-  }
-}
-
-/**
- * A detector that records each call's image and signal and answers only when the
- * test releases it (or the call is aborted), so order and cancellation can be seen.
- */
-async function installGatedDetector(page: Page) {
-  await page.evaluate(() => {
-    const w = window as any;
-    w.calls = [];
-    w.gated = {
-      detect(img: HTMLImageElement, { signal }: { signal: AbortSignal }) {
-        const call = { i: Number(img.dataset.i), signal, release: () => {} };
-        w.calls.push(call);
-        return new Promise((resolve, reject) => {
-          call.release = () => resolve(w.detector.detect(img));
-          signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'VeilError', code: '4099' })));
-        });
-      },
-    };
-  });
-}
 
 test('a feed of 100 images: each checked as it comes near, no long task, no layout shift', async ({ harness, page, consoleErrors }) => {
   await page.setViewportSize({ width: 800, height: 700 });
@@ -258,4 +246,161 @@ test('a cross-origin image whose pixels cannot be read stays blurred, with a not
   await expect(page.locator('.veil-cover')).toContainText('Another site’s image: it cannot be checked here');
   expect(await blurred(page, 0)).toBe('blur(24px)');
   await expect(page.getByRole('button', { name: 'Show: Their photo' })).toBeVisible();
+});
+
+test("attributes in the page's own HTML cannot lift the blur", async ({ harness, page }) => {
+  await harness.open();
+  await startDetector(page);
+  // What a sanitiser keeps from a user's post: data-* attributes and inline styles.
+  await mountFeed(
+    page,
+    `<img data-veil-shown data-veil="pass" src="/__png/block" width="320" height="240" alt="Forged state" data-i="0">
+     <img data-veil-clear="0123456789abcdef0123456789abcdef veil" src="/__png/block" width="320" height="240" alt="Forged token" data-i="1">
+     <img style="filter:none!important;transition:filter 9999s!important" src="/__png/block" width="320" height="240" alt="Forged style" data-i="2">
+     <img src="/__png/pass" width="320" height="240" alt="Fine" data-i="3">`,
+  );
+  await watchForLeaks(page);
+  const first = await page.evaluate(() => {
+    const w = window as any;
+    w.blur = w.veil.blurOnRender(document.getElementById('feed'), { detector: w.detector });
+    return [...document.querySelectorAll('#feed img')].map((img) => getComputedStyle(img).filter);
+  });
+  expect(first).toEqual(Array(4).fill('blur(24px)'));
+  await expect.poll(() => states(page)).toEqual(['block', 'block', 'block', 'pass']);
+  for (const i of [0, 1, 2]) expect(await blurred(page, i)).toBe('blur(24px)');
+  await expect(page.locator('.veil-cover').filter({ hasText: 'Hidden: may contain nudity' })).toHaveCount(3);
+
+  // A copy of a passed image (as a framework cloning nodes makes) carries no pass to another picture, from its first frame.
+  const copied = await page.evaluate(() => {
+    const copy = document.querySelector<HTMLImageElement>('#feed img[data-i="3"]')!.cloneNode() as HTMLImageElement;
+    Object.assign(copy, { src: '/__png/block', alt: 'Copied' });
+    copy.dataset.i = '4';
+    document.getElementById('feed')!.append(copy);
+    return new Promise((resolve) => requestAnimationFrame(() => resolve(getComputedStyle(copy).filter)));
+  });
+  expect(copied).toBe('blur(24px)');
+  await expect(page.locator('#feed img[data-i="4"]')).toHaveAttribute('data-veil', 'block');
+  expect(await blurred(page, 4)).toBe('blur(24px)');
+  expect(await leaks(page)).toEqual([]);
+});
+
+test('the bytes shown are the bytes checked, with a host that answers <img> and fetch() differently', async ({ harness, page }) => {
+  await harness.open();
+  await startDetector(page);
+  await mountFeed(
+    page,
+    `<img src="${TWO_FACED}" width="320" height="240" alt="Two-faced" data-i="0">
+     <img src="/__png/review" srcset="${TWO_FACED}&amp;in=srcset 1x" width="320" height="240" alt="Two-faced srcset" data-i="1">`,
+  );
+  expect(isRed(await pixel(page, 0, BLOCK_POINT))).toBe(true); // what an <img> gets from this host
+  await watchForLeaks(page);
+  await recordStates(page);
+  await startBlur(page);
+  await expect.poll(() => states(page)).toEqual(['pass', 'pass']);
+  await page.waitForTimeout(300); // the unblur transition
+  expect(await leaks(page)).toEqual([]);
+  for (const i of [0, 1]) {
+    expect(await page.locator(`#feed img[data-i="${i}"]`).evaluate((img: HTMLImageElement) => img.currentSrc.slice(0, 5))).toBe('blob:');
+    expect(isGreen(await pixel(page, i, PASS_POINT))).toBe(true);
+    expect(isRed(await pixel(page, i, BLOCK_POINT))).toBe(false);
+    expect(await blurred(page, i)).toBe('none');
+  }
+  // Veil's own swap is not taken for the page reusing the image: one check each.
+  expect(await seenStates(page)).toEqual({ 0: ['pending', 'scanning', 'pass'], 1: ['pending', 'scanning', 'pass'] });
+
+  // dispose() gives the page its own attributes back.
+  const after = await page.evaluate(() => {
+    (window as any).blur.dispose();
+    return [...document.querySelectorAll('#feed img')].map((img) => [img.getAttribute('src'), img.getAttribute('srcset')]);
+  });
+  expect(after).toEqual([
+    [TWO_FACED, null],
+    ['/__png/review', `${TWO_FACED}&in=srcset 1x`],
+  ]);
+});
+
+test('a <picture> that switches source across a breakpoint is blurred and checked again', async ({ harness, page }) => {
+  await page.setViewportSize({ width: 800, height: 700 });
+  await harness.open();
+  await startDetector(page);
+  await mountFeed(
+    page,
+    `<picture><source media="(min-width: 1000px)" srcset="/__png/block"><img src="/__png/pass" width="320" height="240" alt="Art-directed" data-i="0"></picture>`,
+  );
+  await watchForLeaks(page);
+  await recordStates(page);
+  await startBlur(page);
+  await expect(page.locator('#feed img')).toHaveAttribute('data-veil', 'pass');
+
+  await page.setViewportSize({ width: 1200, height: 700 });
+  await expect(page.locator('#feed img')).toHaveAttribute('data-veil', 'block');
+  expect(await blurred(page, 0)).toBe('blur(24px)');
+  expect(isRed(await pixel(page, 0, BLOCK_POINT))).toBe(true); // the wide picture is the one now shown, blurred
+  await expect(page.getByRole('button', { name: 'Show: Art-directed' })).toBeVisible();
+
+  await page.setViewportSize({ width: 800, height: 700 });
+  await expect(page.locator('#feed img')).toHaveAttribute('data-veil', 'pass');
+  await expect(page.locator('.veil-cover')).toHaveCount(0);
+  expect((await seenStates(page))['0']).toEqual(['pending', 'scanning', 'pass', 'pending', 'scanning', 'block', 'pending', 'scanning', 'pass']);
+  expect(await leaks(page)).toEqual([]);
+});
+
+test("where the page's CSP lets no checked bytes be shown, the image stays held back", async ({ page }) => {
+  // img-src without blob:, first with data: (shown that way) and then without (held back).
+  for (const [csp, shown] of [["img-src 'self' data:", 'data:'], ["img-src 'self'", null]] as const) {
+    const server = await startServer({ csp });
+    try {
+      await page.goto(`${server.url}/test/browser/harness.html`);
+      await page.waitForFunction(() => 'veil' in window);
+      await startDetector(page);
+      await mountFeed(page, `<img src="${TWO_FACED}" width="320" height="240" alt="Two-faced" data-i="0">`);
+      await watchForLeaks(page);
+      await page.evaluate(() => {
+        const w = window as any;
+        w.errors = [];
+        document.addEventListener('veil:error', (e: any) => w.errors.push(e.detail.error.code));
+      });
+      await startBlur(page);
+      if (shown) {
+        await expect(page.locator('#feed img')).toHaveAttribute('data-veil', 'pass');
+        expect(await page.locator('#feed img').evaluate((img: HTMLImageElement) => img.currentSrc.slice(0, 5))).toBe(shown);
+        expect(isGreen(await pixel(page, 0, PASS_POINT))).toBe(true);
+      } else {
+        await expect(page.locator('#feed img')).toHaveAttribute('data-veil', 'error');
+        expect(await page.evaluate(() => (window as any).errors)).toEqual(['4001']);
+        expect(await blurred(page, 0)).toBe('blur(24px)');
+        await expect(page.getByRole('button', { name: 'Show: Two-faced' })).toBeVisible();
+      }
+      expect(await leaks(page)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+test('two controllers on one feed: an image is unblurred when both pass it, and stays so when one is disposed', async ({ harness, page }) => {
+  await harness.open();
+  await startDetector(page);
+  await mountFeed(
+    page,
+    `<img src="/__png/pass" width="320" height="240" alt="Fine" data-i="0"><img src="/__png/block" width="320" height="240" alt="Not fine" data-i="1">`,
+  );
+  await watchForLeaks(page);
+  await page.evaluate(() => {
+    const w = window as any;
+    const feed = document.getElementById('feed');
+    w.controllers = [w.veil.blurOnRender(feed, { detector: w.detector }), w.veil.blurOnRender(feed, { detector: w.detector })];
+  });
+  const verdicts = () => page.evaluate(() => (window as any).controllers.map((c: any) => [...document.querySelectorAll('#feed img')].map((img) => c.state(img))));
+  await expect.poll(verdicts).toEqual([['pass', 'block'], ['pass', 'block']]);
+  await expect.poll(() => blurred(page, 0)).toBe('none');
+  expect(await blurred(page, 1)).toBe('blur(24px)');
+
+  // The first one's copies of the bytes go with it; the second checks what the page then shows, and carries on.
+  await page.evaluate(() => (window as any).controllers[0].dispose());
+  expect(await page.evaluate(() => document.getElementById('feed')!.getAttribute('data-veil-scope')?.split(' ').length)).toBe(1);
+  await expect.poll(verdicts).toEqual([[null, null], ['pass', 'block']]);
+  await expect.poll(() => blurred(page, 0)).toBe('none');
+  expect(await blurred(page, 1)).toBe('blur(24px)');
+  expect(await leaks(page)).toEqual([]);
 });

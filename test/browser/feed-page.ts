@@ -63,3 +63,126 @@ export async function startDetector(page: Page): Promise<void> {
 /** Every image's data-veil state, by index. */
 export const states = (page: Page) =>
   page.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#feed img')].map((img) => img.getAttribute('data-veil')));
+
+export const blurred = (page: Page, i: number) =>
+  page.locator(`#feed img[data-i="${i}"]`).evaluate((img) => getComputedStyle(img).filter);
+
+/** Scrolls down the page with the mouse wheel, a screen at a time, as a reader would. */
+export async function scrollThrough(page: Page) {
+  for (;;) {
+    const { y, max } = await page.evaluate(() => ({ y: scrollY, max: document.documentElement.scrollHeight - innerHeight }));
+    if (y >= max) return;
+    await page.mouse.wheel(0, 700);
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * A detector that records each call's image and signal and answers only when the
+ * test releases it (or the call is aborted), so order and cancellation can be seen.
+ */
+export async function installGatedDetector(page: Page) {
+  await page.evaluate(() => {
+    const w = window as any;
+    w.calls = [];
+    w.gated = {
+      detect(img: HTMLImageElement, { signal }: { signal: AbortSignal }) {
+        const call = { i: Number(img.dataset.i), signal, release: () => {} };
+        w.calls.push(call);
+        return new Promise((resolve, reject) => {
+          call.release = () => resolve(w.detector.detect(img));
+          signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'VeilError', code: '4099' })));
+        });
+      },
+    };
+  });
+}
+
+/** Starts blurOnRender on #feed with the page's detector, as `window.blur`. */
+export const startBlur = (page: Page, options: object = {}) =>
+  page.evaluate((options) => {
+    const w = window as any;
+    w.blur = w.veil.blurOnRender(document.getElementById('feed'), { detector: w.detector, ...options });
+  }, options);
+
+/** Served as the block image to an <img>, and as the pass image to fetch() and workers (test/support/server.ts). */
+export const TWO_FACED = '/__by-dest?image=/__png/block&other=/__png/pass';
+export const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
+export const isGreen = ([r, g, b]: number[]) => g! > 200 && r! < 60 && b! < 60;
+
+/**
+ * Where to look in the server's `/__png/<kind>` images (test/support/png.ts):
+ * inside the block image's red patch, and inside the pass image's green one.
+ */
+export const BLOCK_POINT = [140, 95] as const;
+export const PASS_POINT = [70, 70] as const;
+
+/** Replaces the page with `#feed` holding `html`, and waits until its images have loaded (or failed to). */
+export async function mountFeed(page: Page, html: string): Promise<void> {
+  await page.evaluate(async (html) => {
+    document.body.innerHTML = `<div id="feed" style="width:340px;display:grid;gap:16px">${html}</div>`;
+    await Promise.all([...document.querySelectorAll('#feed img')].map((img) => (img as HTMLImageElement).decode().catch(() => undefined)));
+  }, html);
+}
+
+/**
+ * From now on, every frame in which blurOnRender runs (its stylesheet is in the
+ * page), records in `window.leaks` each #feed image that is not fully blurred
+ * while what it shows has the block image's red patch: drawn from the <img>
+ * itself, so it is the picture on screen, whatever its URL.
+ */
+export async function watchForLeaks(page: Page): Promise<void> {
+  await page.evaluate(([x, y]) => {
+    const w = window as any;
+    w.leaks = [];
+    const ctx = new OffscreenCanvas(320, 240).getContext('2d', { willReadFrequently: true })!;
+    const frame = () => {
+      const running = document.querySelector('style[data-veil-style]');
+      for (const img of running ? document.querySelectorAll<HTMLImageElement>('#feed img') : []) {
+        const filter = getComputedStyle(img).filter;
+        if (filter === 'blur(24px)') continue;
+        try {
+          ctx.clearRect(0, 0, 320, 240);
+          ctx.drawImage(img, 0, 0, 320, 240);
+          const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
+          if (r! > 200 && g! < 60 && b! < 60) w.leaks.push({ i: img.dataset.i, filter, src: img.currentSrc.slice(0, 80) });
+        } catch {
+          // Not loaded (or not readable): nothing on screen to compare.
+        }
+      }
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }, BLOCK_POINT);
+}
+
+export const leaks = (page: Page) => page.evaluate(() => (window as any).leaks as { i: string; filter: string; src: string }[]);
+
+/** The pixel feed image i shows at (x, y), drawn from the <img> itself. */
+export const pixel = (page: Page, i: number, [x, y]: readonly [number, number]) =>
+  page.locator(`#feed img[data-i="${i}"]`).evaluate(
+    (img: HTMLImageElement, [x, y]) => {
+      const ctx = new OffscreenCanvas(320, 240).getContext('2d')!;
+      ctx.drawImage(img, 0, 0, 320, 240);
+      return [...ctx.getImageData(x!, y!, 1, 1).data.slice(0, 3)];
+    },
+    [x, y],
+  );
+
+/** Every value each #feed image's data-veil took, in order, from now on (in `window.seen`). */
+export async function recordStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as any;
+    w.seen = {};
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const img = r.target as HTMLImageElement;
+        const value = img.getAttribute('data-veil');
+        const list = (w.seen[img.dataset.i!] ??= []);
+        if (value && list.at(-1) !== value) list.push(value);
+      }
+    }).observe(document.getElementById('feed')!, { subtree: true, attributes: true, attributeFilter: ['data-veil'] });
+  });
+}
+
+export const seenStates = (page: Page) => page.evaluate(() => (window as any).seen as Record<string, string[]>);

@@ -5,6 +5,10 @@
  * what the page fetched. For error tests: `/__status/<code>` answers that status,
  * `/__redirect-loop` redirects forever, `/__slow/<ms>/…` stalls mid-body for that long.
  * `?cors=0` (or `cors: false` for the whole server) leaves out Access-Control-Allow-Origin.
+ * For the blurOnRender security tests: `/__png/<pass|review|block>` is a generated
+ * image of known verdict, and `/__by-dest?image=<path>&other=<path>` answers as
+ * `image` when the browser asks for an <img> (Sec-Fetch-Dest: image) and as `other`
+ * to anything else (fetch(), a worker), as a host that tells requests apart can.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentType } from '../../scripts/mime-types.mjs';
+import { VERDICT_IMAGES } from './png.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
 
 export interface TestServer {
   url: string;
@@ -30,8 +34,13 @@ export interface TestServer {
 export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: string } = {}): Promise<TestServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
+    if (url.pathname === '/__by-dest') {
+      const pick = url.searchParams.get(req.headers['sec-fetch-dest'] === 'image' ? 'image' : 'other') ?? '/';
+      url = new URL(pick, url);
+      res.setHeader('Vary', 'Sec-Fetch-Dest');
+    }
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     // Without CORS a server lets other sites show its images but not read them.
     if (cors && url.searchParams.get('cors') !== '0') res.setHeader('Access-Control-Allow-Origin', '*');
@@ -53,6 +62,11 @@ export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: 
       res.write(Buffer.from([0xff, 0xd8, 0xff]));
       const timer = setTimeout(() => res.end(), Number(slow[1]));
       res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    const verdict = /^\/__png\/(pass|review|block)$/.exec(url.pathname);
+    if (verdict) {
+      res.writeHead(200, { 'content-type': 'image/png' }).end(VERDICT_IMAGES[verdict[1] as keyof typeof VERDICT_IMAGES]());
       return;
     }
     const status = /^\/__status\/(\d{3})$/.exec(url.pathname);

@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { ModelFetchError } from './error.js';
-import type { TensorContract } from './manifest.js';
+import type { TensorContract } from './tensor-contract.js';
 
 /** What a class counts as; Veil's policy has porn and sexy, everything else is normal. */
 export const CATEGORIES = ['porn', 'sexy', 'normal'] as const;

@@ -13,16 +13,12 @@ import { checkClassifiers, type ClassifierEntry } from './classifier-manifest.js
 import { ModelFetchError } from './error.js';
 import { displayPath } from './format.js';
 import { libraryContract } from './library-contract.js';
+import type { TensorContract } from './tensor-contract.js';
+
+export type { TensorContract };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MANIFEST_PATH = path.join(REPO_ROOT, 'models', 'manifest.json');
-
-/** One input or output as the manifest pins it; `type` is optional so an entry may leave it open. */
-export interface TensorContract {
-  readonly name: string;
-  readonly type?: string;
-  readonly shape: readonly number[];
-}
 
 export interface ModelEntry {
   readonly file: string;

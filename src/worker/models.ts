@@ -54,9 +54,10 @@ export async function openClassifier(
 /**
  * Runs a slot's model. If the GPU fails mid-run (device lost, out of GPU memory),
  * the session is rebuilt on WASM from the kept model bytes, `onRebuilt` is told
- * why (for every later result's notes), and the run is tried once more there.
+ * which and why (for every later result's runtime and notes), and the run is
+ * tried once more there.
  */
-export async function runSlot(slot: Slot, tensor: Float32Array, onRebuilt: (note: string) => void): Promise<Float32Array> {
+export async function runSlot(slot: Slot, tensor: Float32Array, onRebuilt: (slot: Slot, note: string) => void): Promise<Float32Array> {
   try {
     return await slot.session.run(tensor);
   } catch (error) {
@@ -71,7 +72,7 @@ export async function runSlot(slot: Slot, tensor: Float32Array, onRebuilt: (note
     } catch (failure) {
       throw toVeilError(failure, ErrorCodes.INFERENCE_FAILED, `WebGPU failed (${reason}) and WASM could not take over`);
     }
-    onRebuilt(`WebGPU failed during inference (${reason}); the ${slot.label} was rebuilt on WASM.`);
+    onRebuilt(slot, `WebGPU failed during inference (${reason}); the ${slot.label} was rebuilt on WASM.`);
     return slot.session.run(tensor);
   }
 }

@@ -89,7 +89,16 @@ export async function screen(state: State, input: WorkerInput, queuedAt: number,
     spent[stage] += now - mark;
     mark = now;
   };
-  const rebuilt = (note: string) => (state.info = { ...state.info, notes: [...state.info.notes, note] });
+  const rebuilt = (slot: Slot, note: string) => {
+    const { provider, threads } = slot.session;
+    const main = (state.detector ?? state.classifier)!.slot === slot;
+    state.info = {
+      ...state.info,
+      ...(main && { provider, threads }),
+      classifier: state.info.classifier && state.classifier?.slot === slot ? { ...state.info.classifier, provider } : state.info.classifier,
+      notes: [...state.info.notes, note],
+    };
+  };
   let best: { raw: NudeNetDetection[]; probabilities?: number[]; index: number; severity: number } | null = null;
   let scanned = 0;
   let total = 1;
@@ -137,7 +146,7 @@ async function runModels(
   pixels: Pixels,
   lap: (stage: 'preprocess' | 'inference' | 'postprocess') => void,
   throwIfCancelled: () => void,
-  rebuilt: (note: string) => void,
+  rebuilt: (slot: Slot, note: string) => void,
 ): Promise<{ raw: NudeNetDetection[]; probabilities?: number[] }> {
   let raw: NudeNetDetection[] = [];
   let probabilities: number[] | undefined;

@@ -6,17 +6,22 @@
  * (or p95) of samples taken in interleaved rounds, so load from other processes
  * falls on every contender alike; ratios compare figures from the same run.
  *
- *   npm run bench                 everything (5 to 7 minutes on 2 cores)
+ *   npm run bench                 everything (7 to 10 minutes on 2 cores)
  *   npm run bench -- --quick      fewer rounds, for trying changes
+ *   npm run bench -- --only classifier
+ *                                 only the classifier's figures (2 to 4 minutes), written
+ *                                 to bench/results/classifier.json instead
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './lib/browser.mjs';
+import { classifierFigures, classifierLines, measureClassifier, prepareClassifier } from './lib/classifier.mjs';
 import { firstDecisions } from './lib/cold.mjs';
 import { FORMATS, HEADLINE_IMAGE, SIZES } from './lib/images.mjs';
 import { measureMemory } from './lib/memory.mjs';
 import { openNative } from './lib/native.mjs';
+import { inPage, openBenchPage as openPage } from './lib/page.mjs';
 import { buildLibrary, bundleNsfwjs, bundleSizes, prepareImages, prepareModels } from './lib/prepare.mjs';
 import { printReport, targets } from './lib/report.mjs';
 import { ROOT, startServer } from './lib/server.mjs';
@@ -25,8 +30,13 @@ import { probeWebGpu } from './lib/webgpu.mjs';
 import { probeWebNn } from './lib/webnn.mjs';
 
 const quick = process.argv.includes('--quick');
+/** `--only classifier` (or `--only=classifier`): a subset, for when the rest has not changed. */
+const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
+if (only !== null && only !== 'classifier') throw new Error(`--only takes "classifier"; got "${only}".`);
 const ROUNDS = quick ? 2 : 6;
 const HEADLINE_TURNS = 6;
+/** The classifier's headline turns per round: five contenders each time, so fewer than the headline's six. */
+const CLASSIFIER_HEADLINE_TURNS = 3;
 const FEED_REPEATS = quick ? 1 : 3;
 const MEMORY_DETECTIONS = quick ? 100 : 500;
 const PROFILES = quick ? 1 : 3;
@@ -47,23 +57,37 @@ const models = await prepareModels();
 const model = models[0];
 const images = prepareImages();
 await bundleNsfwjs();
+const classifier = prepareClassifier();
 const names = images.map((i) => i.name);
 /** A feed is what social sites serve: JPEG and WebP up to 1920 px, cycled to 100 images. */
 const feedImages = images.filter((i) => i.format !== 'png' && i.width <= 1920).map((i) => i.name);
 const feedNames = Array.from({ length: 100 }, (_, k) => feedImages[k % feedImages.length]);
 
 const server = await startServer();
-const native = await openNative(model.path, cores);
+const openBenchPage = (/** @type {import('@playwright/test').Page} */ page) => openPage(page, server.url);
+const classifierOptions = { model, classifier, threads: cores, names, headline: HEADLINE_IMAGE, rounds: ROUNDS, headlineTurns: CLASSIFIER_HEADLINE_TURNS, log };
 
-/** @typedef {import('@playwright/test').Page} Page */
-/** @param {Page} page */
-async function openBenchPage(page) {
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto(`${server.url}/bench/pages/bench.html`);
-  await page.waitForFunction(() => 'bench' in window);
+if (only === 'classifier') {
+  log(`classifier only: ${classifier.name} beside ${model.name}, ${cores} threads, ${ROUNDS} rounds over ${names.length} images`);
+  const browser = await launch();
+  const page = await browser.newPage();
+  await openBenchPage(page);
+  const nsfwSetup = await inPage(page, 'initNsfwjs', { threads: cores });
+  const section = await measureClassifier(page, inPage, classifierOptions);
+  const chromium = browser.version();
+  await browser.close();
+  await server.close();
+  const { keys, ratios } = classifierFigures(section);
+  const h = /** @type {any} */ (section.by_image[HEADLINE_IMAGE]);
+  const environment = { cores, cpu: cpus()[0]?.model, load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) }, chromium, nsfwjs: nsfwSetup };
+  const out = { ...keys, detect_p50_ms: h.nudenet.p50, nsfwjs_p50_ms: h.nsfwjs.p50, nsfwjs_classify_p50_ms: h.nsfwjs_classify.p50, model: model.name, headline_image: HEADLINE_IMAGE, threads: cores, rounds: ROUNDS, generated_at: new Date().toISOString(), ratios, details: { environment, classifier: section } };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/classifier.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(['', ...classifierLines(section), '', `load average (1 min): ${environment.load_average_1min.start} at start, ${environment.load_average_1min.end} at the end`].join('\n'));
+  log('wrote bench/results/classifier.json');
+  process.exit(0);
 }
-/** @param {Page} page @param {string} fn @param {unknown} [arg] @returns {Promise<any>} */
-const inPage = (page, fn, arg) => page.evaluate(({ fn, arg }) => /** @type {any} */ (window).bench[fn](arg), { fn, arg });
+const native = await openNative(model.path, cores);
 
 // 1-4: latency of detect(), the bare session, onnxruntime-node and nsfwjs, in interleaved rounds.
 log(`latency: ${model.name}, ${cores} threads, ${ROUNDS} rounds over ${names.length} images`);
@@ -127,6 +151,9 @@ for (let r = 0; r < FEED_REPEATS; r++) {
   const veil = await inPage(page, 'feed', { names: feedNames });
   feeds.push({ bare, veil });
 }
+// 9: the whole-image classifier, alone and beside NudeNet, and against nsfwjs on the same network; last, so the figures above are as before.
+log(`classifier: ${classifier.name} beside ${model.name}, ${ROUNDS} rounds over ${names.length} images`);
+const classifierSection = await measureClassifier(page, inPage, classifierOptions);
 await browser.close();
 await native.release();
 
@@ -192,6 +219,7 @@ const result = {
   memory_growth_pct: growth('rendererRssBytes'),
   worker_heap_growth_pct: growth('workerHeapBytes'),
   main_entry_gzip_bytes: sizes.main_entry_gzip_bytes,
+  ...classifierFigures(classifierSection).keys,
   model: model.name,
   headline_image: HEADLINE_IMAGE,
   threads: cores,
@@ -206,6 +234,7 @@ const report = {
     detect_over_nsfwjs: round(result.detect_p50_ms / result.nsfwjs_p50_ms),
     session_over_native: round(result.session_run_p50_ms / result.native_p50_ms),
     feed_over_bare_session: round(result.feed_images_per_s / result.bare_session_images_per_s),
+    ...classifierFigures(classifierSection).ratios,
   },
   targets: /** @type {ReturnType<typeof targets>} */ ([]),
   details: {
@@ -239,6 +268,7 @@ const report = {
     first_decision: { image: HEADLINE_IMAGE, linger_ms: VISIT_LINGER_MS, visits },
     webgpu,
     webnn,
+    classifier: classifierSection,
     bundle: sizes,
   },
 };

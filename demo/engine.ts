@@ -6,19 +6,36 @@
 import { createDetector, isVeilError, type Detector, type DetectorLike, type DetectorOptions, type ModelProgress } from 'veil';
 import type { Settings } from './settings.js';
 
-/** The models the demo knows, by setting value. NudeNet's are third-party and installed by the user. */
+/**
+ * The models the demo knows, by setting value. NudeNet's are third-party and
+ * installed by the user; the classifier is nsfwjs's MobileNetV2, converted to
+ * ONNX by `npm start` from the nsfwjs npm package; the test model is the
+ * project's own, which reacts only to flat colour patches.
+ */
 export const MODELS = {
-  '320n': { url: '/models/320n.onnx', name: "NudeNet 320n", nudenet: true },
-  '640m': { url: '/models/640m.onnx', name: "NudeNet 640m", nudenet: true },
-  test: { url: '/models/veil-fixture-320.onnx', name: "Veil's test model", nudenet: false },
+  '320n': { url: '/models/320n.onnx', name: 'NudeNet 320n', kind: 'nudenet' },
+  '640m': { url: '/models/640m.onnx', name: 'NudeNet 640m', kind: 'nudenet' },
+  classifier: { url: '/models/nsfwjs-mobilenet-v2.onnx', name: 'MobileNetV2 classifier', kind: 'classifier' },
+  test: { url: '/models/veil-fixture-320.onnx', name: "Veil's test model", kind: 'test' },
 } as const;
 export type ModelId = keyof typeof MODELS;
+/** The built-in name Veil loads from models/<name>.onnx next to the page: the file `MODELS.classifier` points at. */
+export const CLASSIFIER = 'nsfwjs-mobilenet-v2';
+
+/** What a detector runs: one model, and with NudeNet also the classifier when it is installed. */
+export interface Setup {
+  model: ModelId;
+  withClassifier: boolean;
+}
+
+/** How the page names a setup: "NudeNet 320n + MobileNetV2 classifier". */
+export const setupName = (setup: Setup) => `${MODELS[setup.model].name}${setup.withClassifier ? ` + ${MODELS.classifier.name}` : ''}`;
 
 export type EngineEvent =
-  | { type: 'loading'; model: ModelId }
-  | { type: 'progress'; model: ModelId; progress: ModelProgress }
-  | { type: 'ready'; model: ModelId; detector: Detector }
-  | { type: 'failed'; model: ModelId; error: unknown };
+  | { type: 'loading'; setup: Setup }
+  | { type: 'progress'; setup: Setup; progress: ModelProgress }
+  | { type: 'ready'; setup: Setup; detector: Detector }
+  | { type: 'failed'; setup: Setup; error: unknown };
 
 /** Whether a model file is served (Vite answers unknown paths with the page itself). */
 async function installed(id: ModelId): Promise<boolean> {
@@ -67,16 +84,18 @@ export class Engine {
   }
 
   /** Starts a detector for these settings; earlier calls still loading are superseded. */
-  start(settings: Settings, model: ModelId): Promise<Detector> {
+  start(settings: Settings, setup: Setup): Promise<Detector> {
     const generation = ++this.#generation;
     this.#policy = settings.policy;
-    this.#emit({ type: 'loading', model });
+    this.#emit({ type: 'loading', setup });
     const options: DetectorOptions = {
-      model: MODELS[model].url,
       providers: settings.providers,
       policy: settings.policy,
-      onProgress: (progress) => generation === this.#generation && this.#emit({ type: 'progress', model, progress }),
+      onProgress: (progress) => generation === this.#generation && this.#emit({ type: 'progress', setup, progress }),
     };
+    // The classifier by its built-in name, as a page using Veil would ask for it; alone, it needs no NudeNet model.
+    if (MODELS[setup.model].kind !== 'classifier') options.model = MODELS[setup.model].url;
+    if (MODELS[setup.model].kind === 'classifier' || setup.withClassifier) options.classifier = CLASSIFIER;
     if (settings.mode !== 'local') {
       options.mode = settings.mode;
       // An empty URL is left for createDetector to refuse with its own sentence.
@@ -91,9 +110,9 @@ export class Engine {
         this.#detector = detector;
         // The policy may have changed while this detector was loading.
         if (this.#policy) detector.setPolicy(this.#policy);
-        this.#emit({ type: 'ready', model, detector });
+        this.#emit({ type: 'ready', setup, detector });
       },
-      (error) => generation === this.#generation && this.#emit({ type: 'failed', model, error }),
+      (error) => generation === this.#generation && this.#emit({ type: 'failed', setup, error }),
     );
     return next;
   }

@@ -1,14 +1,30 @@
 /**
- * The "Check an image" tab: pick, drop, paste or give a URL; see the image with
- * what Veil found outlined, the decision, the scores, where it ran and the JSON.
+ * The "Check an image" tab: pick, drop, paste or give a URL, or try a sample;
+ * see the image with what NudeNet found outlined (and a sample photo's credit),
+ * the decision, the scores, the classifier's own probabilities when one ran,
+ * where it ran and the JSON.
  */
 import { DEFAULT_CLASS_RULES, isVeilError, type ModerationResult } from 'veil';
-import type { Engine } from './engine.js';
-import { makeSample, type SampleKind } from './samples.js';
+import { MODELS, type Engine } from './engine.js';
+import { samplePicker, type Picked } from './sample-picker.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const COLOURS = { porn: '#d92d20', sexy: '#dc6803', ignore: '#3157d5' } as const;
 const DECISION_TEXT = { pass: 'Pass', review: 'Review', block: 'Block' } as const;
+/** Which category nsfwjs's classes count for (models/manifest.json), for the bars' colours. */
+const CLASS_CATEGORY: Record<string, string> = { Porn: 'porn', Hentai: 'porn', Sexy: 'sexy' };
+
+/** A row of bars, one per score, coloured by category. */
+function bars(scores: [name: string, value: number, category: string][]): HTMLElement[] {
+  return scores.map(([name, value, category]) => {
+    const row = document.createElement('div');
+    row.className = 'bar';
+    row.dataset.category = category;
+    row.dataset.name = name;
+    row.innerHTML = `<span class="bar-name">${name}</span><span class="bar-track" role="meter" aria-label="${name}" aria-valuemin="0" aria-valuemax="1" aria-valuenow="${value}"><span class="bar-fill" style="width:${(value * 100).toFixed(1)}%"></span></span><span class="bar-value">${value.toFixed(2)}</span>`;
+    return row;
+  });
+}
 
 function cell(text: string): HTMLTableCellElement {
   const td = document.createElement('td');
@@ -49,16 +65,14 @@ function showResult(result: ModerationResult): void {
   $('verdict-error').hidden = true;
   $('label').textContent = result.label;
   $('score').textContent = result.score.toFixed(2);
-  $('bars').replaceChildren(
-    ...(['porn', 'sexy', 'normal'] as const).map((k) => {
-      const value = result.categories[k];
-      const row = document.createElement('div');
-      row.className = 'bar';
-      row.dataset.category = k;
-      row.innerHTML = `<span class="bar-name">${k}</span><span class="bar-track" role="meter" aria-label="${k}" aria-valuemin="0" aria-valuemax="1" aria-valuenow="${value}"><span class="bar-fill" style="width:${(value * 100).toFixed(1)}%"></span></span><span class="bar-value">${value.toFixed(2)}</span>`;
-      return row;
-    }),
-  );
+  $('bars').replaceChildren(...bars((['porn', 'sexy', 'normal'] as const).map((k) => [k, result.categories[k], k])));
+  // The classifier's own answer, beside the categories the policy made of it.
+  const classifier = result.raw.classifier;
+  $('classifier').hidden = !classifier;
+  if (classifier) {
+    $('classifier-name').textContent = `${classifier.model}: the whole image, ${Object.keys(classifier.probabilities).length} classes`;
+    $('classifier-bars').replaceChildren(...bars(Object.entries(classifier.probabilities).map(([name, p]) => [name, p, CLASS_CATEGORY[name] ?? 'normal'])));
+  }
   const rt = result.runtime;
   const t = result.timings;
   const ms = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(v)} ms`);
@@ -71,7 +85,9 @@ function showResult(result: ModerationResult): void {
   } else {
     $('rt-provider').textContent = rt ? (rt.provider === 'webgpu' ? 'WebGPU' : 'WASM') : result.backend;
     $('rt-threads').textContent = rt ? (rt.provider === 'webgpu' ? 'GPU' : String(rt.threads)) : '–';
-    $('rt-model').textContent = rt ? (rt.model.split('/').pop() ?? rt.model) : result.backend;
+    // The model results name, and the classifier too when it ran beside NudeNet.
+    const main = rt ? (rt.model.split('/').pop() ?? rt.model) : result.backend;
+    $('rt-model').textContent = classifier && result.raw.nudenet ? `${main} + ${classifier.model}` : main;
     $('rt-input').textContent = rt ? `${rt.input_size} px` : '–';
   }
   $('rt-decode').textContent = ms(t?.decode_ms);
@@ -91,7 +107,8 @@ function showResult(result: ModerationResult): void {
   });
   if (rows.length === 0) {
     const tr = document.createElement('tr');
-    const td = cell('Nothing found.');
+    // A classifier alone reads the whole image and finds no parts: say so rather than "nothing found".
+    const td = cell(classifier && !result.raw.nudenet ? 'No boxes: the whole-image classifier ran alone.' : 'Nothing found.');
     td.colSpan = 3;
     td.className = 'muted';
     tr.append(td);
@@ -125,8 +142,11 @@ export function imageTab(engine: Engine, active: () => boolean): void {
   const view = $<HTMLCanvasElement>('view');
   let latest: AbortController | null = null;
 
-  async function check(input: Blob | string, name: string): Promise<void> {
+  async function check(input: Blob | string, name: string, credit: string | null = null): Promise<void> {
     latest?.abort();
+    // A photo's credit and licence go with it on screen; nothing else has one.
+    $('credit').hidden = !credit;
+    $('credit').textContent = credit ?? '';
     const mine = new AbortController();
     latest = mine;
     const badge = $('badge');
@@ -147,13 +167,8 @@ export function imageTab(engine: Engine, active: () => boolean): void {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (file) void check(file, file.name);
   });
-  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-sample]')) {
-    button.addEventListener('click', async () => {
-      const kind = button.dataset.sample as SampleKind;
-      const sample = await makeSample({ pass: 6, review: 2, block: 4 }[kind], kind, 640, 480);
-      await check(sample.blob, `the ${kind} sample`);
-    });
-  }
+  const picker = samplePicker($('samples'), ({ blob, name, credit }: Picked) => void check(blob, name, credit));
+  engine.on((event) => event.type === 'loading' && picker.show(MODELS[event.setup.model].kind === 'test'));
   $<HTMLFormElement>('url-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const url = $<HTMLInputElement>('url').value.trim();

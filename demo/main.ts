@@ -2,7 +2,7 @@
  * The demo page: one image, a feed under blurOnRender, a form under
  * screenUploads, and the settings that drive the detector they share.
  */
-import { Engine, installedModels, type ModelId } from './engine.js';
+import { Engine, installedModels, MODELS, type ModelId, type Setup } from './engine.js';
 import { FeedTab } from './feed-tab.js';
 import { formTab } from './form-tab.js';
 import { imageTab } from './image-tab.js';
@@ -16,20 +16,45 @@ const engine = new Engine();
 const status = modelStatus();
 engine.on((event) => status.update(event));
 
-let installed: Record<ModelId, boolean> = { '320n': false, '640m': false, test: true };
+let installed: Record<ModelId, boolean> = { '320n': false, '640m': false, classifier: false, test: true };
 
-/** The model to load: the chosen one when installed, else NudeNet 320n when installed, else the test model. */
-function pickModel(settings: Settings): ModelId {
-  status.missing(null);
-  if (settings.model === 'auto') return installed['320n'] ? '320n' : 'test';
-  if (installed[settings.model]) return settings.model;
-  status.missing(settings.model);
-  return 'test';
+/**
+ * A model named in the page address (`?model=test`) wins over the settings until
+ * the model is changed there: the tests open the page on the test model this
+ * way, so that its verdicts on colour patches stay the same whatever is installed.
+ */
+let fromAddress = ((id) => (id && Object.hasOwn(MODELS, id) ? (id as ModelId) : null))(new URLSearchParams(location.search).get('model'));
+
+/** The best installed: NudeNet 320n with the classifier beside it, else the classifier alone, else the test model. */
+function best(): Setup {
+  if (installed['320n']) return { model: '320n', withClassifier: installed.classifier };
+  return { model: installed.classifier ? 'classifier' : 'test', withClassifier: false };
 }
 
+/** What to load: the model asked for (address, then settings) when installed, with the classifier beside NudeNet; else the best installed. */
+function pickSetup(settings: Settings): Setup {
+  const wanted = fromAddress ?? settings.model;
+  status.missing(null);
+  status.chosen(wanted === 'auto' ? null : fromAddress ? 'address' : 'settings');
+  if (wanted === 'auto') return best();
+  if (installed[wanted]) return { model: wanted, withClassifier: MODELS[wanted].kind === 'nudenet' && installed.classifier };
+  const instead = best();
+  status.missing(wanted, instead);
+  status.chosen(null);
+  return instead;
+}
+
+let lastModel = load().model;
 const form = new SettingsForm(document.getElementById('settings') as HTMLFormElement, load(), (settings, change) => {
   if (change === 'policy') engine.setPolicy(settings.policy);
-  else if (change === 'engine') void engine.start(settings, pickModel(settings)).catch(() => undefined);
+  if (change !== 'engine') return;
+  // Choosing a model in the settings ends the address's choice, and the address says so.
+  if (settings.model !== lastModel && fromAddress) {
+    fromAddress = null;
+    history.replaceState(null, '', location.pathname + location.hash);
+  }
+  lastModel = settings.model;
+  void engine.start(settings, pickSetup(settings)).catch(() => undefined);
 });
 
 // Tabs: the WAI-ARIA pattern (arrow keys, Home and End), with the tab in the URL's hash.
@@ -72,5 +97,5 @@ select(TABS.includes(location.hash.slice(1) as Tab) ? (location.hash.slice(1) as
 void (async () => {
   installed = await installedModels();
   form.setModels(installed);
-  await engine.start(form.settings, pickModel(form.settings)).catch(() => undefined);
+  await engine.start(form.settings, pickSetup(form.settings)).catch(() => undefined);
 })();

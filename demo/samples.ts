@@ -14,14 +14,15 @@ const PATCHES: Record<SampleKind, string[]> = {
   block: ['rgb(255,0,0)', 'rgb(0,0,255)', 'rgb(255,128,0)'], // exposed breast, genitalia: porn 0.85 and up
 };
 
-const PLACES = [
+/** The scenes' titles, by index: the feed's captions and the drawn samples' names. */
+export const PLACES = [
   'Harbour at dawn', 'Old town square', 'Lakeside path', 'Dunes at noon', 'Ridge trail', 'Pier in the evening',
   'Market street', 'Quiet bay', 'Hill village', 'River bend', 'Coastal road', 'Pine forest',
 ];
 
-/** A small seeded generator, so the feed looks the same on every load. */
-function random(seed: number): () => number {
-  let s = seed * 9301 + 49297;
+/** A small fixed-sequence generator: scene `n` is drawn the same on every load, so the feed looks the same. */
+function random(n: number): () => number {
+  let s = n * 9301 + 49297;
   return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
 }
 

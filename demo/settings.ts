@@ -141,15 +141,22 @@ export class SettingsForm {
     const select = this.#field<HTMLSelectElement>('model');
     const options = [new Option('Best installed', 'auto')];
     for (const [id, model] of Object.entries(MODELS) as [ModelId, (typeof MODELS)[ModelId]][]) {
-      const option = new Option(installed[id] ? model.name : `${model.name} (not installed)`, id);
+      // NudeNet runs with the classifier beside it when both are installed; the classifier alone has no boxes.
+      const name = model.kind === 'nudenet' && installed.classifier ? `${model.name} + classifier` : model.kind === 'classifier' ? `${model.name} alone (no boxes)` : model.name;
+      const option = new Option(installed[id] ? name : `${name} (not installed)`, id);
       option.disabled = !installed[id];
       options.push(option);
     }
     select.replaceChildren(...options);
     const missing = (['320n', '640m'] as const).filter((id) => !installed[id]);
-    this.#form.querySelector('#model-note')!.textContent = missing.length
-      ? `To install NudeNet's weights: npm run model:fetch -- ${missing.join(' (or ')}${missing.length > 1 ? ')' : ''}, then reload.`
-      : "NudeNet's 320n is quick on any device; 640m finds more, at about eight times the work.";
+    this.#form.querySelector('#model-note')!.textContent = [
+      installed.classifier ? '' : 'To make the whole-image classifier: npm start.',
+      missing.length
+        ? `To install NudeNet's weights: npm run model:fetch -- ${missing.join(' (or ')}${missing.length > 1 ? ')' : ''}, then reload.`
+        : "NudeNet's 320n is quick on any device; 640m finds more, at about eight times the work.",
+    ]
+      .filter(Boolean)
+      .join(' ');
     select.value = this.#settings.model !== 'auto' && installed[this.#settings.model] ? this.#settings.model : 'auto';
   }
 

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The benchmark's images: one seeded photo-like scene at five sizes from
+ * The benchmark's images: one photo-like scene, the same pixels on every run, at five sizes from
  * 320x240 to 4000x3000, each as JPEG, PNG and WebP, written by OpenCV
  * (bench/lib/make_images.py) into bench/.cache/images/. Nothing is committed;
  * the files are rewritten only when the generator or the list of sizes changes.

@@ -1,5 +1,6 @@
 // @ts-check
 /** The issue's targets checked against one run's figures, and the table printed at the end. */
+import { classifierLines } from './classifier.mjs';
 
 /**
  * @typedef {{ target: string, figure: string, met: boolean }} TargetRow
@@ -71,6 +72,7 @@ export function printReport(r) {
       `${pad(name, 24)}${padStart(s.bytes, 10)}${padStart(s.detect.p50, 12)}${padStart(s.detect.p95, 9)}${padStart(s.stages_p50.decode_ms, 9)}${padStart(s.stages_p50.preprocess_ms, 7)}${padStart(s.stages_p50.inference_ms, 8)}${padStart(s.nsfwjs.p50, 12)}`,
     );
   }
+  if (r.details.classifier) lines.push('', ...classifierLines(r.details.classifier));
   lines.push('');
   for (const key of Object.keys(r)) {
     if (typeof r[key] === 'number' || typeof r[key] === 'string') lines.push(`${pad(key, 34)}${r[key]}`);

@@ -7,6 +7,8 @@ const blobs = new Map();
 let detector = null;
 let baseline = null;
 let nsfw = null;
+/** Detectors for the classifier's figures, by variant: NudeNet alone, the classifier alone (all threads, one thread), both. */
+let variants = {};
 
 function call(worker, message) {
   return new Promise((resolve, reject) => {
@@ -88,6 +90,44 @@ async function nsfwBatch({ name, reps }) {
   return { times, classifyTimes, top };
 }
 
+/**
+ * One detector per variant, all alive at once so that their runs can be taken in
+ * turns. The classifier loads by its file here (the bench serves the repository
+ * root, not the demo's public folder), with the same description as its built-in name.
+ */
+async function initVariants({ model, classifier, threads, images }) {
+  await loadImages(images);
+  for (const d of Object.values(variants)) d.dispose();
+  const common = { providers: ['wasm'], cache: false, limits: { maxBytes: 64 * 1024 * 1024 } };
+  const named = { name: classifier.name, model: classifier.url };
+  const make = (options) => veil.createDetector({ ...common, threads, ...options });
+  variants = {
+    nudenet: await make({ model }),
+    classifier: await make({ classifier: named }),
+    // nsfwjs on TensorFlow.js runs on one thread (tensorflow/tfjs#8513): the same network on one thread too.
+    classifier_one_thread: await make({ classifier: named, threads: 1 }),
+    both: await make({ model, classifier: named }),
+  };
+  return Object.fromEntries(Object.entries(variants).map(([k, d]) => [k, { ...d.info }]));
+}
+
+async function variantBatch({ variant, name, reps }) {
+  const blob = blobs.get(name);
+  const times = [];
+  const stages = [];
+  let top = null;
+  for (let i = 0; i < reps; i++) {
+    const started = performance.now();
+    const result = await variants[variant].detect(blob);
+    times.push(performance.now() - started);
+    stages.push(result.timings);
+    const p = result.raw.classifier?.probabilities;
+    if (p) top = Object.entries(p).sort((a, b) => b[1] - a[1])[0];
+  }
+  await pause(30);
+  return { times, stages, top: top && { className: top[0], probability: top[1] } };
+}
+
 /** Screens `names` all at once, as a feed does, counting main-thread tasks over 50 ms meanwhile. */
 async function feed({ names }) {
   const longTasks = [];
@@ -123,5 +163,5 @@ async function rawOutput({ tensor }) {
   return Array.from(values);
 }
 
-window.bench = { init, initNsfwjs, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
+window.bench = { init, initNsfwjs, initVariants, variantBatch, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
 window.dispatchEvent(new Event('bench-ready'));

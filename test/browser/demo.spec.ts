@@ -2,24 +2,28 @@
  * The demo page as a person uses it, served by its own dev server (what
  * `npm start` runs): each tab driven by mouse, keyboard, file chooser, drop and
  * paste, with what the page shows asserted and screenshots saved at phone and
- * desktop widths under test/screenshots/ for people to look at.
+ * desktop widths under test/screenshots/ for people to look at. Most tests open
+ * it as `?model=test`, on the project's test model, whose verdicts on flat colour
+ * patches are known; the default (the whole-image classifier on real photos) has
+ * its own tests.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { ROOT } from '../support/fixture-data.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { DESKTOP, dropFile, shoot, startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { VERDICT_IMAGES } from '../support/png.js';
 import { test as base, expect } from './fixtures.js';
 
-const SHOTS = join(ROOT, 'test/screenshots');
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
+const PHOTOS = join(ROOT, 'test/.cache/photos');
+/** Whether NudeNet's weights are installed, in which case the default runs NudeNet and the classifier together. */
+const NUDENET = existsSync(join(ROOT, 'public/models/320n.onnx'));
 
 const test = base.extend<{ demo: Page }, { demoServer: DemoServer }>({
   demoServer: [
     async ({}, use) => {
-      const server = await startDemoServer();
+      // With the samples `npm start` writes, made from the tests' own photos.
+      const server = await startDemoServer({ photos: PHOTOS });
       await use(server);
       await server.close();
     },
@@ -27,41 +31,13 @@ const test = base.extend<{ demo: Page }, { demoServer: DemoServer }>({
   ],
   demo: async ({ page, demoServer }, use) => {
     await page.setViewportSize(DESKTOP);
-    await page.goto(demoServer.url);
+    await page.goto(`${demoServer.url}?model=test`);
     await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
     await use(page);
   },
 });
 
-/**
- * Saves the page at both widths, the phone one first so the page is left at
- * desktop width; `focus` is scrolled into view at each width (layouts differ).
- */
-async function shoot(page: Page, name: string, { fullPage = true, focus }: { fullPage?: boolean; focus?: Locator } = {}) {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [width, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-    await page.setViewportSize(size);
-    await page.waitForTimeout(150);
-    await focus?.evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await page.waitForTimeout(150);
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage });
-  }
-}
-
 const png = (name: string, kind: keyof typeof VERDICT_IMAGES) => ({ name, mimeType: 'image/png', buffer: VERDICT_IMAGES[kind]() });
-
-/** Drops a file on an element the way a browser delivers a drag from the desktop. */
-async function dropFile(page: Page, selector: string, name: string, bytes: Buffer) {
-  await page.evaluate(
-    ({ selector, name, data }) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' }));
-      const target = document.querySelector(selector)!;
-      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
-    },
-    { selector, name, data: [...bytes] },
-  );
-}
 
 test('the page is served cross-origin isolated and says plainly which model it runs', async ({ demo: page, consoleErrors }) => {
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
@@ -69,11 +45,75 @@ test('the page is served cross-origin isolated and says plainly which model it r
   await expect(page.locator('#model-notice')).toContainText("Running on Veil's test model, not NudeNet.");
   await expect(page.locator('#model-notice')).toContainText('npm run model:fetch -- 320n');
   await expect(page.locator('#engine-chip')).toContainText('test model');
+  await expect(page.locator('#model-notice')).toContainText('?model=test');
+  // Its samples are the drawn ones, named by its verdicts, beside the real photos.
+  await expect(page.locator('#samples button:visible')).toHaveText(['Astronaut', 'Cat', 'Coffee', 'Rocket launch', 'Hubble deep field', 'Pass', 'Review', 'Block']);
   // A fresh browser downloads the model; the next visit reads it from Cache Storage.
   await expect(page.locator('#model-detail')).toContainText('Downloaded and cached for next time.');
   await page.reload();
   await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
   await expect(page.locator('#model-detail')).toContainText('Loaded from this browser’s cache.');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('by default: the whole-image classifier, no boxes; real photos, picked or from the samples, get real verdicts', async ({ page, demoServer, consoleErrors }) => {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(demoServer.url);
+  await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
+  if (NUDENET) {
+    await expect(page.locator('#model-title')).toHaveText(/Ready: NudeNet 320n \+ MobileNetV2 classifier on/);
+  } else {
+    await expect(page.locator('#model-title')).toHaveText(/Ready: MobileNetV2 classifier on (WASM, \d+ threads?|WebGPU)/);
+    await expect(page.locator('#model-notice')).toContainText('Whole-image classifier, no boxes.');
+    await expect(page.locator('#model-notice')).toContainText('npm run model:fetch -- 320n');
+    await expect(page.locator('#engine-chip')).toContainText('classifier, no boxes');
+  }
+  // A real model gets the real photos as samples; the drawn ones are for the test model.
+  await expect(page.locator('#samples button:visible')).toHaveText(['Astronaut', 'Cat', 'Coffee', 'Rocket launch', 'Hubble deep field']);
+
+  // A photo picked from disk: a real verdict, with the classifier's five probabilities beside the categories.
+  await page.locator('#file').setInputFiles(join(PHOTOS, 'astronaut-512.jpg'));
+  await expect(page.locator('#badge')).toHaveText('Pass');
+  await expect(page.locator('#label')).toHaveText('normal');
+  await expect(page.locator('#classifier')).toBeVisible();
+  await expect(page.locator('#classifier-name')).toContainText('nsfwjs-mobilenet-v2');
+  await expect(page.locator('#classifier-bars .bar-name')).toHaveText(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
+  await expect(page.locator('#classifier-bars .bar-value')).toHaveText(Array(5).fill(/^[01]\.\d\d$/));
+  await expect(page.locator('#credit')).toBeHidden();
+  await page.getByText('Full result (JSON)').click();
+  await expect(page.locator('#json')).toContainText(`"backend": "${NUDENET ? 'nudenet+' : ''}nsfwjs-mobilenet-v2"`);
+  await expect(page.locator('#json')).toContainText('"source": "astronaut-512.jpg"');
+  if (!NUDENET) {
+    await expect(page.locator('#rt-input')).toHaveText('224 px');
+    await expect(page.locator('#detections td')).toHaveText(['No boxes: the whole-image classifier ran alone.']);
+  }
+  // The probabilities shown are the result's own.
+  const probabilities = JSON.parse((await page.locator('#json').textContent())!).raw.classifier.probabilities;
+  expect(Object.values(probabilities).reduce((a: number, b) => a + (b as number), 0)).toBeCloseTo(1, 3);
+  await expect(page.locator('#classifier-bars [data-name="Neutral"] .bar-value')).toHaveText(probabilities.Neutral.toFixed(2));
+
+  // A sample photo, stored sideways with an EXIF orientation: its verdict, and its credit and licence under it.
+  await page.locator('#samples').getByRole('button', { name: 'Cat' }).click();
+  await expect(page.locator('#json')).toContainText('"source": "chelsea-exif6.jpg"');
+  await expect(page.locator('#label')).toHaveText('normal');
+  await expect(page.locator('#credit')).toHaveText('Photo: Stefan van der Walt · CC0');
+  expect(await page.locator('#view').evaluate((c: HTMLCanvasElement) => c.height > c.width)).toBe(false);
+  await shoot(page, 'image-classifier');
+  await page.locator('#samples').getByRole('button', { name: 'Astronaut' }).click();
+  await expect(page.locator('#credit')).toHaveText('Photo: NASA · public domain');
+  await expect(page.locator('#label')).toHaveText('normal');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('without the real photos (no apt), the samples are the drawn ones', async ({ page, demoServer, consoleErrors }) => {
+  // What Vite answers when public/samples/ was never made: the page itself.
+  await page.route('**/samples/samples.json', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html>' }));
+  await page.goto(demoServer.url);
+  await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
+  await expect(page.locator('#samples button:visible')).toHaveText(['Drawn: market street', 'Drawn: lakeside path', 'Drawn: ridge trail']);
+  await page.locator('#samples').getByRole('button', { name: 'Drawn: market street' }).click();
+  await expect(page.locator('#badge')).toHaveText(/^(Pass|Review|Block)$/);
+  await expect(page.locator('#credit')).toBeHidden();
   expect(consoleErrors).toEqual([]);
 });
 

@@ -25,12 +25,20 @@ function openDb(): Promise<IDBDatabase | null> {
   });
 }
 
+/**
+ * One request in its own transaction. A read resolves with its result; a write
+ * only once its transaction has committed, so a detector disposed (its worker
+ * terminated) right after a result does not lose what it was writing.
+ */
 function idb<R>(db: IDBDatabase, mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest<R>): Promise<R | undefined> {
   return new Promise((resolve) => {
     try {
-      const request = run(db.transaction(STORE, mode).objectStore(STORE));
-      request.onsuccess = () => resolve(request.result);
+      const transaction = db.transaction(STORE, mode);
+      const request = run(transaction.objectStore(STORE));
+      if (mode === 'readonly') request.onsuccess = () => resolve(request.result);
+      else transaction.oncomplete = () => resolve(request.result);
       request.onerror = () => resolve(undefined);
+      transaction.onabort = () => resolve(undefined);
     } catch {
       resolve(undefined);
     }

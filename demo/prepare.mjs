@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * What `npm start` makes before Vite serves the demo, one line each:
- *   public/models/    the project's own models (the test model the demo falls back on)
+ *   public/models/    NudeNet's 320n, downloaded from its release with progress (where
+ *                     the machine is online; offline the demo runs the classifier alone),
+ *                     the project's own models (the test model the demo falls back on)
  *                     and nsfwjs's MobileNetV2, converted to ONNX from the installed
  *                     nsfwjs package (offline, about a second): the demo's default model
  *   public/samples/   real photographs for the image tab's samples, with their credits
@@ -12,7 +14,7 @@
  *
  *   node demo/prepare.mjs
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +71,35 @@ function reason(error) {
   return lines[0] ?? 'unknown error';
 }
 
+/**
+ * NudeNet's 320n into `dir` with model:fetch (progress on stderr; a valid copy
+ * already there is kept), or one line saying why not. `url` stands in for the
+ * release host (tests, mirrors); VEIL_MODEL_URL sets it for `npm start`.
+ * @param {string} dir @param {{ url?: string }} [options]
+ * @returns {Promise<{ ok: boolean, line: string }>}
+ */
+export function fetchNudeNet(dir, { url = process.env.VEIL_MODEL_URL } = {}) {
+  const args = ['--import', 'tsx', join(ROOT, 'scripts/model-fetch/main.ts'), '320n', '--out', dir, ...(url ? ['--url', url] : [])];
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let said = '';
+    child.stderr.on('data', (chunk) => {
+      said += chunk;
+      // Progress lines are shown as they come; the closing sentence is ours to word.
+      if (/\r|%/.test(String(chunk))) process.stderr.write(chunk);
+    });
+    child.on('close', (code) => {
+      if (code === 0) return done({ ok: true, line: "demo: NudeNet's 320n ready in public/models (the demo runs it beside the classifier)" });
+      const last = said.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean).at(-1) ?? `model:fetch exited with ${code}`;
+      // model:fetch's sentence goes on to say what to do by hand; the reason is its first clause.
+      const why = last.split('; ')[0].replace(/\.$/, '');
+      done({ ok: false, line: `demo: NudeNet's weights could not be downloaded (${why}); the demo runs the classifier alone` });
+    });
+  });
+}
+
 async function main() {
+  console.log((await fetchNudeNet(MODELS)).line);
   const made = await makeModels(MODELS);
   console.log(`demo: ${made.files.length} test models in public/models (${made.files.filter((f) => f.written).length} rewritten)`);
 

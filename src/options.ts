@@ -14,7 +14,7 @@ export type { ImageFormat };
 /**
  * Where images are screened: `local` never sends an image anywhere; `remote`
  * always asks the gateway; `auto` runs locally when the device is up to it and
- * remotely otherwise (the rule is in the README).
+ * remotely otherwise (the rule is in docs/remote.md).
  */
 export type Mode = 'local' | 'remote' | 'auto';
 

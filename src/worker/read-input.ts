@@ -13,7 +13,7 @@
  * (an upright JPEG, WebP, PNG or BMP, opaque or 4:2:0), it decodes instead
  * (image-decoder.ts). Fully transparent pixels come back black: a canvas cannot
  * keep the colour stored under alpha 0, which OpenCV would read (documented in
- * the README).
+ * docs/nudenet.md).
  */
 import { ErrorCodes, VeilError } from '../errors.js';
 import { decodeImageText } from '../image/base64.js';

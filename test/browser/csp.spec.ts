@@ -1,7 +1,7 @@
 /**
  * Veil under a strict Content Security Policy (no eval; WebAssembly through
  * 'wasm-unsafe-eval' only) with Trusted Types enforced, sent site-wide as servers
- * do: on the page and on the worker scripts. The README documents this policy.
+ * do: on the page and on the worker scripts. docs/limits-and-security.md documents this policy.
  */
 import { startServer, type TestServer } from '../support/server.js';
 import { imageUrl, modelUrl } from '../support/fixture-data.js';

@@ -50,7 +50,7 @@ export async function buildFeed(page: Page, { count, attrs = '' }: FeedOptions):
 
 /**
  * Creates the real detector in the page as `window.detector`, configured as the
- * README advises for a feed: WASM threads leave one core to the page, so
+ * docs/page-helpers.md advises for a feed: WASM threads leave one core to the page, so
  * scrolling never waits behind inference.
  */
 export async function startDetector(page: Page): Promise<void> {

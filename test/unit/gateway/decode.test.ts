@@ -1,6 +1,6 @@
 /**
  * The gateway's decoding on its own: sharp against OpenCV on the fixture photos
- * (Chromium gives OpenCV's pixels, see the README), the BMP reader on every
+ * (Chromium gives OpenCV's pixels, see docs/nudenet.md), the BMP reader on every
  * variant it claims, and the canvas alpha round trip the browser applies.
  */
 import { execFileSync } from 'node:child_process';

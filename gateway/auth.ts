@@ -84,6 +84,11 @@ class Buckets<K> {
     return state.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - state.tokens) / this.rate));
   }
 
+  /** Tokens `key` holds now, fractions included. */
+  level(key: K): number {
+    return this.refill(key).tokens;
+  }
+
   /** Takes a token if there is one; returns `wait(key)` as it was. */
   take(key: K): number {
     const wait = this.wait(key);
@@ -95,21 +100,35 @@ class Buckets<K> {
 const limited = (message: string, wait: number) =>
   new GatewayError(ErrorCodes.RATE_LIMITED, `${message}: retry after ${wait} s.`, 429, { 'retry-after': String(wait) });
 
+/** A key's bucket after a request was let through: what the RateLimit-* headers say. */
+export interface RateState {
+  /** The burst: tokens a full bucket holds. */
+  limit: number;
+  remaining: number;
+  /** Whole seconds until the bucket is full again. */
+  resetS: number;
+}
+
 export class RateLimiter {
   private readonly buckets: Buckets<number>;
+  readonly capacity: number;
 
   /** `now` in milliseconds; injectable so tests can drive time. */
   constructor(
     private readonly qps: number,
     now: () => number = () => performance.now(),
+    private readonly what = 'request',
   ) {
-    this.buckets = new Buckets(qps, Math.max(1, qps), now);
+    this.capacity = Math.max(1, qps);
+    this.buckets = new Buckets(qps, this.capacity, now);
   }
 
   /** Takes a token for `bucket`; throws 4029 with Retry-After (whole seconds) when none is left. */
-  take(bucket: number): void {
+  take(bucket: number): RateState {
     const wait = this.buckets.take(bucket);
-    if (wait > 0) throw limited(`This API key is limited to ${this.qps} request${this.qps === 1 ? '' : 's'} per second`, wait);
+    if (wait > 0) throw limited(`This API key is limited to ${this.qps} ${this.what}${this.qps === 1 ? '' : 's'} per second`, wait);
+    const tokens = this.buckets.level(bucket);
+    return { limit: this.capacity, remaining: Math.floor(tokens), resetS: Math.ceil((this.capacity - tokens) / this.qps) };
   }
 }
 

@@ -8,6 +8,8 @@ import type { PolicyPreset } from '../src/policy.js';
 import { type CloudCredentials, readCloudCredentials } from './backends.js';
 import { type ClassifierSpec, isSpecError, readClassifierSpec } from './classifier-spec.js';
 import { parseCidr, type Cidr } from './ip-policy.js';
+import { type KeyDetails, KeysFileError, mergeKeys, readKeysFile } from './keys-file.js';
+import { DEFAULTS, USAGE } from './usage.js';
 
 export interface GatewayConfig {
   host: string;
@@ -19,8 +21,26 @@ export interface GatewayConfig {
   classifier: ClassifierSpec | null;
   /** API keys accepted in X-Api-Key or `apikey`; at least one. */
   keys: string[];
+  /** Each key's name, daily allowance and rate, in the order of `keys` (keys-file.ts). */
+  keyDetails: { id: string; dailyQuota: number; qps: number }[];
   /** Requests per second per key, the token bucket's refill rate and burst size. */
   qps: number;
+  /** Calls per key per UTC day unless its keys-file entry says otherwise; 0 for no limit. */
+  dailyQuota: number;
+  /** Hash look-ups per second per key, a bucket apart from `qps`. */
+  hashQps: number;
+  /** Redis URL shared by every instance; null keeps limits, allowances and the cache in this process. */
+  redis: string | null;
+  /** Prefix of every Redis key the gateway writes, so several deployments can share one Redis. */
+  redisPrefix: string;
+  /** Seconds a result stays in the cache; 0 for none. */
+  cacheTtlS: number;
+  /** Load balancers whose X-Forwarded-For (or X-Real-IP) names the client. */
+  trustProxy: Cidr[];
+  /** pino's level for the request log. */
+  logLevel: string;
+  /** How long a stopping instance waits for the requests it holds, in milliseconds. */
+  shutdownGraceMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest image accepted (decoded base64, upload or download), in bytes. */
@@ -53,58 +73,7 @@ export interface GatewayConfig {
   cloud: CloudCredentials;
 }
 
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8787,
-  qps: 2,
-  maxBody: '15mb',
-  maxImage: '10mb',
-  policy: 'balanced',
-  formKeyBytes: '4kb',
-  maxFormFields: 32,
-  maxConnections: 512,
-  maxConnectionsPerAddress: 32,
-  maxInFlight: 32,
-  maxInFlightPerKey: 8,
-  authFailures: 10,
-  decodeWorkers: 2,
-  dnsTimeout: 5,
-  maxDnsLookups: 8,
-} as const;
-
-export const USAGE = `Usage: npm run gateway -- [options]
-
-  --port N               port to listen on (VEIL_GATEWAY_PORT, default ${DEFAULTS.port}; 0 picks a free one)
-  --host H               address to bind (VEIL_GATEWAY_HOST, default ${DEFAULTS.host})
-  --model PATH           NudeNet .onnx for the nudenet backend (VEIL_GATEWAY_MODEL)
-  --classifier NAME|PATH a whole-image classifier: a built-in name (nsfwjs-mobilenet-v2, ...)
-                         or a JSON file describing one (VEIL_GATEWAY_CLASSIFIER)
-  --classifier-model PATH
-                         the classifier's .onnx (VEIL_GATEWAY_CLASSIFIER_MODEL,
-                         default public/models/<name>.onnx for a built-in one)
-  --keys K1,K2           accepted API keys (VEIL_GATEWAY_KEYS; prefer the variable: flags show in ps)
-  --qps N                requests per second per key (VEIL_GATEWAY_QPS, default ${DEFAULTS.qps})
-  --max-body SIZE        largest request body, e.g. 15mb (VEIL_GATEWAY_MAX_BODY, default ${DEFAULTS.maxBody})
-  --max-image SIZE       largest image, e.g. 10mb (VEIL_GATEWAY_MAX_IMAGE, default ${DEFAULTS.maxImage})
-  --form-key-bytes SIZE  how far into a form with no key in the header or query its apikey
-                         field is looked for (VEIL_GATEWAY_FORM_KEY_BYTES, default ${DEFAULTS.formKeyBytes})
-  --max-form-fields N    most fields in a form or upload (VEIL_GATEWAY_MAX_FORM_FIELDS, default ${DEFAULTS.maxFormFields})
-  --max-connections N    open connections in all (VEIL_GATEWAY_MAX_CONNECTIONS, default ${DEFAULTS.maxConnections})
-  --max-connections-per-address N
-                         open connections from one address (VEIL_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULTS.maxConnectionsPerAddress})
-  --max-in-flight N      requests at once, all keys (VEIL_GATEWAY_MAX_IN_FLIGHT, default ${DEFAULTS.maxInFlight})
-  --max-in-flight-per-key N
-                         requests at once per key (VEIL_GATEWAY_MAX_IN_FLIGHT_PER_KEY, default ${DEFAULTS.maxInFlightPerKey})
-  --auth-failures N      failed key attempts per address per minute (VEIL_GATEWAY_AUTH_FAILURES, default ${DEFAULTS.authFailures})
-  --decode-workers N     threads decoding images (VEIL_GATEWAY_DECODE_WORKERS, default ${DEFAULTS.decodeWorkers})
-  --dns-timeout S        seconds an image_url host look-up may take (VEIL_GATEWAY_DNS_TIMEOUT, default ${DEFAULTS.dnsTimeout})
-  --max-dns-lookups N    host look-ups at once (VEIL_GATEWAY_MAX_DNS_LOOKUPS, default ${DEFAULTS.maxDnsLookups})
-  --cors-origins LIST    origins allowed from browsers, or * (VEIL_GATEWAY_CORS_ORIGINS, default none)
-  --policy NAME          strict, balanced or lenient (VEIL_GATEWAY_POLICY, default ${DEFAULTS.policy})
-  --allow-private-urls CIDRS
-                         TEST ONLY: let image_url reach these ranges, e.g. 127.0.0.1/32
-                         (VEIL_GATEWAY_ALLOW_PRIVATE_URLS)
-  --help                 this text`;
+export { DEFAULTS, USAGE };
 
 /** A setting that cannot work, said in one sentence; the CLI prints it and exits 2. */
 export class ConfigError extends Error {
@@ -144,7 +113,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         classifier: { type: 'string' },
         'classifier-model': { type: 'string' },
         keys: { type: 'string' },
+        'keys-file': { type: 'string' },
         qps: { type: 'string' },
+        'daily-quota': { type: 'string' },
+        'hash-qps': { type: 'string' },
+        redis: { type: 'string' },
+        'redis-prefix': { type: 'string' },
+        'cache-ttl': { type: 'string' },
+        'trust-proxy': { type: 'string' },
+        'log-level': { type: 'string' },
+        'shutdown-grace': { type: 'string' },
         'max-body': { type: 'string' },
         'max-image': { type: 'string' },
         'form-key-bytes': { type: 'string' },
@@ -178,10 +156,35 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   const port = parseNumber(pick('port', 'PORT') ?? String(DEFAULTS.port), '--port', { min: 0, integer: true });
   if (port > 65535) throw new ConfigError(`--port must be at most 65535; got ${port}.`);
-  const keys = list(pick('keys', 'KEYS'));
+  const keysFile = pick('keys-file', 'KEYS_FILE');
+  let keyring: { keys: string[]; details: KeyDetails[] };
+  try {
+    keyring = mergeKeys(list(pick('keys', 'KEYS')), keysFile ? readKeysFile(keysFile) : null);
+  } catch (error) {
+    throw error instanceof KeysFileError ? new ConfigError(error.message) : error;
+  }
+  const { keys } = keyring;
   if (keys.length === 0) {
     throw new ConfigError('Give at least one API key: --keys key1,key2 or VEIL_GATEWAY_KEYS=key1,key2 (the gateway never runs open).');
   }
+  const qps = parseNumber(pick('qps', 'QPS') ?? String(DEFAULTS.qps), '--qps', { min: 0.01, integer: false });
+  const dailyQuota = parseNumber(pick('daily-quota', 'DAILY_QUOTA') ?? String(DEFAULTS.dailyQuota), '--daily-quota', { min: 0, integer: true });
+  const redis = pick('redis', 'REDIS') || null;
+  if (redis !== null && !/^(rediss?:\/\/[^\s]+|unix:\/[^\s]+)$/.test(redis)) {
+    throw new ConfigError(`--redis takes a URL such as redis://127.0.0.1:6379/0, rediss://… or unix:/run/redis.sock; got "${redis}".`);
+  }
+  const redisPrefix = pick('redis-prefix', 'REDIS_PREFIX') ?? DEFAULTS.redisPrefix;
+  if (!/^[\w.:-]{0,64}$/.test(redisPrefix)) throw new ConfigError(`--redis-prefix takes up to 64 letters, digits, "_", ".", ":" or "-"; got "${redisPrefix}".`);
+  const cacheTtl = pick('cache-ttl', 'CACHE_TTL');
+  const logLevel = pick('log-level', 'LOG_LEVEL') ?? DEFAULTS.logLevel;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`--log-level must be fatal, error, warn, info, debug, trace or silent; got "${logLevel}".`);
+  }
+  const trustProxy = list(pick('trust-proxy', 'TRUST_PROXY')).map((text) => {
+    const cidr = parseCidr(text);
+    if (!cidr) throw new ConfigError(`--trust-proxy takes address ranges such as 127.0.0.1/32 or 10.0.0.0/8; got "${text}".`);
+    return cidr;
+  });
   const policy = pick('policy', 'POLICY') ?? DEFAULTS.policy;
   if (!['strict', 'balanced', 'lenient'].includes(policy)) {
     throw new ConfigError(`--policy must be strict, balanced or lenient; got "${policy}".`);
@@ -213,7 +216,19 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     model: pick('model', 'MODEL') || null,
     classifier,
     keys,
-    qps: parseNumber(pick('qps', 'QPS') ?? String(DEFAULTS.qps), '--qps', { min: 0.01, integer: false }),
+    keyDetails: keyring.details.map((key) => ({ id: key.id, dailyQuota: key.dailyQuota ?? dailyQuota, qps: key.qps ?? qps })),
+    qps,
+    dailyQuota,
+    hashQps: parseNumber(pick('hash-qps', 'HASH_QPS') ?? String(DEFAULTS.hashQps), '--hash-qps', { min: 0.01, integer: false }),
+    redis,
+    redisPrefix,
+    // A cache in Redis is shared and survives restarts; one in the process only helps that process, so it is asked for.
+    cacheTtlS: cacheTtl !== undefined ? parseNumber(cacheTtl, '--cache-ttl', { min: 0, integer: true }) : redis ? DEFAULTS.cacheTtl : 0,
+    trustProxy,
+    logLevel,
+    shutdownGraceMs: Math.round(
+      1000 * parseNumber(pick('shutdown-grace', 'SHUTDOWN_GRACE') ?? String(DEFAULTS.shutdownGrace), '--shutdown-grace', { min: 0, integer: false }),
+    ),
     maxBodyBytes: parseSize(pick('max-body', 'MAX_BODY') ?? DEFAULTS.maxBody, '--max-body'),
     maxImageBytes: parseSize(pick('max-image', 'MAX_IMAGE') ?? DEFAULTS.maxImage, '--max-image'),
     formKeyBytes: parseSize(pick('form-key-bytes', 'FORM_KEY_BYTES') ?? DEFAULTS.formKeyBytes, '--form-key-bytes'),

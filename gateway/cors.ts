@@ -12,7 +12,15 @@ const BASE_HEADERS = ['content-type', 'x-api-key'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
 export class Cors {
-  constructor(private readonly origins: readonly string[]) {}
+  /**
+   * `exposed`: answer headers a page may read besides Retry-After (which a page reads
+   * to back off after a 429), e.g. X-Hash-Lookup, which the library's gateway dialect
+   * reads to learn that it may ask the hash look-up first.
+   */
+  constructor(
+    private readonly origins: readonly string[],
+    private readonly exposed: readonly string[] = [],
+  ) {}
 
   /** The Access-Control-Allow-Origin value for this request's Origin, or null. */
   private allowedOrigin(origin: string | undefined): string | null {
@@ -27,8 +35,7 @@ export class Cors {
     const allowed = this.allowedOrigin(req.headers.origin);
     if (!allowed) return;
     res.setHeader('access-control-allow-origin', allowed);
-    // A browser client reads Retry-After to back off after a 429.
-    res.setHeader('access-control-expose-headers', 'Retry-After');
+    res.setHeader('access-control-expose-headers', ['Retry-After', ...this.exposed].join(', '));
   }
 
   /**

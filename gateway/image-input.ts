@@ -1,14 +1,16 @@
 /**
  * One request's image: its base64, upload or download (fetched here: I/O), then
  * everything else on a decode worker (pixel-job.ts): bytes, the result's `input`
- * block exactly as the browser library fills it, and the models' inputs.
+ * block exactly as the browser library fills it, and the models' inputs. With a
+ * result cache this goes in two worker jobs, checkImage then decodeChecked, so
+ * an image the cache knows is never decoded.
  */
 import type { InputInfo } from '../src/result.js';
-import type { ModelTargets } from './decode.js';
+import { type ModelTargets, NO_TARGETS } from './decode.js';
 import { fetchImage, type FetchImageOptions } from './fetch-image.js';
 import type { ModelInput } from './nudenet.js';
 import type { ImageSource } from './params.js';
-import type { PixelJob } from './pixel-job.js';
+import type { PixelJob, PixelResult } from './pixel-job.js';
 import type { PixelPool } from './pixel-pool.js';
 
 export interface LoadedImage {
@@ -38,15 +40,42 @@ async function jobOf(image: ImageSource, fetchOptions: FetchImageOptions): Promi
   }
 }
 
-/** `targets`: the models whose tensors to build from the one decode; none decodes only to check the image and read its size. */
-export async function loadImage(
-  image: ImageSource,
-  maxBytes: number,
-  fetchOptions: FetchImageOptions,
-  pixels: { pool: PixelPool; targets: ModelTargets },
-): Promise<LoadedImage> {
+export interface Pixels {
+  pool: PixelPool;
+  /** The models whose tensors to build from the one decode; none decodes only to check the image and read its size. */
+  targets: ModelTargets;
+}
+
+/** The tensors a decode worker built, as the models take them. */
+function loaded(bytes: Uint8Array, info: InputInfo, notes: string[], prepared: PixelResult['prepared']): LoadedImage {
+  const input = prepared?.tensor && prepared.box ? { tensor: prepared.tensor, box: prepared.box } : null;
+  return { bytes, info, input, classifierInput: prepared?.classifierTensor ?? null, notes };
+}
+
+/** Reads, checks and decodes the image in one worker job. */
+export async function loadImage(image: ImageSource, maxBytes: number, fetchOptions: FetchImageOptions, pixels: Pixels): Promise<LoadedImage> {
   const job = await jobOf(image, fetchOptions);
   const { bytes, info, notes, prepared } = await pixels.pool.run({ ...job, maxBytes, targets: pixels.targets }, fetchOptions.signal);
-  const input = prepared.tensor && prepared.box ? { tensor: prepared.tensor, box: prepared.box } : null;
-  return { bytes, info, input, classifierInput: prepared.classifierTensor, notes };
+  return loaded(bytes, info, notes, prepared);
+}
+
+/** An image read and checked, not decoded: its bytes, `input` block (its SHA-256 included) and the notes on it. */
+export interface CheckedImage {
+  bytes: Uint8Array;
+  info: InputInfo;
+  notes: string[];
+}
+
+/** The first half of loadImage, on a worker (base64 is slow JavaScript): enough to look the result cache up by. */
+export async function checkImage(image: ImageSource, maxBytes: number, fetchOptions: FetchImageOptions, pool: PixelPool): Promise<CheckedImage> {
+  const job = await jobOf(image, fetchOptions);
+  const { bytes, info, notes } = await pool.run({ ...job, maxBytes, targets: NO_TARGETS, checkOnly: true }, fetchOptions.signal);
+  return { bytes, info, notes };
+}
+
+/** The second half: decodes a checked image for the models; its `input` and notes are the check's. */
+export async function decodeChecked(checked: CheckedImage, maxBytes: number, signal: AbortSignal, pixels: Pixels): Promise<LoadedImage> {
+  const from = { type: checked.info.type, source: checked.info.source, declared: null };
+  const { info, prepared } = await pixels.pool.run({ image: { bytes: checked.bytes }, from, maxBytes, targets: pixels.targets }, signal);
+  return loaded(checked.bytes, { ...checked.info, width: info.width, height: info.height }, checked.notes, prepared);
 }

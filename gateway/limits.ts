@@ -122,9 +122,11 @@ export class Connections {
   private readonly perAddress = new Map<string, number>();
   private readonly refusals = new WeakMap<Socket, GatewayError>();
 
+  /** `shared`: peers whose connections carry many clients' requests (trusted load balancers), held to the total only. */
   constructor(
     private readonly max: number,
     private readonly maxPerAddress: number,
+    private readonly shared: (address: string | undefined) => boolean = () => false,
   ) {}
 
   get count(): number {
@@ -143,9 +145,10 @@ export class Connections {
         if (left === 0) this.perAddress.delete(address);
         else this.perAddress.set(address, left);
       });
-      if (this.total > 2 * this.max || mine > 2 * this.maxPerAddress) {
+      const counted = this.shared(socket.remoteAddress) ? 0 : mine;
+      if (this.total > 2 * this.max || counted > 2 * this.maxPerAddress) {
         socket.destroy();
-      } else if (mine > this.maxPerAddress) {
+      } else if (counted > this.maxPerAddress) {
         this.refuse(socket, new GatewayError(ErrorCodes.RATE_LIMITED, `Too many connections from this address (${this.maxPerAddress} at most): retry after 1 s.`, 429, RETRY_AFTER));
       } else if (this.total > this.max) {
         this.refuse(socket, busy(`${this.max} connections open`));

@@ -1,11 +1,14 @@
 /**
  * `npm run gateway -- --port 8787 --model public/models/320n.onnx --classifier nsfwjs-mobilenet-v2 --keys key1,key2`
  * Starts the gateway, says where it listens on stdout (one line, which tests and
- * scripts read), and stops cleanly on SIGINT or SIGTERM.
+ * scripts read; the request log follows as JSON lines), and on SIGINT or SIGTERM
+ * stops gracefully: it takes no new connection, finishes the requests it holds
+ * within --shutdown-grace, then exits, so a rolling restart loses nothing.
  */
 import { isVeilError } from '../src/errors.js';
 import { CLOUD_BACKENDS, CLOUD_IMPLEMENTED } from './backends.js';
 import { ConfigError, readConfig, USAGE } from './config.js';
+import { redactUrl } from './redis.js';
 import { ENDPOINT, startGateway } from './server.js';
 
 async function main(): Promise<void> {
@@ -25,7 +28,7 @@ async function main(): Promise<void> {
       console.warn(`${backend} credentials are set, but calling ${backend} is not implemented: requests for it answer 5021.`);
     }
   }
-  const gateway = await startGateway(config, { warm: true });
+  const gateway = await startGateway(config, { warm: true, processMetrics: true });
   const { nudenet, classifier } = gateway;
   const backends = [
     nudenet ? `nudenet (${nudenet.modelPath}, input ${nudenet.inputSize})` : null,
@@ -33,14 +36,19 @@ async function main(): Promise<void> {
   ]
     .concat(CLOUD_IMPLEMENTED.filter((b) => config.cloud[b]))
     .filter(Boolean);
-  console.log(`Veil gateway listening on ${gateway.url}${ENDPOINT} (backends: ${backends.join(', ') || 'none'}; ${config.keys.length} key(s), ${config.qps} req/s each)`);
+  const allowance = config.dailyQuota > 0 ? `${config.dailyQuota} calls a day` : 'no daily limit';
+  const state = config.redis ? `shared in ${redactUrl(config.redis)}` : 'in this process';
+  console.log(
+    `Veil gateway listening on ${gateway.url}${ENDPOINT} (backends: ${backends.join(', ') || 'none'}; ${config.keys.length} key(s), ${config.qps} req/s each, ${allowance}; limits and cache ${state})`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
+    // Repeats are ignored: under `npm run` (or systemd's control-group kill) the signal can arrive twice at once.
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: stopping`);
-    gateway.close().then(
+    console.log(`${signal}: stopping, finishing the requests held within ${config.shutdownGraceMs / 1000} s`);
+    gateway.drain(config.shutdownGraceMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -19,6 +19,8 @@ export interface PixelJob {
   maxBytes: number;
   /** The models whose tensors to build; none decodes only to check the image and read its size. */
   targets: ModelTargets;
+  /** Stop before decoding: the bytes, `input` block and notes only (what the result cache is looked up by). */
+  checkOnly?: boolean;
 }
 
 export interface PixelResult {
@@ -27,13 +29,14 @@ export interface PixelResult {
   /** Width and height after EXIF orientation. */
   info: InputInfo;
   notes: string[];
-  prepared: PreparedImage;
+  /** Null for a `checkOnly` job. */
+  prepared: PreparedImage | null;
 }
 
 /** Everything an image format allows; the gateway's size limits are its own (`--max-image`) and the library's pixel limit. */
 const GATEWAY_LIMITS = { maxPixels: MAX_PIXELS, formats: IMAGE_FORMATS };
 
-export async function runPixelJob({ image, from, maxBytes, targets }: PixelJob): Promise<PixelResult> {
+export async function runPixelJob({ image, from, maxBytes, targets, checkOnly }: PixelJob): Promise<PixelResult> {
   let bytes: Uint8Array;
   let declared = from.declared;
   if ('text' in image) ({ bytes, declaredMime: declared } = decodeImageText(image.text));
@@ -43,6 +46,7 @@ export async function runPixelJob({ image, from, maxBytes, targets }: PixelJob):
     throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${bytes.length} bytes, more than this gateway accepts (${maxBytes}).`);
   }
   const { info, notes } = await checkImageBytes(bytes, { ...from, declared }, { ...GATEWAY_LIMITS, maxBytes });
+  if (checkOnly) return { bytes, info, notes, prepared: null };
   const prepared = await prepareImage(bytes, info.mime, targets);
   return { bytes, info: { ...info, width: prepared.width, height: prepared.height }, notes, prepared };
 }

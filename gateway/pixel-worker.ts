@@ -20,8 +20,8 @@ parentPort!.on('message', async (job) => {
     const result = await runPixelJob(job);
     answer = { result };
     transfer.push(result.bytes.buffer as ArrayBuffer);
-    if (result.prepared.tensor) transfer.push(result.prepared.tensor.buffer as ArrayBuffer);
-    if (result.prepared.classifierTensor) transfer.push(result.prepared.classifierTensor.buffer as ArrayBuffer);
+    if (result.prepared?.tensor) transfer.push(result.prepared.tensor.buffer as ArrayBuffer);
+    if (result.prepared?.classifierTensor) transfer.push(result.prepared.classifierTensor.buffer as ArrayBuffer);
   } catch (error) {
     answer = isVeilError(error)
       ? { error: { code: error.code, message: error.message } }

@@ -2,14 +2,17 @@
 /**
  * The tests need what npm cannot install: Debian's Chromium (browser tests run in
  * it; Playwright's own browser downloads do not work on our machines), Debian's
- * python3-opencv (it runs NudeNet's reference preprocessing) and python3-pil (it
- * writes animated and CMYK test images). Installs
- * them with apt-get when running as root, otherwise says what to install.
+ * python3-opencv (it runs NudeNet's reference preprocessing), python3-pil (it
+ * writes animated and CMYK test images), and redis-server and nginx (the gateway's
+ * cluster tests start their own, on free loopback ports; no system service is
+ * used). Installs them with apt-get when running as root, otherwise says what to install.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const chromium = process.env.VEIL_CHROMIUM ?? '/usr/bin/chromium';
+const redisServer = process.env.VEIL_REDIS_SERVER ?? '/usr/bin/redis-server';
+const nginx = process.env.VEIL_NGINX ?? '/usr/sbin/nginx';
 const pythonHas = (/** @type {string} */ modules) =>
   [process.env.VEIL_PYTHON, '/usr/bin/python3', 'python3']
     .filter(Boolean)
@@ -19,12 +22,14 @@ const missing = [];
 if (!existsSync(chromium)) missing.push('chromium');
 if (!pythonHas('cv2, numpy')) missing.push('python3-opencv');
 if (!pythonHas('PIL')) missing.push('python3-pil');
+if (!existsSync(redisServer)) missing.push('redis-server');
+if (!existsSync(nginx)) missing.push('nginx');
 
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!canApt) {
     console.error(
-      `The tests need ${missing.join(' and ')} from Debian's packages: run \`sudo apt-get install -y ${missing.join(' ')}\` (or set VEIL_CHROMIUM / VEIL_PYTHON), then npm test again.`,
+      `The tests need ${missing.join(' and ')} from Debian's packages: run \`sudo apt-get install -y ${missing.join(' ')}\` (or set VEIL_CHROMIUM / VEIL_PYTHON / VEIL_REDIS_SERVER / VEIL_NGINX), then npm test again.`,
     );
     process.exit(1);
   }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { readConfig, type GatewayConfig } from '../../gateway/config.js';
+import { createLogger } from '../../gateway/request-log.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
 import { ROOT } from './fixture-data.js';
 
@@ -29,18 +30,19 @@ export const imageBytes = (name: string) => readFileSync(join(IMAGES, name));
 export const UNCAPPED = ['--max-in-flight', '1000', '--max-in-flight-per-key', '1000', '--max-connections-per-address', '1000'];
 
 /**
- * Starts a gateway from command-line style flags: port 0, two keys, a rate limit
- * and concurrency caps high enough not to interfere (load tests send hundreds at
- * once from one address), and `model` (the 320 fixture model unless given; null for none).
+ * Starts a gateway from command-line style flags: port 0, two keys, a rate limit,
+ * no daily allowance and concurrency caps high enough not to interfere (load
+ * tests send hundreds at once from one address), no request log unless a test
+ * passes `logger`, and `model` (the 320 fixture model unless given; null for none).
  */
 export async function startTestGateway(
   flags: string[] = [],
   { model = MODEL_320, env = {}, ...options }: GatewayOptions & { env?: NodeJS.ProcessEnv; model?: string | null } = {},
 ): Promise<Gateway & { config: GatewayConfig; endpoint: string }> {
-  const base = ['--port', '0', '--keys', `${KEY},${OTHER_KEY}`, '--qps', '1000', ...UNCAPPED, ...(model ? ['--model', model] : [])];
+  const base = ['--port', '0', '--keys', `${KEY},${OTHER_KEY}`, '--qps', '1000', '--daily-quota', '0', ...UNCAPPED, ...(model ? ['--model', model] : [])];
   const config = readConfig([...base, ...flags], env);
   if (config === 'help') throw new Error('unexpected --help');
-  const gateway = await startGateway(config, { log: () => undefined, ...options });
+  const gateway = await startGateway(config, { log: () => undefined, logger: createLogger('silent'), ...options });
   return { ...gateway, config, endpoint: `${gateway.url}/api/image-nsfw` };
 }
 

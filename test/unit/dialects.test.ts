@@ -142,6 +142,59 @@ describe('gateway (the image-nsfw gateway API)', () => {
   });
 });
 
+describe("gateway: the hash look-up of Veil's gateway server", () => {
+  const offers = { 'x-hash-lookup': 'sha256' };
+  const known = { ...GATEWAY_OK, input: { ...GATEWAY_OK.input, sha256 }, notes: ['Answered from the gateway\'s result cache.'] };
+  const notSeen = { status: 404, body: { code: 4040, desc: 'This gateway has no result for that image yet.' }, headers: offers };
+  // Each test its own endpoint path: what a dialect learns about an endpoint lasts the page's life.
+  let paths = 0;
+  const at = () => context(`/veil-${++paths}/api/image-nsfw`);
+  const calls = () => server.requests.map((r) => `${r.method} ${r.path.replace(/^\/veil-\d+/, '')}`);
+
+  it("'auto' uploads until the gateway says it offers the look-up, then asks it first and uploads nothing it knows", async () => {
+    const endpoint = at();
+    server.reply({ body: GATEWAY_OK, headers: offers }, { body: known, headers: offers });
+    await gatewayDialect().screen(image, endpoint);
+    const verdict = await gatewayDialect().screen(image, endpoint);
+    expect(calls()).toEqual(['POST /api/image-nsfw', 'POST /api/image-nsfw/hash']);
+    expect(JSON.parse(server.requests[1]!.body.toString())).toEqual({ sha256, backend: 'auto' });
+    expect(server.requests[1]!.headers['x-api-key']).toBe('sk_test');
+    expect(verdict.notes).toEqual(['The gateway knew this image by its SHA-256: answered without uploading it.', "Answered from the gateway's result cache."]);
+    expect(finish(verdict)).toMatchObject({ backend: 'nudenet', decision: 'pass', categories: { porn: 0, sexy: 0, normal: 1 } });
+  });
+
+  it('uploads an image the look-up has not seen, or one whose answer is for other bytes', async () => {
+    server.reply(notSeen, { body: GATEWAY_OK, headers: offers }, { body: GATEWAY_OK, headers: offers });
+    const endpoint = at();
+    const dialect = gatewayDialect({ backend: 'nudenet', hashLookup: true });
+    await dialect.screen(image, endpoint);
+    // GATEWAY_OK describes another image (its own sha256): never taken as this one's verdict.
+    await dialect.screen(image, endpoint);
+    expect(calls()).toEqual(['POST /api/image-nsfw/hash', 'POST /api/image-nsfw', 'POST /api/image-nsfw/hash', 'POST /api/image-nsfw']);
+    expect(JSON.parse(server.requests[1]!.body.toString())).toMatchObject({ backend: 'nudenet', image_b64: expect.stringMatching(/^data:image\/jpeg;base64,/) });
+  });
+
+  it('keeps the query (a key may be there), fails a wrong key before uploading, and never looks up a URL', async () => {
+    server.reply({ status: 401, body: { code: 4015, desc: 'API Key 缺失或非法' }, headers: offers });
+    const endpoint = { ...at(), endpoint: `${server.url}/veil-key/api/image-nsfw?apikey=sk_query` };
+    const error = await failure(gatewayDialect({ hashLookup: true }).screen(image, endpoint));
+    expect(error.code).toBe(ErrorCodes.BAD_API_KEY);
+    expect(server.requests.map((r) => r.path)).toEqual(['/veil-key/api/image-nsfw/hash?apikey=sk_query']);
+    server.requests.length = 0;
+    server.reply({ body: GATEWAY_OK, headers: offers });
+    await gatewayDialect({ hashLookup: true }).screen(byUrl, at());
+    expect(calls()).toEqual(['POST /api/image-nsfw']);
+  });
+
+  it('uploads when the look-up is not there (an HTML 404), and with hashLookup: false never asks', async () => {
+    server.reply({ status: 404, body: '<html>Not Found</html>' }, { body: GATEWAY_OK, headers: offers }, { body: GATEWAY_OK, headers: offers });
+    const endpoint = at();
+    await gatewayDialect({ hashLookup: true }).screen(image, endpoint);
+    await gatewayDialect({ hashLookup: false }).screen(image, endpoint);
+    expect(calls()).toEqual(['POST /api/image-nsfw/hash', 'POST /api/image-nsfw', 'POST /api/image-nsfw']);
+  });
+});
+
 describe('yuanxi (the yuanxiapi.cn image-review API)', () => {
   it('posts id, key and img_Base64 as a form; the example (URL and ads violations) is not nudity', async () => {
     server.reply({ body: YUANXI_OK });

@@ -1,0 +1,93 @@
+/**
+ * `POST /api/image-nsfw` once its key is accepted and its call admitted
+ * (server.ts): body, parameters, backend, image, then the result cache, and
+ * only on a miss decoding and inference (local.ts) or a cloud backend. The
+ * cache is looked up by the image's SHA-256 before its pixels are decoded, so
+ * a repeated image costs its bytes' hash and one Redis GET.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Policy } from '../src/policy.js';
+import type { ModerationResult } from '../src/result.js';
+import { type BackendChoice, chooseBackend } from './backends.js';
+import { callCloud } from './cloud.js';
+import type { GatewayConfig } from './config.js';
+import { NO_TARGETS } from './decode.js';
+import { checkImage, decodeChecked, type LoadedImage, loadImage } from './image-input.js';
+import { type LocalModels, screenLocally, targetsFor } from './local.js';
+import type { GatewayMetrics } from './metrics.js';
+import { readParams } from './params.js';
+import type { PixelPool } from './pixel-pool.js';
+import type { RequestRecord } from './request-log.js';
+import { type BodySoFar, bodyKind, parseBody, readBody } from './request-body.js';
+import type { Resolver } from './resolver.js';
+import { answerFromCache, type ResultCache } from './result-cache.js';
+import { sendJson } from './responses.js';
+
+export interface DetectDeps {
+  config: GatewayConfig;
+  models: LocalModels;
+  policy: Policy;
+  pixels: PixelPool;
+  resolve: Resolver;
+  cache: ResultCache;
+  /** The cache's name for a backend choice: models by content, and the policy (result-cache.ts). */
+  fingerprint: (choice: BackendChoice) => string;
+  metrics: GatewayMetrics;
+}
+
+/** What answers, as the result's `backend` names it. */
+export const backendName = (choice: BackendChoice, models: LocalModels) =>
+  'cloud' in choice ? choice.cloud : [choice.local.nudenet && 'nudenet', choice.local.classifier && models.classifier!.description.name].filter(Boolean).join('+');
+
+export async function detectImage(
+  deps: DetectDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { sofar, started, record }: { sofar?: BodySoFar; started: number; record: RequestRecord },
+): Promise<void> {
+  const { config, models, cache, metrics } = deps;
+  const contentType = req.headers['content-type'] ?? '';
+  const body = await readBody(req, config.maxBodyBytes, sofar);
+  const params = readParams(await parseBody(bodyKind(contentType), body, contentType, config.maxFormFields), models.classifier?.description.name ?? null);
+  const choice = chooseBackend(params.backend, { nudenet: models.nudenet !== null, classifier: models.classifier?.description.name ?? null }, config.cloud);
+  const backend = backendName(choice, models);
+  record.backend = backend;
+  const signal = AbortSignal.timeout(params.timeoutS * 1000);
+  const fetchOptions = { maxBytes: config.maxImageBytes, signal, timeoutS: params.timeoutS, exempt: config.allowPrivateUrls, resolve: deps.resolve };
+  const pixels = { pool: deps.pixels, targets: 'local' in choice ? targetsFor(choice.local, models) : NO_TARGETS };
+
+  const decodeStarted = performance.now();
+  let image: LoadedImage;
+  let fingerprint: string | null = null;
+  if (cache.enabled) {
+    const checked = await checkImage(params.image, config.maxImageBytes, fetchOptions, deps.pixels);
+    fingerprint = deps.fingerprint(choice);
+    const { outcome, entry } = await cache.get(fingerprint, checked.info.sha256);
+    record.cache = outcome;
+    metrics.looked(outcome, 'detect');
+    res.setHeader('x-cache', outcome === 'hit' ? 'hit' : 'miss');
+    if (entry) {
+      sendJson(res, 200, answerFromCache(entry, { info: checked.info, notes: checked.notes, started }));
+      return;
+    }
+    image = await decodeChecked(checked, config.maxImageBytes, signal, pixels);
+  } else {
+    record.cache = 'off';
+    image = await loadImage(params.image, config.maxImageBytes, fetchOptions, pixels);
+  }
+  record.decodeMs = performance.now() - decodeStarted;
+  metrics.stage('decode', backend, record.decodeMs / 1000);
+
+  const inferenceStarted = performance.now();
+  let result: ModerationResult;
+  if ('local' in choice) {
+    result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started });
+  } else {
+    const answer = await callCloud(choice.cloud, config.cloud[choice.cloud]!, image, signal);
+    result = { ...answer, elapsed_ms: Math.round(performance.now() - started) };
+  }
+  record.inferenceMs = performance.now() - inferenceStarted;
+  metrics.stage('inference', backend, record.inferenceMs / 1000);
+  if (fingerprint) cache.put(fingerprint, result, image.notes);
+  sendJson(res, 200, result);
+}

@@ -163,7 +163,7 @@ const memBrowser = await launch();
 const memPage = await memBrowser.newPage();
 await openBenchPage(memPage);
 await inPage(memPage, 'init', { model: model.url, threads: cores, images: feedImages, withBaseline: false });
-const isVeilWorker = (/** @type {string} */ url) => /\/dist\/assets\/worker-[^/]*\.js$/.test(url);
+const isVeilWorker = (/** @type {string} */ url) => /\/dist\/worker\.js$/.test(url);
 await inPage(memPage, 'detectMany', { names: feedImages, count: 50 });
 const memoryBefore = await measureMemory(memBrowser, memPage, isVeilWorker);
 await inPage(memPage, 'detectMany', { names: feedImages, count: MEMORY_DETECTIONS });

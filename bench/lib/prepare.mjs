@@ -1,7 +1,7 @@
 // @ts-check
 /** Everything the benchmark needs before a browser starts: the build, the models, the images, nsfwjs's bundle. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { entrySize } from '../../scripts/entry-size.mjs';
@@ -48,12 +48,13 @@ export async function bundleNsfwjs(outDir = join(ROOT, 'bench/.cache/nsfwjs')) {
 export function bundleSizes() {
   const gzip = (/** @type {string} */ path) => gzipSync(readFileSync(path), { level: 9 }).length;
   const dist = join(ROOT, 'dist');
-  const assets = execFileSync('ls', [join(dist, 'assets')], { encoding: 'utf8' }).split('\n').filter((f) => f && !f.endsWith('.map'));
   const entry = entrySize(join(dist, 'index.js'));
+  // Everything else in dist/ that a page can load: the chunks, the worker, onnxruntime-web's runtimes and .wasm.
+  const lazy = readdirSync(dist).filter((f) => /\.(m?js|wasm)$/.test(f) && !entry.files.includes(join(dist, f)));
   return {
     main_entry_bytes: entry.bytes,
     main_entry_gzip_bytes: entry.gzip_bytes,
-    lazy: Object.fromEntries(assets.map((f) => [f, { bytes: statSync(join(dist, 'assets', f)).size, gzip_bytes: gzip(join(dist, 'assets', f)) }])),
+    lazy: Object.fromEntries(lazy.map((f) => [f, { bytes: statSync(join(dist, f)).size, gzip_bytes: gzip(join(dist, f)) }])),
   };
 }
 

@@ -18,8 +18,6 @@ import type { DetectorOptions, ResolvedOptions } from '../options.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
 import type { ModerationResult } from '../result.js';
 import { registerErrorTransfer } from '../worker/error-transfer.js';
-// The built worker's URL, next to this module (Vite's ?worker&url import).
-import bundledWorkerUrl from '../worker/worker.ts?worker&url';
 
 type ScriptUrlPolicy = { createScriptURL(url: string): unknown };
 let scriptUrls: ScriptUrlPolicy | null | undefined;
@@ -47,10 +45,37 @@ function trustedScriptUrl(url: string): string {
   return (scriptUrls ? scriptUrls.createScriptURL(url) : url) as string;
 }
 
+/**
+ * Veil's own worker. The expression below is the one Vite and webpack look for:
+ * a consumer's bundler builds the worker from it, following its imports (comlink,
+ * onnxruntime-web and the .wasm files onnxruntime-web names with
+ * `new URL(..., import.meta.url)`), and rewrites the URL; unbundled, it is
+ * dist/worker.js next to this chunk (`npm run build` turns the source path into
+ * that). Keep it literal, with `type: 'module'` inline, or bundlers stop seeing it.
+ *
+ * Under Trusted Types the URL must go through Veil's policy, but wrapping it would
+ * hide the expression from bundlers. So the global Worker is swapped, for this
+ * one synchronous call, for a subclass that applies the policy to whatever URL the
+ * bundler put there.
+ */
+function startBundledWorker(): Worker {
+  const Native = globalThis.Worker;
+  globalThis.Worker = class extends Native {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(trustedScriptUrl(String(url)), options);
+    }
+  };
+  try {
+    return new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'veil-detector' });
+  } finally {
+    globalThis.Worker = Native;
+  }
+}
+
 function startWorker(workerUrl: string | URL | undefined): Worker {
   try {
-    const url = workerUrl ? new URL(workerUrl, pageBaseUrl()).href : bundledWorkerUrl;
-    return new Worker(trustedScriptUrl(url), { type: 'module', name: 'veil-detector' });
+    if (!workerUrl) return startBundledWorker();
+    return new Worker(trustedScriptUrl(new URL(workerUrl, pageBaseUrl()).href), { type: 'module', name: 'veil-detector' });
   } catch (error) {
     throw new VeilError(
       ErrorCodes.WORKER_FAILED,

@@ -58,6 +58,45 @@ function workerScriptsAllowed(): boolean {
   }
 }
 
+/**
+ * onnxruntime-web starts each WASM thread from the script that holds its own
+ * code. Built as Veil ships it, or by Vite (ES workers) or webpack, that is
+ * onnxruntime-web's file; only when a bundler inlines it into a classic-script
+ * worker (Vite's default worker format, 'iife') is it this worker's script, where
+ * onnxruntime-web is only imported later and the thread would wait forever. The
+ * thread fails instead, and `threadFailure` turns that into a VeilError.
+ */
+const INLINED_THREAD =
+  "onnxruntime-web's WASM threads cannot start: the bundler put onnxruntime-web inside Veil's worker built as a classic script. Build workers as ES modules (Vite: worker: { format: 'es' } in vite.config).";
+if ((globalThis as { name?: string }).name?.startsWith('em-pthread')) throw new Error(INLINED_THREAD);
+
+/** Rejects when a thread failed as above: onnxruntime-web rethrows its error here, uncaught. */
+function threadFailure(): { promise: Promise<never>; stop(): void } {
+  let stop = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    const onError = (event: ErrorEvent) => {
+      const error = event.error as { message?: unknown } | undefined;
+      if (!String(error?.message ?? event.message).includes(INLINED_THREAD)) return;
+      event.preventDefault();
+      reject(new VeilError(ErrorCodes.WORKER_FAILED, INLINED_THREAD));
+    };
+    self.addEventListener('error', onError);
+    stop = () => self.removeEventListener('error', onError);
+  });
+  promise.catch(() => undefined);
+  return { promise, stop: () => stop() };
+}
+
+/**
+ * How a failure reads when onnxruntime-web's own files (its .mjs runtime next to
+ * this worker, its .wasm) did not arrive: a 404, or an HTML fallback page served
+ * in their place. Moving or serving files is the fix then, not another provider.
+ */
+const FILES_MISSING = /dynamically imported module|Importing a module script failed|Failed to fetch|magic word|\.wasm|\b404\b/i;
+
+/** The .wasm each onnxruntime-web build fetches, as onnxruntime-web names it. */
+const WASM_FILES: Record<Provider, string> = { wasm: 'ort-wasm-simd-threaded.wasm', webgpu: 'ort-wasm-simd-threaded.asyncify.wasm' };
+
 async function loadRuntime(provider: Provider, options: SessionOptions, notes: string[]): Promise<{ ort: OrtModule; threads: number }> {
   const ort: OrtModule =
     provider === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
@@ -71,7 +110,9 @@ async function loadRuntime(provider: Provider, options: SessionOptions, notes: s
   ort.env.wasm.numThreads = threads;
   // Our worker already keeps inference off the page's thread.
   ort.env.wasm.proxy = false;
-  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  // The .wasm alone: given a bare prefix, onnxruntime-web would also import its JS glue
+  // (ort-wasm-simd-threaded*.mjs) from there, a file its bundled builds, and Veil, do not need.
+  if (options.wasmPaths) ort.env.wasm.wasmPaths = { wasm: `${options.wasmPaths}${WASM_FILES[provider]}` };
   ort.env.logLevel = 'error';
   return { ort, threads };
 }
@@ -90,10 +131,11 @@ export type Bind = (session: OpenSession) => Promise<BoundModel>;
 
 async function open(provider: Provider, model: Uint8Array, options: SessionOptions, bind: Bind, notes: string[]): Promise<DetectorSession> {
   const { ort, threads } = await loadRuntime(provider, options, notes);
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-  });
+  const failedThread = threadFailure();
+  const session = await Promise.race([
+    ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' }),
+    failedThread.promise,
+  ]).finally(failedThread.stop);
   const { inputSize, inputName, outputName, checkOutput } = await bind(session);
 
   // A promise chain is the lock: each run starts when the one before has settled.
@@ -132,6 +174,7 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
  */
 export async function createSession(model: Uint8Array, options: SessionOptions, bind: Bind = bindModel): Promise<DetectorSession> {
   const notes: string[] = [];
+  let filesMissing = false;
   for (const provider of options.providers) {
     if (provider === 'webgpu') {
       const reason = await webgpuUnavailable();
@@ -154,11 +197,12 @@ export async function createSession(model: Uint8Array, options: SessionOptions, 
           { cause: error },
         );
       }
+      filesMissing ||= FILES_MISSING.test(detail);
       notes.push(`${provider === 'webgpu' ? 'WebGPU' : 'WASM'} skipped: creating the session failed (${detail}).`);
     }
   }
-  throw new VeilError(
-    ErrorCodes.NO_BACKEND,
-    `No execution provider could run the model. ${notes.join(' ')} Try providers ['wasm'] or a browser with WebAssembly support.`,
-  );
+  const advice = filesMissing
+    ? "onnxruntime-web's files did not load: serve the ort.*.mjs and ort-wasm-*.wasm files that ship in Veil's dist/ next to its worker.js, or set wasmPaths to where the .wasm files are; with a bundler, check that it emitted them (Vite: worker: { format: 'es' })."
+    : "Try providers ['wasm'] or a browser with WebAssembly support.";
+  throw new VeilError(ErrorCodes.NO_BACKEND, `No execution provider could run the model. ${notes.join(' ')} ${advice}`);
 }

@@ -62,7 +62,7 @@ test('a lost GPU device: the session is rebuilt on WASM and the call completes',
   await harness.open();
   // Keep a handle on the GPUDevice the worker creates, so the test can destroy it.
   page.on('worker', (worker) => {
-    if (!/\/assets\/worker-/.test(worker.url())) return;
+    if (!/\/dist\/worker\.js$/.test(worker.url())) return;
     void worker
       .evaluate(() => {
         const devices: GPUDevice[] = ((self as any).__testDevices = []);
@@ -81,7 +81,7 @@ test('a lost GPU device: the session is rebuilt on WASM and the call completes',
     return r.runtime.provider;
   }, modelUrl(320));
   expect(before).toBe('webgpu');
-  const worker = page.workers().find((w) => /\/assets\/worker-/.test(w.url()))!;
+  const worker = page.workers().find((w) => /\/dist\/worker\.js$/.test(w.url()))!;
   expect(await worker.evaluate(() => (self as any).__testDevices.map((d: GPUDevice) => (d.destroy(), 1)).length)).toBeGreaterThan(0);
 
   const after = await page.evaluate(async () => {

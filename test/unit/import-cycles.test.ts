@@ -18,7 +18,7 @@ async function cycles(globs: string[], context: string): Promise<{ cycles: strin
   const tree = shortenTree(context, await parseDependencyTree(globs, { context, transform: false, skipDynamicImports: false }));
   const unresolved = Object.values(tree)
     .flatMap((deps) => deps ?? [])
-    // A Vite query (`worker.ts?worker&url`) is a URL, not an import of the module's code.
+    // A bundler query (`file.ts?url`) names a URL, not an import of the module's code.
     .filter((dep) => dep.request.startsWith('.') && !dep.request.includes('?') && dep.id === null)
     .map((dep) => `${dep.issuer} -> ${dep.request}`);
   return { cycles: parseCircular(tree), unresolved };

@@ -1,13 +1,14 @@
 /**
  * Image bytes to the RGBA pixels the browser library would see, so the shared
- * preprocessing gets the same input on both sides.
+ * preprocessing gets the same input on both sides. The decoding is the Node
+ * entry's (src/node/decode.ts, src/node/bmp.ts):
  *
  * - JPEG, PNG, WebP, GIF (first frame), AVIF: sharp (libvips). Its JPEG decoder
  *   (mozjpeg, libjpeg-turbo's decoder), libpng and libwebp give OpenCV's imread
  *   pixels, as Chromium does: measured equal on the fixture photos. The embedded
  *   ICC profile is ignored, as the browser library asks Chromium to
  *   (`colorSpaceConversion: 'none'`); EXIF orientation is applied, as there.
- * - BMP: bmp.ts (libvips has no BMP loader).
+ * - BMP: the Node entry's own reader (libvips has no BMP loader).
  * - Alpha: the browser draws the image on a canvas (premultiplied 8-bit) and reads
  *   it back, so a fully transparent pixel comes back black and a partly
  *   transparent one comes back through a premultiply/unpremultiply round trip.
@@ -22,96 +23,15 @@
  * two resizes use, which changes nothing.
  * `prepareImage` is what the decode workers run (pixel-job.ts, pixel-worker.ts).
  */
-import sharp from 'sharp';
 import type { ClassifierPreprocessing } from '../src/classifier/spec.js';
 import { classifierRows, toClassifierTensor } from '../src/classifier/tensor.js';
-import { ErrorCodes, VeilError } from '../src/errors.js';
 import type { SupportedMime } from '../src/image/sniff.js';
 import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
-import { DEFAULT_LIMITS } from '../src/options.js';
-import { decodeBmp } from './bmp.js';
-import type { RgbaImage } from './rgba-image.js';
+import { browserAlpha, decodeImage, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
 
-export type { RgbaImage };
-
-/** Decoding refuses images over the library's pixel limit (sharp's check runs on the header, before decoding). */
-export const MAX_PIXELS = DEFAULT_LIMITS.maxPixels;
-
-const f32 = Math.fround;
-const INV_255 = f32(1 / 255);
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** ROUND_TRIP[a * 256 + c]: what a canvas gives back for colour c stored at alpha a. */
-const ROUND_TRIP = (() => {
-  const table = new Uint8Array(256 * 256);
-  for (let a = 1; a < 255; a++) {
-    const scale = f32(1 / f32(a * INV_255));
-    for (let c = 0; c < 256; c++) {
-      const premultiplied = Math.round((c * a) / 255);
-      table[a * 256 + c] = Math.min(255, roundHalfEven(f32(f32(f32(premultiplied * INV_255) * scale) * 255)));
-    }
-  }
-  for (let c = 0; c < 256; c++) table[255 * 256 + c] = c;
-  return table; // a = 0 stays 0: black
-})();
-
-/** Applies the canvas round trip to RGBA pixels in place (alpha itself is kept). */
-export function browserAlpha(data: Uint8Array): void {
-  for (let i = 0; i < data.length; i += 4) {
-    const a = data[i + 3]!;
-    if (a === 255) continue;
-    const row = a * 256;
-    data[i] = ROUND_TRIP[row + data[i]!]!;
-    data[i + 1] = ROUND_TRIP[row + data[i + 1]!]!;
-    data[i + 2] = ROUND_TRIP[row + data[i + 2]!]!;
-  }
-}
-
-async function decodeWithSharp(bytes: Uint8Array, mime: SupportedMime, maxPixels: number): Promise<RgbaImage> {
-  try {
-    const { data, info } = await sharp(bytes, {
-      autoOrient: true,
-      ignoreIcc: true,
-      // Chromium refuses truncated files too; lesser warnings it shrugs off.
-      failOn: 'truncated',
-      limitInputPixels: maxPixels,
-      animated: false,
-    })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new Error(`libvips gave ${info.channels} channels`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-  } catch (error) {
-    const detail = (error as Error).message;
-    if (/pixel limit/i.test(detail)) {
-      throw new VeilError(ErrorCodes.TOO_LARGE, `The image has more pixels than this gateway decodes (${maxPixels}).`, { cause: error });
-    }
-    throw new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: the file is truncated or corrupt.`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * Decodes a supported image (mime already sniffed) to browser-equal RGBA pixels.
- * `rowsFor` may name the only rows wanted; a BMP is then read in just those.
- */
-export async function decodeImage(
-  bytes: Uint8Array,
-  mime: SupportedMime,
-  maxPixels = MAX_PIXELS,
-  rowsFor?: (width: number, height: number) => Int32Array | null,
-): Promise<RgbaImage> {
-  const image = mime === 'image/bmp' ? decodeBmp(bytes, maxPixels, rowsFor) : await decodeWithSharp(bytes, mime, maxPixels);
-  browserAlpha(image.data);
-  return image;
-}
+// Decoding itself (sharp, the BMP reader, the browser's alpha round trip) is the
+// Node entry's, so veil/node and the gateway give the browser's pixels the same way.
+export { MAX_PIXELS, browserAlpha, decodeImage, type RgbaImage };
 
 /** What a classifier's tensor needs: its input side and how pixels are scaled. */
 export interface ClassifierInput {

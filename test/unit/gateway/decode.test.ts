@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeBmp } from '../../../gateway/bmp.js';
+import { decodeBmp } from '../../../src/node/bmp.js';
 import { browserAlpha, decodeImage } from '../../../gateway/decode.js';
 import { isSupportedMime, sniffMime } from '../../../src/image/sniff.js';
 import { BMP_VARIANTS, paletteOf, testPattern, writeBmp } from '../../support/bmp-writer.js';

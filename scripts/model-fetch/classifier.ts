@@ -15,7 +15,7 @@ import { ModelFetchError } from './error.js';
 import { displayPath, formatShape } from './format.js';
 import { packageRoot, readTfjsFromPackage, readTfjsFromPath, readTfjsFromUrl, type TfjsArtifacts } from './tfjs/artifacts.js';
 import { convertTfjsModel, type Conversion } from './tfjs/convert.js';
-import type { TensorFound, ValidationResult } from './validate.js';
+import { checkPinnedSha256, loadOnnxruntime, type TensorFound, type ValidationResult } from './validate.js';
 
 export interface ClassifierOptions {
   readonly id: string;
@@ -128,21 +128,8 @@ export async function validateClassifier(filePath: string, entry: ClassifierEntr
   });
   if (bytes.length === 0) throw new ModelFetchError(`${shown} is empty (0 bytes).`, 'empty');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (entry.sha256 && entry.sha256.toLowerCase() !== sha256) {
-    throw new ModelFetchError(
-      `${shown} has sha256 ${sha256}, but models/manifest.json expects ${entry.sha256.toLowerCase()} for ${entry.file}.`,
-      'sha256-mismatch',
-    );
-  }
-  let ort: typeof import('onnxruntime-node');
-  try {
-    ort = await import('onnxruntime-node');
-  } catch (err) {
-    throw new ModelFetchError(
-      `Cannot check ${shown} because onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]}); run npm install in the Veil repository and try again.`,
-      'no-onnxruntime',
-    );
-  }
+  checkPinnedSha256(shown, sha256, entry);
+  const ort = await loadOnnxruntime(shown);
   let session: import('onnxruntime-node').InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });

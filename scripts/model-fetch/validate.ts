@@ -50,23 +50,8 @@ export async function validateModel(filePath: string, entry: ModelEntry): Promis
 
   // Before onnxruntime: a pinned hash settles the question cheaply and names the real problem.
   const sha256 = await sha256File(filePath);
-  if (entry.sha256 && entry.sha256.toLowerCase() !== sha256) {
-    throw new ModelFetchError(
-      `${shown} has sha256 ${sha256}, but models/manifest.json expects ${entry.sha256.toLowerCase()} for ${entry.file}.`,
-      'sha256-mismatch',
-    );
-  }
-
-  // Imported late so that a broken native install is one sentence, not a crash at startup.
-  let ort: typeof import('onnxruntime-node');
-  try {
-    ort = await import('onnxruntime-node');
-  } catch (err) {
-    throw new ModelFetchError(
-      `Cannot check ${shown} because onnxruntime-node could not be loaded (${ortReason(err)}); run npm install in the Veil repository and try again.`,
-      'no-onnxruntime',
-    );
-  }
+  checkPinnedSha256(shown, sha256, entry);
+  const ort = await loadOnnxruntime(shown);
 
   let session: InferenceSession;
   try {
@@ -141,8 +126,30 @@ async function whyNotOnnx(filePath: string, size: number, entry: ModelEntry): Pr
   return 'the file is damaged or is not an ONNX model';
 }
 
+/** Refuses a file whose hash is not the one the manifest pins (when it pins one). */
+export function checkPinnedSha256(shown: string, sha256: string, entry: { sha256: string | null; file: string }): void {
+  if (entry.sha256 && entry.sha256.toLowerCase() !== sha256) {
+    throw new ModelFetchError(
+      `${shown} has sha256 ${sha256}, but models/manifest.json expects ${entry.sha256.toLowerCase()} for ${entry.file}.`,
+      'sha256-mismatch',
+    );
+  }
+}
+
+/** onnxruntime-node, imported late so that a broken native install is one sentence, not a crash at startup. */
+export async function loadOnnxruntime(shown: string): Promise<typeof import('onnxruntime-node')> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (err) {
+    throw new ModelFetchError(
+      `Cannot check ${shown} because onnxruntime-node could not be loaded (${ortReason(err)}); run npm install in the Veil repository and try again.`,
+      'no-onnxruntime',
+    );
+  }
+}
+
 /** Collapses an onnxruntime message to one readable clause: its native source locations mean nothing to a user. */
-function ortReason(err: unknown): string {
+export function ortReason(err: unknown): string {
   let msg = err instanceof Error ? err.message : String(err);
   msg = msg.replace(/^Load model from .*? failed:\s*/s, '');
   msg = msg.replace(/^\S*onnxruntime\S*:\d+ .*?\)\s+/s, ''); // drop "file.cc:123 fn(...)"

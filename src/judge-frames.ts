@@ -1,0 +1,138 @@
+/**
+ * What one call does with an image's frames once they are decoded, the same in
+ * the browser's worker (src/worker/screen.ts) and in Node (src/node/screen.ts):
+ * run NudeNet and the classifier (whichever the detector has) on each frame's
+ * pixels, judge each frame by the policy, stop at the first that blocks, else keep
+ * the most severe, and time each stage. Only how a model runs differs between the
+ * two, so the caller passes that in.
+ */
+import type { ClassifierDescription } from './classifier/spec.js';
+import { classifierRows, toClassifierTensor } from './classifier/tensor.js';
+import { ErrorCodes, VeilError } from './errors.js';
+import type { Pixels } from './image/pixels.js';
+import { round4, type ClassifierAnswer } from './nudenet/build-result.js';
+import { decodeDetections, type NudeNetDetection } from './nudenet/detections.js';
+import { rowsToRead, toInputTensor } from './nudenet/letterbox.js';
+import { applyPolicy, type Policy, type Verdict } from './policy.js';
+import type { AnimationInfo, Timings } from './result.js';
+
+/** A model as a call uses it: its reused input tensor (calls run one at a time) and how to run it. */
+interface Runner {
+  tensor: Float32Array;
+  run(tensor: Float32Array): Promise<Float32Array>;
+}
+
+export interface Models {
+  detector: (Runner & { inputSize: number }) | null;
+  classifier: (Runner & { description: ClassifierDescription }) | null;
+}
+
+/** The models' raw answers for one image: what the result cache keeps (the policy is re-applied). */
+export interface Answers {
+  raw: NudeNetDetection[];
+  probabilities?: number[];
+  animation?: AnimationInfo;
+}
+
+export interface DecodedFrame {
+  pixels: Pixels;
+  /** Its index in the animation (0 for a still image), and the animation's length (1). */
+  index: number;
+  total: number;
+}
+
+/** The source rows both models read of a width x height image, or null for all of them. */
+export function rowPlan({ detector, classifier }: Models): (width: number, height: number) => Int32Array | null {
+  return (width, height) => {
+    const plans: (Int32Array | null)[] = [];
+    if (detector) plans.push(rowsToRead(width, height, detector.inputSize));
+    if (classifier) plans.push(classifierRows(width, height, classifier.description.inputSize));
+    if (plans.some((plan) => plan === null)) return null;
+    const rows = Int32Array.from(new Set(plans.flatMap((plan) => [...plan!]))).sort();
+    // Reading rows one by one pays only well below half of them (see rowsToRead).
+    return rows.length <= height / 2 ? rows : null;
+  };
+}
+
+/** The classifier's output, named by its classes, for the policy and `raw.classifier`. */
+export function classifierAnswer({ classifier }: Models, probabilities: ArrayLike<number> | undefined): ClassifierAnswer | null {
+  if (!classifier || !probabilities) return null;
+  const { name, classes, categories } = classifier.description;
+  return { name, probabilities: Object.fromEntries(classes.map((c, i) => [c, probabilities[i]!])), categories };
+}
+
+/** How bad a verdict is, to pick the frame an animation is judged by. */
+const severity = (v: Verdict) => ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);
+
+type Stage = 'decode' | 'preprocess' | 'inference' | 'postprocess';
+
+/** Both models on one frame's pixels, decoded once. */
+async function runModels({ detector, classifier }: Models, pixels: Pixels, lap: (stage: Stage) => void, throwIfCancelled: () => void) {
+  let raw: NudeNetDetection[] = [];
+  let probabilities: number[] | undefined;
+  if (detector) {
+    const { box } = toInputTensor(pixels, detector.inputSize, detector.tensor);
+    lap('preprocess');
+    throwIfCancelled();
+    const output = await detector.run(detector.tensor);
+    lap('inference');
+    raw = decodeDetections(output, box);
+    lap('postprocess');
+  }
+  if (classifier) {
+    const { description, tensor } = classifier;
+    toClassifierTensor(pixels, description.inputSize, description.preprocessing, tensor);
+    lap('preprocess');
+    throwIfCancelled();
+    probabilities = [...(await classifier.run(tensor))];
+    lap('inference');
+  }
+  return { raw, ...(probabilities && { probabilities }) };
+}
+
+/**
+ * Decodes and judges the frames one by one: the first blocking frame decides,
+ * else the most severe. Gives the deciding frame's answers, how an animation was
+ * scanned, and the time spent per stage (decoding included).
+ */
+export async function judgeFrames(
+  frames: AsyncIterable<DecodedFrame>,
+  models: Models,
+  policy: () => Policy,
+  throwIfCancelled: () => void,
+): Promise<{ answers: Answers; timings: Omit<Timings, 'queue_ms'> }> {
+  const spent = { decode: 0, preprocess: 0, inference: 0, postprocess: 0 };
+  let mark = performance.now();
+  const lap = (stage: Stage) => {
+    const now = performance.now();
+    spent[stage] += now - mark;
+    mark = now;
+  };
+  let best: (Answers & { index: number; severity: number }) | null = null;
+  let scanned = 0;
+  let total = 1;
+  for await (const frame of frames) {
+    lap('decode');
+    throwIfCancelled();
+    const { raw, probabilities } = await runModels(models, frame.pixels, lap, throwIfCancelled);
+    const verdict = applyPolicy(raw, policy(), classifierAnswer(models, probabilities));
+    scanned++;
+    total = frame.total;
+    if (!best || severity(verdict) > best.severity) best = { raw, ...(probabilities && { probabilities }), index: frame.index, severity: severity(verdict) };
+    lap('postprocess');
+    if (verdict.decision === 'block') break;
+    throwIfCancelled();
+    mark = performance.now();
+  }
+  if (!best) throw new VeilError(ErrorCodes.DECODE_FAILED, 'The image has no frame to scan.');
+  const { raw, probabilities } = best;
+  return {
+    answers: { raw, ...(probabilities && { probabilities }), ...(total > 1 && { animation: { frames: total, scanned, decided_by: best.index } }) },
+    timings: {
+      decode_ms: round4(spent.decode),
+      preprocess_ms: round4(spent.preprocess),
+      inference_ms: round4(spent.inference),
+      postprocess_ms: round4(spent.postprocess),
+    },
+  };
+}

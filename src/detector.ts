@@ -34,9 +34,23 @@ export interface RemoteDetectorInfo {
 
 export type DetectorInfo = LocalDetectorInfo | RemoteDetectorInfo;
 
+/** What `warmUp()` did. */
+export interface WarmUpReport {
+  /** The inference time (ms) of each warm-up run this call made; empty when the detector was already warm, busy with images, or remote. */
+  inference_ms: number[];
+}
+
 export interface Detector {
   /** Screens one image. Calls may overlap: each gets its own result. */
   detect(input: DetectInput, options?: DetectOptions): Promise<ModerationResult>;
+  /**
+   * Screens a small image of the detector's own until its code runs at full
+   * speed (the first inferences are several times slower while the browser
+   * optimises the WebAssembly), stopping as soon as an image of yours arrives.
+   * A local detector does this by itself once the page is idle after the model
+   * loads, unless `warmUp: false`; call it to warm up at a moment you choose.
+   */
+  warmUp(): Promise<WarmUpReport>;
   /** Replaces the policy for later calls. */
   setPolicy(policy: PolicyOptions | PolicyPreset): void;
   /** Where images are screened, and why; in `auto` mode it follows the current route. */

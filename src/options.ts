@@ -143,6 +143,11 @@ export interface DetectorOptions {
   /** Keep the downloaded model in Cache Storage so later page loads skip the download; default true. */
   cacheModel?: boolean;
   /**
+   * Warm the detector up when the page is next idle after the model loads (see
+   * `Detector.warmUp`), so the first image is screened at full speed; default true.
+   */
+  warmUp?: boolean;
+  /**
    * Where onnxruntime-web's .wasm files are served from (a URL prefix ending in /).
    * Default: next to Veil's worker, where the build puts them.
    */
@@ -171,6 +176,7 @@ export interface ResolvedOptions {
   policy: Policy;
   threads: number;
   cacheModel: boolean;
+  warmUp: boolean;
   wasmPaths: string | undefined;
   /** Results remembered by the worker, keyed by the input's SHA-256. */
   cache: CacheOption;
@@ -316,6 +322,9 @@ function resolveLocal(options: DetectorOptions, baseUrl: string, shared: Pick<Re
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw bad('`onProgress` must be a function.');
   }
+  if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean') {
+    throw bad(`\`warmUp\` must be true or false; got ${String(options.warmUp)}.`);
+  }
 
   const classifier = resolveClassifier(options.classifier, baseUrl);
   return {
@@ -325,6 +334,7 @@ function resolveLocal(options: DetectorOptions, baseUrl: string, shared: Pick<Re
     providers: [...new Set(providers)],
     threads,
     cacheModel: options.cacheModel ?? true,
+    warmUp: options.warmUp ?? true,
     wasmPaths: options.wasmPaths === undefined ? undefined : new URL(options.wasmPaths, baseUrl).href,
   };
 }

@@ -4,7 +4,7 @@
  * inference, then on any local failure at run time. Every remote result's notes
  * say why it went remote, and `onBeforeRemote` can keep an image from leaving.
  */
-import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
+import type { Detector, DetectOptions, DetectorInfo, WarmUpReport } from '../detector.js';
 import { ErrorCodes, isVeilError, VeilError, type ErrorCode } from '../errors.js';
 import type { DetectInput } from '../page/prepare-input.js';
 import { createLocalDetector } from '../page/local-detector.js';
@@ -27,19 +27,23 @@ const LOCAL_FAILURES: ReadonlySet<ErrorCode> = new Set([
 const isLocalFailure = (error: unknown): error is VeilError => isVeilError(error) && LOCAL_FAILURES.has(error.code);
 
 /** A small grey frame, different each time so the cache cannot answer for it. */
-function warmUpImage(shade: number): ImageData {
+function plainImage(shade: number): ImageData {
   const data = new Uint8ClampedArray(320 * 240 * 4).fill(shade);
   return new ImageData(data, 320, 240);
 }
 
-/** Shades for health checks after a failure: unlike the warm-up's, each is new to the result cache for a while. */
+/** Shades for health checks after a failure: each is new to the result cache for a while. */
 const HEALTH_SHADES = Array.from({ length: 100 }, (_, i) => 110 + i);
 
-/** The second of two inferences: the first pays one-time costs (shader compilation, allocation). */
+/**
+ * One call once the detector is warm: the first few inferences pay one-time costs
+ * (the browser optimising the WebAssembly, shader compilation, allocation) and
+ * would make a capable device look several times slower than it is.
+ */
 async function measureWarmLatency(detector: Detector): Promise<number> {
-  await detector.detect(warmUpImage(100));
+  await detector.warmUp();
   const started = performance.now();
-  await detector.detect(warmUpImage(101));
+  await detector.detect(plainImage(101));
   return performance.now() - started;
 }
 
@@ -122,10 +126,14 @@ class AutoDetector implements Detector {
 
   /** Whether the local detector still screens a small plain image, one it has not seen (so the cache cannot answer). */
   async #stillWorks(local: Detector): Promise<boolean> {
-    return local.detect(warmUpImage(HEALTH_SHADES[this.#probes++ % HEALTH_SHADES.length]!)).then(
+    return local.detect(plainImage(HEALTH_SHADES[this.#probes++ % HEALTH_SHADES.length]!)).then(
       () => true,
       () => false,
     );
+  }
+
+  warmUp(): Promise<WarmUpReport> {
+    return this.#local ? this.#local.warmUp() : this.#remote.warmUp();
   }
 
   async #mayLeave(reason: string, input: InputInfo): Promise<void> {

@@ -11,7 +11,7 @@ import { censor, type CensorOptions } from './censor.js';
 import { DEFAULT_LABELS, addCover, blurCss, type BlurLabels, type Cover } from './cover.js';
 import { newToken, setClear, stripForged } from './clear-token.js';
 import { screen, signature, unshowable, type Swap } from './screened-source.js';
-import { Listeners, emit, injectStyle, isAbort, nextId, type DetectorLike, type DetectorSource } from './shared.js';
+import { Listeners, detectorWhenNeeded, emit, injectStyle, isAbort, nextId, type DetectorSource } from './shared.js';
 import { queriesOf, watchSources } from './source-watch.js';
 
 export type { BlurLabels };
@@ -20,7 +20,11 @@ export type { BlurLabels };
 export type BlurState = 'pending' | 'scanning' | 'pass' | 'review' | 'block' | 'error';
 
 export interface BlurOnRenderOptions {
-  /** A detector (or a promise of one) from `createDetector`. */
+  /**
+   * A detector (or a promise of one) from `createDetector`; or a function that
+   * creates one, called when the first image comes within `cancelMargin` of the
+   * viewport (the helper then disposes it with itself).
+   */
   detector: DetectorSource;
   /** Which images under the root to handle; default `img`. */
   selector?: string;
@@ -74,8 +78,7 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
   const labels = { ...DEFAULT_LABELS, ...options.labels };
   const concurrency = Math.max(1, options.concurrency ?? 2);
   const scrollRoot = options.scrollRoot ?? null;
-  const detector: Promise<DetectorLike> = Promise.resolve(options.detector);
-  detector.catch(() => undefined);
+  const detector = detectorWhenNeeded(options.detector);
 
   const scope = String(nextId());
   const anchorBase = `--veil-${scope}-`;
@@ -113,6 +116,8 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
       for (const e of entries) {
         const t = tracked.get(e.target as HTMLImageElement);
         if (t && !e.isIntersecting) cancel(t);
+        // The feed is coming near: start the detector before its first image needs it.
+        if (t && e.isIntersecting) void detector.get().catch(() => undefined);
       }
     },
     { root: scrollRoot, rootMargin: options.cancelMargin ?? '200% 0px' },
@@ -215,7 +220,7 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
       t.sig = signature(t.img);
     };
     try {
-      const s = await screen(t.img, await detector, abort.signal, stale, pinned);
+      const s = await screen(t.img, await detector.get(), abort.signal, stale, pinned);
       if (!s || stale()) return;
       // Where the checked bytes cannot be shown, the page's own file is back: it may not be those bytes, so it does not pass.
       if (!s.showable) unswap(t);
@@ -307,6 +312,7 @@ export function blurOnRender(root: Element | Document, options: BlurOnRenderOpti
       disposed = true;
       for (const t of [...tracked.values()]) untrack(t);
       listeners.clear();
+      detector.dispose();
     },
   };
 }

@@ -7,13 +7,17 @@
 import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
 import { sniffMime } from '../image/sniff.js';
 import { acceptFiles } from './drop.js';
-import { Listeners, LiveRegion, emit, isAbort, type DetectorLike, type DetectorSource } from './shared.js';
+import { Listeners, LiveRegion, detectorWhenNeeded, emit, isAbort, type DetectorSource } from './shared.js';
 import { DEFAULT_MESSAGES, refusalOf, takesOnlyImages, type ScreenMessages, type ScreenState, type ScreenedFile } from './upload-files.js';
 
 export type { FileState, RefusedReason, ScreenMessages, ScreenState, ScreenedFile } from './upload-files.js';
 
 export interface ScreenUploadsOptions {
-  /** A detector (or a promise of one) from `createDetector`. */
+  /**
+   * A detector (or a promise of one) from `createDetector`; or a function that
+   * creates one, called when the user first focuses, points at or drags onto
+   * `target` (the helper then disposes it with itself).
+   */
   detector: DetectorSource;
   /** Files checked at the same time; default 3. */
   concurrency?: number;
@@ -68,8 +72,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
   const onError = options.onError ?? 'review';
   const onRefused = options.onRefused ?? 'block';
   const hold = options.holdWhileScanning ?? true;
-  const detector: Promise<DetectorLike> = Promise.resolve(options.detector);
-  detector.catch(() => undefined); // reported per file, when one is checked
+  const detector = detectorWhenNeeded(options.detector); // a failure is reported per file, when one is checked
 
   const listeners = new Listeners();
   const live = new LiveRegion(target, options.liveRegion);
@@ -129,7 +132,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
         }
         return;
       }
-      const result = await (await detector).detect(entry.file, { signal });
+      const result = await (await detector.get()).detect(entry.file, { signal });
       if (!current()) return;
       finish(entry, source, { state: result.decision, result });
       emit(source.el, 'veil:result', { file: entry.file, result });
@@ -210,6 +213,8 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
     }
   });
   acceptFiles(target, listeners, addFiles, !isFileInput(target));
+  // The user is reaching for a file: time enough to start the detector before one is picked.
+  for (const type of ['focusin', 'pointerover', 'dragenter']) listeners.on(target, type, () => void detector.get().catch(() => undefined), { once: true });
   if (target instanceof HTMLFormElement) {
     // A reset empties file inputs without a change event; read them once it is done.
     listeners.on(target, 'reset', () => setTimeout(() => sources.forEach((s) => s.input && sync(s, [...(s.input.files ?? [])]))));
@@ -235,6 +240,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
       disposed = true;
       listeners.clear();
       live.remove();
+      detector.dispose();
       for (const source of sources.values()) {
         for (const e of source.entries) e.abort.abort();
         source.el.removeAttribute('data-veil');

@@ -8,12 +8,46 @@ import type { ModerationResult } from '../result.js';
 
 /**
  * What the helpers need of a detector: any object with Veil's `detect()`, or a
- * promise of one, so a page can attach a helper before the model has loaded.
+ * promise of one, so a page can attach a helper before the model has loaded; or
+ * a function that makes one, called only once the helper is about to need it
+ * (see detectorWhenNeeded).
  */
 export interface DetectorLike {
   detect(input: DetectInput, options?: DetectOptions): Promise<ModerationResult>;
+  dispose?(): void;
 }
-export type DetectorSource = DetectorLike | PromiseLike<DetectorLike>;
+export type DetectorSource = DetectorLike | PromiseLike<DetectorLike> | (() => DetectorLike | PromiseLike<DetectorLike>);
+
+/**
+ * A helper's detector. Given a function, it is called the first time `get()` is:
+ * when the user first reaches for a file input, or a feed first comes near the
+ * viewport, so a page pays for the worker and the model only when they are about
+ * to be needed, and still has them warm by the time a file is picked. A detector
+ * made this way belongs to the helper, which disposes it; if making it fails, the
+ * next `get()` tries again.
+ */
+export function detectorWhenNeeded(source: DetectorSource): { get(): Promise<DetectorLike>; dispose(): void } {
+  let detector: Promise<DetectorLike> | null = null;
+  let disposed = false;
+  const make = typeof source === 'function' ? source : null;
+  return {
+    get() {
+      if (!detector) {
+        const made: Promise<DetectorLike> = Promise.resolve().then(() => (make ? make() : source as DetectorLike | PromiseLike<DetectorLike>));
+        detector = made;
+        made.then(
+          (d) => disposed && make && d.dispose?.(), // made after the helper went away
+          () => make && detector === made && (detector = null),
+        );
+      }
+      return detector;
+    },
+    dispose() {
+      disposed = true;
+      if (make) void detector?.then((d) => d.dispose?.(), () => undefined);
+    },
+  };
+}
 
 /** Dispatches a bubbling `veil:*` CustomEvent; returns false when a listener cancelled it. */
 export function emit<T>(target: EventTarget, type: string, detail: T): boolean {

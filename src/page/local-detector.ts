@@ -9,7 +9,7 @@
  * once (screening is idempotent) or fail with 5031.
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
-import type { Detector, DetectOptions, LocalDetectorInfo } from '../detector.js';
+import type { Detector, DetectOptions, LocalDetectorInfo, WarmUpReport } from '../detector.js';
 import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import { pageBaseUrl } from './base-url.js';
 import { prepareInput, type DetectInput } from './prepare-input.js';
@@ -114,6 +114,12 @@ interface Connection {
   close(): void;
 }
 
+/** Runs `task` when the page is next idle (or soon, where requestIdleCallback is missing). */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 2000 });
+  else setTimeout(task, 50);
+}
+
 type LockManager = { request(name: string, callback: () => Promise<unknown>): Promise<unknown> };
 const locks = () => (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
 
@@ -134,6 +140,9 @@ async function connect(resolved: ResolvedOptions, options: DetectorOptions): Pro
   } finally {
     failure.stop();
   }
+  // After the page's own first calls, if it makes them at once: the warm-up yields to them.
+  // (Once the detector is disposed, the released proxy throws: nothing to warm then.)
+  if (resolved.warmUp) whenIdle(() => void Promise.resolve().then(() => remote.warmUp()).catch(() => undefined));
   let closed: () => void = () => {};
   const closedByUs = new Promise<void>((resolve) => (closed = resolve));
   // Granted only once the worker has released its lock, which it holds until it dies.
@@ -276,6 +285,12 @@ class WorkerDetector implements Detector {
         (error: unknown) => call.fail(isVeilError(error) ? error : new VeilError(ErrorCodes.BAD_INPUT, String(error))),
       );
     });
+  }
+
+  async warmUp(): Promise<WarmUpReport> {
+    if (this.#disposed) throw disposedError();
+    const connection = await this.#connection;
+    return { inference_ms: await connection.remote.warmUp() };
   }
 
   setPolicy(policy: PolicyOptions | PolicyPreset): void {

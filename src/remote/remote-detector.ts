@@ -4,7 +4,7 @@
  * caller cannot tell it from a local one except by `runtime.location`.
  */
 import { createCache, type Cache } from '../cache.js';
-import type { Detector, DetectOptions, DetectorInfo } from '../detector.js';
+import type { Detector, DetectOptions, DetectorInfo, WarmUpReport } from '../detector.js';
 import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import type { DetectInput } from '../page/prepare-input.js';
 import type { NudeNetDetection } from '../nudenet/detections.js';
@@ -195,6 +195,12 @@ export class RemoteDetector implements Detector {
       clearTimeout(timer);
       this.#controllers.delete(controller);
     }
+  }
+
+  /** Nothing runs here to warm up. */
+  async warmUp(): Promise<WarmUpReport> {
+    if (this.#disposed) throw disposedError();
+    return { inference_ms: [] };
   }
 
   setPolicy(policy: PolicyOptions | PolicyPreset): void {

@@ -36,4 +36,6 @@ export interface WorkerApi {
   /** Drops a queued call, or stops a running one at its next stage. */
   cancel(id: number): void;
   setPolicy(policy: Policy): void;
+  /** Screens a small image of the worker's own until the code is warm or a call arrives; each run's inference time (ms). */
+  warmUp(): Promise<number[]>;
 }

@@ -52,13 +52,21 @@ function modelsOf(state: State): Models {
   };
 }
 
-export async function screen(state: State, input: WorkerInput, queuedAt: number, throwIfCancelled: () => void): Promise<ModerationResult> {
+/** One call; `remember: false` keeps it out of the result cache (the warm-up's runs). */
+export async function screen(
+  state: State,
+  input: WorkerInput,
+  queuedAt: number,
+  throwIfCancelled: () => void,
+  { remember = true }: { remember?: boolean } = {},
+): Promise<ModerationResult> {
   const started = performance.now();
+  const cache = remember ? state.cache : null;
   const models = modelsOf(state);
   const read = await readInput(input, state.limits, rowPlan(models));
   throwIfCancelled();
   const key = `${state.modelKey}#${read.info.sha256}`;
-  const remembered = await state.cache?.get(key);
+  const remembered = await cache?.get(key);
   const result = (answers: Answers, notes: string[], timings?: Timings) =>
     buildResult({
       raw: answers.raw,
@@ -75,6 +83,6 @@ export async function screen(state: State, input: WorkerInput, queuedAt: number,
   if (remembered) return result(remembered, ['Answered from the cache: this image was screened before with the same model.']);
 
   const { answers, timings } = await judgeFrames(read.frames(), models, () => state.policy, throwIfCancelled);
-  await state.cache?.set(key, answers);
+  await cache?.set(key, answers);
   return result(answers, [], { queue_ms: round4(started - queuedAt), ...timings });
 }

@@ -12,12 +12,21 @@ import { registerErrorTransfer } from './error-transfer.js';
 import { openClassifier, openDetector, type Slot } from './models.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from './protocol.js';
 import { screen, type Remembered, type State } from './screen.js';
+import { createWarmUp } from './warm-up.js';
 
 let state: State | null = null;
+let warmUp: (() => Promise<number[]>) | null = null;
 
 /** Calls waiting or running, so `cancel` can find them; ids come from the page. */
 const pending = new Map<number, { input: WorkerInput; cancelled: boolean }>();
 let queue: Promise<unknown> = Promise.resolve();
+
+/** Puts a job at the back of the queue: calls run one at a time, in order. */
+function enqueue<T>(job: () => Promise<T>): Promise<T> {
+  const result = queue.then(job);
+  queue = result.catch(() => undefined);
+  return result;
+}
 
 function throwIfCancelled(id: number): void {
   if (pending.get(id)?.cancelled) {
@@ -67,6 +76,11 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
     cache: createCache<Remembered>(options.cache),
     modelKey: (await Promise.all([detector, classifier].filter((slot) => slot !== null).map(keyOf))).join('+'),
   };
+  const ready = state;
+  warmUp = createWarmUp({
+    busy: () => pending.size > 0,
+    run: (input) => enqueue(() => screen(ready, input, performance.now(), () => undefined, { remember: false })).then((r) => r.timings?.inference_ms ?? 0),
+  });
   return info;
 }
 
@@ -75,11 +89,10 @@ const api: WorkerApi = {
   detect(id, input) {
     const queuedAt = performance.now();
     pending.set(id, { input, cancelled: false });
-    const job = queue
-      .then(() => {
-        if (!state) throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
-        return screen(state, input, queuedAt, () => throwIfCancelled(id));
-      })
+    return enqueue(() => {
+      if (!state) throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
+      return screen(state, input, queuedAt, () => throwIfCancelled(id));
+    })
       .catch((error: unknown) => {
         throw toVeilError(error, ErrorCodes.INTERNAL, 'Veil failed unexpectedly while screening the image');
       })
@@ -87,8 +100,9 @@ const api: WorkerApi = {
         pending.delete(id);
         if (input.kind === 'bitmap') input.bitmap.close();
       });
-    queue = job.catch(() => undefined);
-    return job;
+  },
+  warmUp() {
+    return warmUp?.() ?? Promise.resolve([]);
   },
   cancel(id) {
     const call = pending.get(id);

@@ -29,6 +29,7 @@ import {
   states,
   watchForLeaks,
 } from './feed-page.js';
+import { modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
 test('a feed of 100 images: each checked as it comes near, no long task, no layout shift', async ({ harness, page, consoleErrors }) => {
@@ -403,4 +404,29 @@ test('two controllers on one feed: an image is unblurred when both pass it, and 
   await expect.poll(() => blurred(page, 0)).toBe('none');
   expect(await blurred(page, 1)).toBe('blur(24px)');
   expect(await leaks(page)).toEqual([]);
+});
+
+test('a detector made by a function is made only when the feed comes near the viewport', async ({ harness, page }) => {
+  await page.setViewportSize({ width: 800, height: 700 });
+  await harness.open();
+  await buildFeed(page, { count: 3 });
+  await page.evaluate((model) => {
+    const w = window as any;
+    document.getElementById('feed')!.style.marginTop = '6000px';
+    w.made = 0;
+    w.blur = w.veil.blurOnRender(document.getElementById('feed'), {
+      detector: () => {
+        w.made++;
+        return w.veil.createDetector({ model, providers: ['wasm'] });
+      },
+    });
+  }, modelUrl(320));
+  await page.waitForTimeout(500);
+  expect(await page.evaluate(() => (window as any).made)).toBe(0);
+  await page.evaluate(() => window.scrollTo(0, 4800)); // within cancelMargin (two viewports) of the feed, not yet in it
+  await expect.poll(() => page.evaluate(() => (window as any).made)).toBe(1);
+  expect(await states(page)).toEqual(['pending', 'pending', 'pending']);
+  await page.evaluate(() => document.getElementById('feed')!.scrollIntoView());
+  await expect.poll(() => states(page)).toEqual(['pass', 'pass', 'review']);
+  expect(await page.evaluate(() => (window as any).made)).toBe(1);
 });

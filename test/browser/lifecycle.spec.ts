@@ -151,6 +151,7 @@ test.describe('failures are VeilErrors with the gateway codes, across the worker
       [`{ providers: ['wasm'] }`, 'Pass `model`'],
       [`{ model: arg, policy: 'medium' }`, 'Unknown policy preset'],
       [`{ model: arg, threads: 0 }`, '`threads` must be a whole number'],
+      [`{ model: arg, warmUp: 'yes' }`, '`warmUp` must be true or false'],
     ] as const) {
       const e = await failure(page, `await veil.createDetector(${options})`, modelUrl(320));
       expect(e, options).toMatchObject({ code: '4001' });
@@ -197,6 +198,57 @@ test.describe('failures are VeilErrors with the gateway codes, across the worker
       emptyString: { code: '4000' },
       after: 'block',
     });
+  });
+});
+
+test.describe('warm-up', () => {
+  test('warmUp() runs the model until its times settle, then has nothing left to do; an image waiting stops it', async ({ harness, page }) => {
+    await harness.open();
+    // An image that takes a while to arrive keeps the worker busy for as long.
+    await page.route('**/slow/landscape.jpg', async (route) => {
+      await new Promise((later) => setTimeout(later, 1500));
+      await route.fulfill({ path: `test/.cache/images/landscape-640x480.jpg`, contentType: 'image/jpeg' });
+    });
+    const r = await page.evaluate(async (model) => {
+      const { createDetector } = (window as any).veil;
+      const a = await createDetector({ model, providers: ['wasm'], warmUp: false });
+      const first = await a.warmUp();
+      const again = await a.warmUp();
+      a.dispose();
+      const b = await createDetector({ model, providers: ['wasm'], warmUp: false });
+      const screening = b.detect('/slow/landscape.jpg');
+      await new Promise((posted) => setTimeout(posted, 200)); // the image's call has reached the worker
+      const interrupted = await b.warmUp();
+      const result = await screening;
+      b.dispose();
+      return { first: first.inference_ms, again: again.inference_ms, interrupted: interrupted.inference_ms, width: result.input.width, notes: result.notes };
+    }, modelUrl(320));
+    expect(r.first.length).toBeGreaterThanOrEqual(2);
+    expect(r.first.length).toBeLessThanOrEqual(8);
+    expect(r.again).toEqual([]);
+    expect(r.interrupted).toEqual([]);
+    expect(r.width).toBe(640);
+    expect(r.notes.join(' ')).not.toContain('cache'); // the warm-up's runs are not remembered
+  });
+
+  test('a detector warms itself up once the page is idle, unless warmUp: false', async ({ harness, page }) => {
+    await harness.open();
+    // Comlink's calls to the worker, by method name.
+    await page.evaluate(() => {
+      const w = window as any;
+      w.calls = [];
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, message: any, ...rest: any[]) {
+        if (message?.type === 'APPLY') w.calls.push(message.path.join('.'));
+        return (post as any).call(this, message, ...rest);
+      };
+    });
+    const calls = () => page.evaluate(() => (window as any).calls as string[]);
+    await page.evaluate((model) => (window as any).veil.createDetector({ model, providers: ['wasm'], warmUp: false }).then((d: any) => ((window as any).off = d)), modelUrl(320));
+    await page.waitForTimeout(2500); // idle all along: requestIdleCallback's deadline is 2 s
+    expect(await calls()).toEqual(['init']);
+    await page.evaluate((model) => (window as any).veil.createDetector({ model, providers: ['wasm'] }).then((d: any) => ((window as any).on = d)), modelUrl(320));
+    await expect.poll(calls).toEqual(['init', 'init', 'warmUp']);
   });
 });
 

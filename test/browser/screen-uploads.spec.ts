@@ -293,3 +293,35 @@ test('files Veil refuses are held back with a sentence saying why, unless the si
   await expect(page.locator('#lenient')).toHaveAttribute('data-veil', 'pass');
   expect(await page.locator('#any').evaluate((el: HTMLInputElement) => el.validity.valid)).toBe(true);
 });
+
+test('a detector made by a function: made once the user reaches for the input, once only, and disposed with the helper', async ({ harness, page }) => {
+  await harness.open();
+  await page.evaluate((model) => {
+    const w = window as any;
+    document.body.innerHTML = '<form id="form"><input id="title" /><input id="files" type="file" multiple /></form>';
+    w.made = 0;
+    w.screen = w.veil.screenUploads(document.getElementById('form'), {
+      detector: () => {
+        w.made++;
+        return w.veil.createDetector({ model, providers: ['wasm'] }).then((d: any) => (w.detector = d));
+      },
+    });
+  }, modelUrl(320));
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => (window as any).made)).toBe(0); // nothing started with the page
+  await page.locator('#title').focus();
+  await expect.poll(() => page.evaluate(() => (window as any).made)).toBe(1);
+  await page.locator('#files').setInputFiles([png('a.png', 'pass'), png('b.png', 'block')]);
+  await expect(page.locator('#files')).toHaveAttribute('data-veil', 'block');
+  const after = await page.evaluate(async () => {
+    const w = window as any;
+    const made = w.made;
+    w.screen.dispose();
+    const code = await w.detector.detect(new ImageData(8, 8)).then(
+      () => 'served',
+      (e: any) => e.code,
+    );
+    return { made, code };
+  });
+  expect(after).toEqual({ made: 1, code: '4100' }); // the helper's own detector went with it
+});

@@ -8,7 +8,7 @@ import type { ClassifierDescription } from '../classifier/spec.js';
 import { ErrorCodes, toVeilError } from '../errors.js';
 import type { ModelProgress, ResolvedModel, ResolvedOptions } from '../options.js';
 import { forgetModel, loadModel, type LoadedModel } from './model-store.js';
-import { createSession, type Bind, type DetectorSession } from './session.js';
+import { createSession, startRuntime, type Bind, type DetectorSession } from './session.js';
 
 export interface Slot {
   session: DetectorSession;
@@ -25,6 +25,7 @@ export interface ClassifierSlot extends Slot {
 
 /** Loads a model and opens its session on the first provider that works. */
 async function open(model: ResolvedModel, options: ResolvedOptions, bind: Bind | undefined, label: string, report: (p: ModelProgress) => void): Promise<Slot> {
+  startRuntime(options); // while the model downloads
   const loaded = await loadModel(model, options.cacheModel, report);
   let session: DetectorSession;
   try {

@@ -126,6 +126,37 @@ async function webgpuUnavailable(): Promise<string | null> {
   return adapter ? null : 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
 }
 
+/**
+ * The smallest ONNX model: one Identity node, float[1] in and out, opset 17
+ * (test/unit/starter-model.test.ts decodes it). onnxruntime-web fetches,
+ * compiles and instantiates its WebAssembly, and starts its threads, only when a
+ * first session is created; a session of this model does that while the real
+ * model is still on its way.
+ */
+const STARTER_MODEL = 'CAgSBHZlaWw6NwoQCgF4EgF5IghJZGVudGl0eRIBZ1oPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEBE=';
+export const starterModel = () => Uint8Array.from(atob(STARTER_MODEL), (c) => c.charCodeAt(0));
+
+let starting: Promise<void> | null = null;
+
+/**
+ * Starts the runtime of the provider createSession will use first, so that its
+ * download and compilation overlap the model's download (on a first visit both
+ * are megabytes) instead of following it. Once per worker. Never rejects: a
+ * runtime that fails to start fails again, and is reported, when the real
+ * model's session is made.
+ */
+export function startRuntime(options: SessionOptions): void {
+  starting ??= (async () => {
+    for (const provider of options.providers) {
+      if (provider === 'webgpu' && (await webgpuUnavailable())) continue;
+      const { ort } = await loadRuntime(provider, options, []);
+      const session = await ort.InferenceSession.create(starterModel(), { executionProviders: [provider] });
+      await session.release();
+      return;
+    }
+  })().catch(() => undefined);
+}
+
 /** Checks an open session is the model it should be (NudeNet, or a described classifier), releasing it when not. */
 export type Bind = (session: OpenSession) => Promise<BoundModel>;
 
@@ -133,7 +164,8 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
   const { ort, threads } = await loadRuntime(provider, options, notes);
   const failedThread = threadFailure();
   const session = await Promise.race([
-    ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' }),
+    // After the starter's session (startRuntime): onnxruntime-web initialises once, and one session at a time is plenty.
+    (starting ?? Promise.resolve()).then(() => ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' })),
     failedThread.promise,
   ]).finally(failedThread.stop);
   const { inputSize, inputName, outputName, checkOutput } = await bind(session);

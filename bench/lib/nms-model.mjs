@@ -5,6 +5,8 @@
  * inputs and output. `detection` is YOLOv8's output0 [1, 4 + classes, anchors], `config` is
  * [topk per class, IoU threshold, score threshold]; `selected` [1, kept, 4 + classes] holds the kept
  * rows (centre, size, class scores). Only the names of the values differ from the original file.
+ * Like the original, it reads the class count from `detection`'s last dimension (the anchors) before
+ * transposing, which slices the scores right only because YOLOv8 has more anchors than 4 + classes.
  */
 import onnxProto from 'onnx-proto';
 
@@ -30,11 +32,11 @@ export function buildNmsModel() {
     node('Slice', ['config', 'c1', 'c2', 'c0'], 'iou_threshold'),
     node('Slice', ['config', 'c2', 'c3', 'c0'], 'score_threshold'),
     node('Transpose', ['detection'], 'rows', [ints('perm', [0, 2, 1])]),
-    node('Slice', ['shape', 'c2', 'c3', 'c0'], 'row_width'),
+    node('Slice', ['shape', 'c2', 'c3', 'c0'], 'anchors'),
     node('Cast', ['topk_float'], 'topk', [int('to', DataType.INT64)]),
     node('Slice', ['rows', 'c0', 'c4', 'c2'], 'raw_boxes'),
-    node('Cast', ['row_width'], 'row_width_int', [int('to', DataType.INT32)]),
-    node('Sub', ['row_width_int', 'c4'], 'classes'),
+    node('Cast', ['anchors'], 'anchors_int', [int('to', DataType.INT32)]),
+    node('Sub', ['anchors_int', 'c4'], 'classes'),
     node('Add', ['classes', 'c4'], 'scores_end'),
     node('Slice', ['rows', 'c4', 'scores_end', 'c2'], 'raw_scores'),
     node('ReduceMax', ['raw_scores'], 'max_scores', [ints('axes', [2]), int('keepdims', 1)]),

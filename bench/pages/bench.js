@@ -33,8 +33,8 @@ async function loadImages(names) {
 async function init({ model, threads, images, sessionOptions, providers = ['wasm'], withBaseline = true }) {
   await loadImages(images);
   detector?.dispose();
-  // Every call must be scanned (the result cache would answer repeats); the limit
-  // on bytes is raised as it was for the earlier set's 4000x3000 PNG.
+  // Every call must be scanned (the result cache would answer repeats), and no
+  // large photo or screenshot may be refused by the default 20 MB input limit.
   detector = await veil.createDetector({ model, providers, threads, cache: false, limits: { maxBytes: 64 * 1024 * 1024 } });
   let baselineCreateMs = null;
   if (withBaseline) {

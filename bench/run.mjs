@@ -1,12 +1,13 @@
 // @ts-check
 /**
- * npm run bench: Veil against the bare onnxruntime-web session, onnxruntime-node
- * and nsfwjs, all in one run on this machine, in Debian's headless Chromium.
+ * npm run bench: Veil against the bare onnxruntime-web session, onnxruntime-node,
+ * NudeNet's own in-browser demo pipeline and nsfwjs, on a photo set like what users
+ * send, all in one run on this machine, in Debian's headless Chromium.
  * Prints a table and writes bench/results/latest.json. Every figure is a median
- * (or p95) of samples taken in interleaved rounds, so load from other processes
+ * (or p95) of samples taken in interleaved turns, so load from other processes
  * falls on every contender alike; ratios compare figures from the same run.
  *
- *   npm run bench                 everything (7 to 10 minutes on 2 cores)
+ *   npm run bench                 everything (about 10 minutes on 2 cores)
  *   npm run bench -- --quick      fewer rounds, for trying changes
  *   npm run bench -- --only classifier
  *                                 only the classifier's figures (2 to 4 minutes), written
@@ -17,15 +18,16 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './lib/browser.mjs';
 import { classifierFigures, classifierLines, measureClassifier, prepareClassifier } from './lib/classifier.mjs';
-import { firstDecisions } from './lib/cold.mjs';
-import { FORMATS, HEADLINE_IMAGE, SIZES } from './lib/images.mjs';
+import { firstDecisions, medianParts } from './lib/cold.mjs';
+import { CLASSIFIER_HEADLINE, CLASSIFIER_IMAGES, IMAGE_URL, PHONE_IMAGE } from './lib/images.mjs';
+import { measureLatency } from './lib/latency.mjs';
 import { measureMemory } from './lib/memory.mjs';
 import { openNative } from './lib/native.mjs';
 import { inPage, openBenchPage as openPage } from './lib/page.mjs';
-import { buildLibrary, bundleNsfwjs, bundleSizes, prepareImages, prepareModels } from './lib/prepare.mjs';
+import { buildLibrary, bundleNsfwjs, bundleSizes, prepareImages, prepareModels, prepareNmsModel } from './lib/prepare.mjs';
 import { printReport, targets } from './lib/report.mjs';
 import { ROOT, startServer } from './lib/server.mjs';
-import { median, percentile, round, summary } from './lib/stats.mjs';
+import { median, round } from './lib/stats.mjs';
 import { probeWebGpu } from './lib/webgpu.mjs';
 import { probeWebNn } from './lib/webnn.mjs';
 
@@ -33,15 +35,18 @@ const quick = process.argv.includes('--quick');
 /** `--only classifier` (or `--only=classifier`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
 if (only !== null && only !== 'classifier') throw new Error(`--only takes "classifier"; got "${only}".`);
-const ROUNDS = quick ? 2 : 6;
-const HEADLINE_TURNS = 6;
-/** The classifier's headline turns per round: five contenders each time, so fewer than the headline's six. */
+/** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
+const ROUNDS = quick ? 1 : 4;
+const CLASSIFIER_ROUNDS = quick ? 1 : 3;
+/** The classifier's headline turns per round. */
 const CLASSIFIER_HEADLINE_TURNS = 3;
-const FEED_REPEATS = quick ? 1 : 3;
+const FEED_REPEATS = quick ? 1 : 2;
 const MEMORY_DETECTIONS = quick ? 100 : 500;
 const PROFILES = quick ? 1 : 3;
 /** How long each first-decision visit stays open after its decision, as a reader stays on a page. */
 const VISIT_LINGER_MS = 5000;
+/** When the user picks a file, after the page's load event, in the first decision as users feel it. */
+const PICK_AFTER_MS = 3000;
 const cores = availableParallelism();
 /** The session options src/worker/session.ts creates its session with; the bare baseline uses the same. */
 const SESSION_OPTIONS = { graphOptimizationLevel: 'all' };
@@ -51,24 +56,25 @@ const version = (/** @type {string} */ pkg) => JSON.parse(readFileSync(join(ROOT
 const log = (/** @type {string} */ message) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 const t0 = performance.now();
 
-log('building the library, models, images and the nsfwjs bundle');
+log('building the library, models, the photo set and the nsfwjs bundle');
 buildLibrary();
 const models = await prepareModels();
 const model = models[0];
+const nmsModel = prepareNmsModel();
 const images = prepareImages();
 await bundleNsfwjs();
 const classifier = prepareClassifier();
 const names = images.map((i) => i.name);
-/** A feed is what social sites serve: JPEG and WebP up to 1920 px, cycled to 100 images. */
-const feedImages = images.filter((i) => i.format !== 'png' && i.width <= 1920).map((i) => i.name);
+/** A feed is what social sites serve: JPEG, WebP and AVIF up to 1920 px, cycled to 100 images. */
+const feedImages = images.filter((i) => i.format !== 'png' && Math.max(i.width, i.height) <= 1920).map((i) => i.name);
 const feedNames = Array.from({ length: 100 }, (_, k) => feedImages[k % feedImages.length]);
 
 const server = await startServer();
 const openBenchPage = (/** @type {import('@playwright/test').Page} */ page) => openPage(page, server.url);
-const classifierOptions = { model, classifier, threads: cores, names, headline: HEADLINE_IMAGE, rounds: ROUNDS, headlineTurns: CLASSIFIER_HEADLINE_TURNS, log };
+const classifierOptions = { model, classifier, threads: cores, names: CLASSIFIER_IMAGES, headline: CLASSIFIER_HEADLINE, rounds: CLASSIFIER_ROUNDS, headlineTurns: CLASSIFIER_HEADLINE_TURNS, log };
 
 if (only === 'classifier') {
-  log(`classifier only: ${classifier.name} beside ${model.name}, ${cores} threads, ${ROUNDS} rounds over ${names.length} images`);
+  log(`classifier only: ${classifier.name} beside ${model.name}, ${cores} threads, ${CLASSIFIER_ROUNDS} rounds over ${CLASSIFIER_IMAGES.length} images`);
   const browser = await launch();
   const page = await browser.newPage();
   await openBenchPage(page);
@@ -78,9 +84,9 @@ if (only === 'classifier') {
   await browser.close();
   await server.close();
   const { keys, ratios } = classifierFigures(section);
-  const h = /** @type {any} */ (section.by_image[HEADLINE_IMAGE]);
+  const h = /** @type {any} */ (section.by_image[CLASSIFIER_HEADLINE]);
   const environment = { cores, cpu: cpus()[0]?.model, load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) }, chromium, nsfwjs: nsfwSetup };
-  const out = { ...keys, detect_p50_ms: h.nudenet.p50, nsfwjs_p50_ms: h.nsfwjs.p50, nsfwjs_classify_p50_ms: h.nsfwjs_classify.p50, model: model.name, headline_image: HEADLINE_IMAGE, threads: cores, rounds: ROUNDS, generated_at: new Date().toISOString(), ratios, details: { environment, classifier: section } };
+  const out = { ...keys, detect_p50_ms: h.nudenet.p50, nsfwjs_p50_ms: h.nsfwjs.p50, nsfwjs_classify_p50_ms: h.nsfwjs_classify.p50, model: model.name, headline_image: CLASSIFIER_HEADLINE, threads: cores, rounds: CLASSIFIER_ROUNDS, generated_at: new Date().toISOString(), ratios, details: { environment, classifier: section } };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/classifier.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(['', ...classifierLines(section), '', `load average (1 min): ${environment.load_average_1min.start} at start, ${environment.load_average_1min.end} at the end`].join('\n'));
@@ -89,7 +95,7 @@ if (only === 'classifier') {
 }
 const native = await openNative(model.path, cores);
 
-// 1-4: latency of detect(), the bare session, onnxruntime-node and nsfwjs, in interleaved rounds.
+// 1-4: latency over the photo set: detect(), the bare session, onnxruntime-node, NudeNet's demo pipeline and nsfwjs in turns.
 log(`latency: ${model.name}, ${cores} threads, ${ROUNDS} rounds over ${names.length} images`);
 const browser = await launch();
 const chromiumVersion = browser.version();
@@ -97,51 +103,8 @@ const page = await browser.newPage();
 await openBenchPage(page);
 const setup = await inPage(page, 'init', { model: model.url, threads: cores, images: names, sessionOptions: SESSION_OPTIONS });
 const nsfwSetup = await inPage(page, 'initNsfwjs', { threads: cores });
-/** @type {Record<string, number[]>} */
-const detectTimes = Object.fromEntries(names.map((n) => [n, []]));
-/** @type {Record<string, any[]>} */
-const detectStages = Object.fromEntries(names.map((n) => [n, []]));
-/** @type {Record<string, number[]>} */
-const nsfwTimes = Object.fromEntries(names.map((n) => [n, []]));
-/** @type {Record<string, number[]>} */
-const nsfwClassify = Object.fromEntries(names.map((n) => [n, []]));
-const sessionTimes = [];
-const nativeTimes = [];
-let nsfwTop = null;
-
-// Warm-up: first runs pay for WASM tier-up, arenas and caches.
-await native.batch(5);
-await inPage(page, 'sessionBatch', { runs: 5 });
-for (const name of names) await inPage(page, 'detectBatch', { name, reps: 1 });
-for (const name of names) await inPage(page, 'nsfwBatch', { name, reps: 1 });
-
-/** @param {string} name @param {number} reps */
-async function detectOn(name, reps) {
-  const { times, stages } = await inPage(page, 'detectBatch', { name, reps });
-  detectTimes[name].push(...times);
-  detectStages[name].push(...stages);
-}
-/** @param {string} name @param {number} reps */
-async function nsfwjsOn(name, reps) {
-  const { times, classifyTimes, top } = await inPage(page, 'nsfwBatch', { name, reps });
-  nsfwTimes[name].push(...times);
-  nsfwClassify[name].push(...classifyTimes);
-  if (name === HEADLINE_IMAGE) nsfwTop = top;
-}
-
-for (let r = 0; r < ROUNDS; r++) {
-  // The headline figures in turns of one run each, so that all four meet the same
-  // load from whatever else the machine is doing at that moment.
-  for (let turn = 0; turn < HEADLINE_TURNS; turn++) {
-    nativeTimes.push(...(await native.batch(1)));
-    sessionTimes.push(...(await inPage(page, 'sessionBatch', { runs: 1 })));
-    await detectOn(HEADLINE_IMAGE, 1);
-    await nsfwjsOn(HEADLINE_IMAGE, 1);
-  }
-  for (const name of names) if (name !== HEADLINE_IMAGE) await detectOn(name, 2);
-  for (const name of names) if (name !== HEADLINE_IMAGE) await nsfwjsOn(name, 1);
-  log(`round ${r + 1}/${ROUNDS}: detect ${round(median(detectTimes[HEADLINE_IMAGE]))} ms, session ${round(median(sessionTimes))} ms, native ${round(median(nativeTimes))} ms, nsfwjs ${round(median(nsfwTimes[HEADLINE_IMAGE]))} ms`);
-}
+const demoSetup = await inPage(page, 'initNudenetDemo', { model: model.url, nmsModel: nmsModel.url, threads: cores });
+const latency = await measureLatency(page, inPage, native, { names, rounds: ROUNDS, log });
 
 // 6: a feed of 100 images, against the bare session run back to back as often.
 log(`feed: ${feedNames.length} images at once, ${FEED_REPEATS} times`);
@@ -152,7 +115,7 @@ for (let r = 0; r < FEED_REPEATS; r++) {
   feeds.push({ bare, veil });
 }
 // 9: the whole-image classifier, alone and beside NudeNet, and against nsfwjs on the same network; last, so the figures above are as before.
-log(`classifier: ${classifier.name} beside ${model.name}, ${ROUNDS} rounds over ${names.length} images`);
+log(`classifier: ${classifier.name} beside ${model.name}, ${CLASSIFIER_ROUNDS} rounds over ${CLASSIFIER_IMAGES.length} images`);
 const classifierSection = await measureClassifier(page, inPage, classifierOptions);
 await browser.close();
 await native.release();
@@ -172,47 +135,45 @@ await memBrowser.close();
 
 // 5: first decision on a fresh profile, then on later visits.
 log(`first decision: ${PROFILES} fresh profiles, 3 visits each`);
-const visits = await firstDecisions(server, { model: model.url, image: `/bench/.cache/images/${HEADLINE_IMAGE}`, profiles: PROFILES, visits: 3, lingerMs: VISIT_LINGER_MS });
+const visits = await firstDecisions(server, { model: model.url, image: `${IMAGE_URL}/${PHONE_IMAGE}`, profiles: PROFILES, visits: 3, lingerMs: VISIT_LINGER_MS });
 const visit = (/** @type {number} */ n) => visits.filter((v) => v.visit === n);
+// 5b: as users feel it: the page opens and creates its detector; a file is picked 3 s after load.
+log(`first decision as users feel it: ${PROFILES} fresh profiles, 2 visits each, a file picked ${PICK_AFTER_MS} ms after load`);
+const picks = await firstDecisions(server, { model: model.url, image: `${IMAGE_URL}/${PHONE_IMAGE}`, profiles: PROFILES, visits: 2, lingerMs: VISIT_LINGER_MS, pickAfterMs: PICK_AFTER_MS });
+const pick = (/** @type {number} */ n) => picks.filter((v) => v.visit === n);
+const pickOverWarm = (/** @type {number} */ n) => round(median(pick(n).map((v) => v.pickToDecisionMs / v.warmDetectMs)));
 
 // 8: WebGPU, only on an adapter that is not a software fallback.
-const webgpu = await probeWebGpu(server, { model: model.url, image: HEADLINE_IMAGE, reps: 20 });
+const webgpu = await probeWebGpu(server, { model: model.url, image: PHONE_IMAGE, reps: 20 });
 const webnn = await probeWebNn(server);
 await server.close();
 
 const sizes = bundleSizes();
-const byImage = Object.fromEntries(
-  images.map((image) => {
-    const stage = (/** @type {string} */ key) => round(median(detectStages[image.name].map((s) => s[key])));
-    return [
-      image.name,
-      {
-        bytes: image.bytes,
-        detect: summary(detectTimes[image.name]),
-        stages_p50: { decode_ms: stage('decode_ms'), preprocess_ms: stage('preprocess_ms'), inference_ms: stage('inference_ms'), postprocess_ms: stage('postprocess_ms') },
-        nsfwjs: summary(nsfwTimes[image.name]),
-        nsfwjs_classify: summary(nsfwClassify[image.name]),
-      },
-    ];
-  }),
-);
+const lat = latency.figures;
+const byImage = Object.fromEntries(images.map((image) => [image.name, { ...image, ...latency.byImage[image.name] }]));
 const rate = (/** @type {{ ms: number, count: number }} */ f) => (f.count / f.ms) * 1000;
 const allLongTasks = feeds.flatMap((f) => f.veil.longTasks);
 const growth = (/** @type {'rendererRssBytes' | 'workerHeapBytes'} */ key) => round(((memoryAfter[key] - memoryBefore[key]) / memoryBefore[key]) * 100);
 
 const result = {
-  detect_p50_ms: round(median(detectTimes[HEADLINE_IMAGE])),
-  detect_p95_ms: round(percentile(detectTimes[HEADLINE_IMAGE], 95)),
-  session_run_p50_ms: round(median(sessionTimes)),
-  native_p50_ms: round(median(nativeTimes)),
-  nsfwjs_p50_ms: round(median(nsfwTimes[HEADLINE_IMAGE])),
-  nsfwjs_classify_p50_ms: round(median(nsfwClassify[HEADLINE_IMAGE])),
+  // Medians of every sample over the set; the per-image ratios are in `ratios`.
+  detect_p50_ms: lat.detect_p50_ms,
+  detect_p95_ms: lat.detect_p95_ms,
+  session_run_p50_ms: lat.session_run_p50_ms,
+  native_p50_ms: lat.native_p50_ms,
+  nudenet_demo_p50_ms: lat.nudenet_demo_p50_ms,
+  nsfwjs_p50_ms: lat.nsfwjs_p50_ms,
+  nsfwjs_classify_p50_ms: lat.nsfwjs_classify_p50_ms,
   cold_first_decision_ms: round(median(visit(1).map((v) => v.ms))),
   warm_first_decision_ms: round(median(visit(2).map((v) => v.ms))),
   third_visit_first_decision_ms: round(median(visit(3).map((v) => v.ms))),
   cold_bytes_before_decision: median(visit(1).map((v) => v.bytes.total)),
   cold_bytes_gzip_before_decision: median(visit(1).map((v) => v.bytes.total_gzip)),
   warm_bytes_before_decision: median(visit(2).map((v) => v.bytes.total)),
+  // A file picked 3 s after load: from the pick to the decision, on a repeat visit and on a fresh profile.
+  pick_to_decision_ms: round(median(pick(2).map((v) => v.pickToDecisionMs))),
+  pick_to_decision_fresh_ms: round(median(pick(1).map((v) => v.pickToDecisionMs))),
+  pick_warm_detect_ms: round(median(pick(2).map((v) => v.warmDetectMs))),
   feed_images_per_s: round(median(feeds.map((f) => rate(f.veil)))),
   bare_session_images_per_s: round(median(feeds.map((f) => rate(f.bare)))),
   feed_long_tasks: allLongTasks.length,
@@ -221,7 +182,9 @@ const result = {
   main_entry_gzip_bytes: sizes.main_entry_gzip_bytes,
   ...classifierFigures(classifierSection).keys,
   model: model.name,
-  headline_image: HEADLINE_IMAGE,
+  photo_set_images: names.length,
+  worst_image: lat.worst_image,
+  first_decision_image: PHONE_IMAGE,
   threads: cores,
   rounds: ROUNDS,
   generated_at: new Date().toISOString(),
@@ -229,11 +192,20 @@ const result = {
 const report = {
   ...result,
   ratios: {
-    detect_over_session: round(result.detect_p50_ms / result.session_run_p50_ms),
+    // Per image detect() over session.run, then the median and the worst over the set.
+    detect_over_session: lat.detect_over_session,
+    detect_over_session_worst: lat.detect_over_session_worst,
     detect_over_native: round(result.detect_p50_ms / result.native_p50_ms),
-    detect_over_nsfwjs: round(result.detect_p50_ms / result.nsfwjs_p50_ms),
+    // Per image detect() over each peer (from the same bytes), median and worst over the set.
+    detect_over_nudenet_demo: lat.detect_over_nudenet_demo,
+    detect_over_nudenet_demo_worst: lat.detect_over_nudenet_demo_worst,
+    detect_over_nsfwjs: lat.detect_over_nsfwjs,
+    detect_over_nsfwjs_worst: lat.detect_over_nsfwjs_worst,
     session_over_native: round(result.session_run_p50_ms / result.native_p50_ms),
     feed_over_bare_session: round(result.feed_images_per_s / result.bare_session_images_per_s),
+    // Per visit, the pick-to-decision time over one warm detect() of the same file in the same page; medians.
+    pick_over_warm_detect: pickOverWarm(2),
+    pick_over_warm_detect_fresh: pickOverWarm(1),
     ...classifierFigures(classifierSection).ratios,
   },
   targets: /** @type {ReturnType<typeof targets>} */ ([]),
@@ -248,12 +220,14 @@ const report = {
       node: process.version,
       versions: Object.fromEntries(['onnxruntime-web', 'onnxruntime-node', 'nsfwjs', '@tensorflow/tfjs-backend-wasm'].map((p) => [p, version(p)])),
       veil: setup.info,
-      nsfwjs: { ...nsfwSetup, model: 'MobileNetV2 (default)', top_class_on_headline: nsfwTop },
+      nsfwjs: { ...nsfwSetup, model: 'MobileNetV2 (default)' },
+      nudenet_demo: { ...demoSetup, nms_model: nmsModel.url, on: 'main thread', source: 'github.com/notAI-tech/NudeNet in_browser (src/App.js, src/utils/detect.js)' },
       session_options: SESSION_OPTIONS,
     },
     models,
-    images: { sizes: SIZES, formats: FORMATS, by_image: byImage },
-    samples: { detect_headline: detectTimes[HEADLINE_IMAGE].length, session: sessionTimes.length, native: nativeTimes.length, nsfwjs_headline: nsfwTimes[HEADLINE_IMAGE].length },
+    images: { dir: IMAGE_URL, by_image: byImage },
+    samples: lat.samples,
+    peers: { images: lat.images, leads_nudenet_demo_on: lat.leads_nudenet_demo_on, leads_nsfwjs_on: lat.leads_nsfwjs_on },
     feed: {
       images: feedImages,
       // The stages summed over the feed's calls: where Veil's time goes beyond the bare session's.
@@ -265,7 +239,19 @@ const report = {
       })),
     },
     memory: { before: memoryBefore, after: memoryAfter, detections: MEMORY_DETECTIONS, warmup: 50 },
-    first_decision: { image: HEADLINE_IMAGE, linger_ms: VISIT_LINGER_MS, visits },
+    first_decision: {
+      image: PHONE_IMAGE,
+      linger_ms: VISIT_LINGER_MS,
+      // Medians of each visit's parts (bench/lib/cold.mjs), fresh profile and repeat visit.
+      parts_p50: { fresh: medianParts(visit(1)), repeat: medianParts(visit(2)), third: medianParts(visit(3)) },
+      visits,
+    },
+    first_decision_as_users_feel_it: {
+      image: PHONE_IMAGE,
+      pick_after_load_ms: PICK_AFTER_MS,
+      parts_p50: { fresh: medianParts(pick(1)), repeat: medianParts(pick(2)) },
+      visits: picks,
+    },
     webgpu,
     webnn,
     classifier: classifierSection,

@@ -1,13 +1,14 @@
 // @ts-check
 /** Everything the benchmark needs before a browser starts: the build, the models, the images, nsfwjs's bundle. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { entrySize } from '../../scripts/entry-size.mjs';
 import { build } from 'vite';
 import { makeModels } from '../../test/models/make-models.mjs';
 import { prepareImages } from './images.mjs';
+import { buildNmsModel } from './nms-model.mjs';
 import { ROOT } from './server.mjs';
 
 export const MODELS_DIR = join(ROOT, 'public/models');
@@ -24,6 +25,14 @@ export async function prepareModels() {
   const models = [{ name: 'yolov8n-twin-320', file: TWIN }];
   if (existsSync(join(MODELS_DIR, REAL))) models.unshift({ name: '320n', file: REAL });
   return models.map((m) => ({ ...m, path: join(MODELS_DIR, m.file), url: `/public/models/${m.file}`, bytes: statSync(join(MODELS_DIR, m.file)).size }));
+}
+
+/** NudeNet's in-browser demo's NMS model, rebuilt (bench/lib/nms-model.mjs) into bench/.cache/models/. */
+export function prepareNmsModel() {
+  const dir = join(ROOT, 'bench/.cache/models');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'nms-yolov8.onnx'), buildNmsModel());
+  return { file: 'nms-yolov8.onnx', url: '/bench/.cache/models/nms-yolov8.onnx' };
 }
 
 /** nsfwjs, TensorFlow.js and its WASM backend in one ES module the bench page (and the classifier tests) import. */

@@ -1,12 +1,14 @@
-// The benchmark page: Veil's built library, the bare onnxruntime-web session
-// and nsfwjs side by side in one cross-origin isolated page. bench/run.mjs
-// drives it through window.bench; every function returns raw samples.
+// The benchmark page: Veil's built library, the bare onnxruntime-web session,
+// nsfwjs and NudeNet's own in-browser demo side by side in one cross-origin
+// isolated page. bench/run.mjs drives it through window.bench; every function
+// returns raw samples.
 import * as veil from '/dist/index.js';
 
 const blobs = new Map();
 let detector = null;
 let baseline = null;
 let nsfw = null;
+let demo = null;
 /** Detectors for the classifier's figures, by variant: NudeNet alone, the classifier alone (all threads, one thread), both. */
 let variants = {};
 
@@ -22,7 +24,7 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function loadImages(names) {
   for (const name of names) {
     if (blobs.has(name)) continue;
-    const response = await fetch(`/bench/.cache/images/${name}`);
+    const response = await fetch(`/bench/.cache/photo-set/${name}`);
     if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
     blobs.set(name, await response.blob());
   }
@@ -31,8 +33,8 @@ async function loadImages(names) {
 async function init({ model, threads, images, sessionOptions, providers = ['wasm'], withBaseline = true }) {
   await loadImages(images);
   detector?.dispose();
-  // Every call must be scanned (the result cache would answer repeats), and the
-  // 4000x3000 PNG is larger than the default 20 MB input limit.
+  // Every call must be scanned (the result cache would answer repeats), and no
+  // large photo or screenshot may be refused by the default 20 MB input limit.
   detector = await veil.createDetector({ model, providers, threads, cache: false, limits: { maxBytes: 64 * 1024 * 1024 } });
   let baselineCreateMs = null;
   if (withBaseline) {
@@ -88,6 +90,27 @@ async function nsfwBatch({ name, reps }) {
   }
   await pause(30);
   return { times, classifyTimes, top };
+}
+
+/** NudeNet's in-browser demo pipeline (bench/pages/nudenet-demo.js), on the main thread as the demo runs it. */
+async function initNudenetDemo({ model, nmsModel, threads }) {
+  demo ??= await import('/bench/pages/nudenet-demo.js');
+  return demo.initNudenetDemo({ model, nmsModel, threads });
+}
+
+async function nudenetDemoBatch({ name, reps }) {
+  const blob = blobs.get(name);
+  const times = [];
+  const stages = [];
+  let boxes = 0;
+  for (let i = 0; i < reps; i++) {
+    const run = await demo.nudenetDemoDetect(blob);
+    times.push(run.ms);
+    stages.push(run.stages);
+    boxes = run.boxes;
+  }
+  await pause(30);
+  return { times, stages, boxes };
 }
 
 /**
@@ -163,5 +186,5 @@ async function rawOutput({ tensor }) {
   return Array.from(values);
 }
 
-window.bench = { init, initNsfwjs, initVariants, variantBatch, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
+window.bench = { init, initNsfwjs, initNudenetDemo, nudenetDemoBatch, initVariants, variantBatch, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
 window.dispatchEvent(new Event('bench-ready'));

@@ -37,4 +37,6 @@ export { blurOnRender } from './dom/blur-on-render.js';
 export type { BlurController, BlurLabels, BlurOnRenderOptions, BlurState } from './dom/blur-on-render.js';
 export { censor, CENSORED_CLASSES } from './dom/censor.js';
 export type { CensorInput, CensorOptions, CensorStyle } from './dom/censor.js';
+export { watchVideo } from './dom/watch-video.js';
+export type { VideoWatch, VideoWatchState, WatchVideoOptions, WatchedFrame } from './dom/watch-video.js';
 export type { DetectorLike, DetectorSource } from './dom/shared.js';

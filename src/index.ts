@@ -3,7 +3,7 @@
  * Web Worker, and answers in the image-nsfw gateway's result schema.
  */
 export { createDetector } from './create-detector.js';
-export type { Detector, DetectOptions, DetectorInfo, LocalDetectorInfo, RemoteDetectorInfo } from './detector.js';
+export type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, LocalDetectorInfo, RemoteDetectorInfo, VideoInput } from './detector.js';
 export type { DetectInput } from './page/prepare-input.js';
 export type { CacheOption, ClassifierName, ClassifierOptions, DetectorOptions, Mode, ModelProgress, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';
 export type { ClassifierDescription, ClassifierPreprocessing } from './classifier/spec.js';
@@ -30,6 +30,10 @@ export type {
   NudeNetDetection,
   RuntimeInfo,
   Timings,
+  VideoFrameResult,
+  VideoFrameVerdict,
+  VideoInfo,
+  VideoResult,
 } from './result.js';
 export { screenUploads } from './dom/screen-uploads.js';
 export type { FileState, RefusedReason, ScreenMessages, ScreenState, ScreenUploadsOptions, ScreenedFile, UploadScreen } from './dom/screen-uploads.js';

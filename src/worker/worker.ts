@@ -12,6 +12,7 @@ import { registerErrorTransfer } from './error-transfer.js';
 import { openClassifier, openDetector, type Slot } from './models.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from './protocol.js';
 import { screen, type Remembered, type State } from './screen.js';
+import { screenVideo } from './screen-video.js';
 
 let state: State | null = null;
 
@@ -70,25 +71,33 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
   return info;
 }
 
+/** Runs calls one at a time, in the order the page made them; `cancel` marks one to stop at its next stage. */
+function enqueue<T>(id: number, input: WorkerInput, run: (state: State, queuedAt: number, throwIfCancelled: () => void) => Promise<T>): Promise<T> {
+  const queuedAt = performance.now();
+  pending.set(id, { input, cancelled: false });
+  const job = queue
+    .then(() => {
+      if (!state) throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
+      return run(state, queuedAt, () => throwIfCancelled(id));
+    })
+    .catch((error: unknown) => {
+      throw toVeilError(error, ErrorCodes.INTERNAL, 'Veil failed unexpectedly while screening the image');
+    })
+    .finally(() => {
+      pending.delete(id);
+      if (input.kind === 'bitmap') input.bitmap.close();
+    });
+  queue = job.catch(() => undefined);
+  return job;
+}
+
 const api: WorkerApi = {
   init,
   detect(id, input) {
-    const queuedAt = performance.now();
-    pending.set(id, { input, cancelled: false });
-    const job = queue
-      .then(() => {
-        if (!state) throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
-        return screen(state, input, queuedAt, () => throwIfCancelled(id));
-      })
-      .catch((error: unknown) => {
-        throw toVeilError(error, ErrorCodes.INTERNAL, 'Veil failed unexpectedly while screening the image');
-      })
-      .finally(() => {
-        pending.delete(id);
-        if (input.kind === 'bitmap') input.bitmap.close();
-      });
-    queue = job.catch(() => undefined);
-    return job;
+    return enqueue(id, input, (current, queuedAt, cancelled) => screen(current, input, queuedAt, cancelled));
+  },
+  detectVideo(id, input, plan, onFrame) {
+    return enqueue(id, input, (current, queuedAt, cancelled) => screenVideo(current, input, plan, onFrame, queuedAt, cancelled));
   },
   cancel(id) {
     const call = pending.get(id);

@@ -1,6 +1,6 @@
 /**
- * The upload form tab: a post with photos under screenUploads. Photos are
- * checked as they are added; a blocked one keeps the form from being sent.
+ * The upload form tab: a post with photos and clips under screenUploads. Files
+ * are checked as they are added; a blocked one keeps the form from being sent.
  */
 import { censor, screenUploads, type ScreenedFile } from 'veil';
 import type { Engine } from './engine.js';
@@ -14,7 +14,7 @@ const STATE_TEXT: Record<ScreenedFile['state'], string> = {
   block: 'Blocked',
   error: 'Could not check',
   refused: 'Not accepted',
-  skipped: 'Not an image',
+  skipped: 'Not checked: no image or video',
 };
 
 const size = (bytes: number) => (bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`);
@@ -24,7 +24,15 @@ async function thumbnail(entry: ScreenedFile): Promise<HTMLElement> {
   const box = document.createElement('span');
   box.className = 'thumb';
   box.setAttribute('aria-hidden', 'true');
-  if (entry.state === 'pass') {
+  if (entry.file.type.startsWith('video/') || entry.result?.video) {
+    // A clip: its first frame when it passed, else just what it is.
+    if (entry.state === 'pass') {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.src = URL.createObjectURL(entry.file);
+      box.append(video);
+    } else box.textContent = 'CLIP';
+  } else if (entry.state === 'pass') {
     const img = document.createElement('img');
     img.src = URL.createObjectURL(entry.file);
     img.onload = () => URL.revokeObjectURL(img.src);

@@ -342,6 +342,23 @@ test('video tab: a clip scanned frame by frame along a timeline, a jump to the d
   expect(consoleErrors).toEqual([]);
 });
 
+test('form tab: a clip is screened like a photo, and held back with the second it blocked at', async ({ demo: page, consoleErrors }) => {
+  test.skip(!existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'run node test/fixtures/prepare.mjs first');
+  await page.getByRole('tab', { name: 'Upload form' }).click();
+  await page.getByLabel('Title').fill('Holiday clips');
+  await page.getByLabel('Choose photos').setInputFiles([join(CLIPS, 'clean.webm'), join(CLIPS, 'blocks-at-2s.webm')]);
+  const rows = page.locator('#post-files-list li');
+  await expect(rows.locator('.chip')).toHaveText(['Fine', 'Blocked'], { timeout: 60_000 });
+  await expect(rows.locator('.thumb')).toHaveText(['', 'CLIP']);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#post-error')).toHaveText('“blocks-at-2s.webm” (at 0:02) cannot be uploaded: it appears to contain nudity. Remove it or choose another video.');
+  await expect(page.locator('#event-log')).toContainText('blocks-at-2s.webm: block');
+  await page.getByRole('button', { name: 'Remove blocks-at-2s.webm' }).click();
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#post-done')).toContainText('Published “Holiday clips” with 1 clip.');
+  expect(consoleErrors).toEqual([]);
+});
+
 test('settings: a stricter policy applies at once; remote mode says how to get a gateway', async ({ demo: page, consoleErrors }) => {
   await page.getByRole('tab', { name: 'Settings' }).click();
   await expect(page.locator('#mode-note')).toBeHidden();

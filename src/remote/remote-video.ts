@@ -9,7 +9,7 @@ import { abortedError, ErrorCodes, VeilError } from '../errors.js';
 import type { InputLimits } from '../options.js';
 import { severity } from '../policy.js';
 import type { InputInfo, ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
-import { readClip, type ClipInput } from '../video/input.js';
+import type { ClipInput } from '../video/input.js';
 import { reaches, sampleTimes, spreadNote, type VideoPlan } from '../video/plan.js';
 import { frameVerdict, videoInfo } from '../video/summary.js';
 
@@ -42,9 +42,10 @@ export async function screenClipRemotely(call: RemoteClipCall): Promise<VideoRes
   const throwIfAborted = () => {
     if (signal?.aborted) throw abortedError();
   };
+  // Loaded only now, with the demuxer: pages that screen images alone never download either.
+  const [{ readClip }, { openClip }] = await Promise.all([import('../video/read-clip.js'), import('../video/frames.js')]);
   const read = await readClip(call.clip, limits);
   throwIfAborted();
-  const { openClip } = await import('../video/frames.js');
   const opened = await openClip(read.bytes, read.info.mime, limits);
   try {
     const input = { ...read.info, width: opened.width, height: opened.height };

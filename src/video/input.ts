@@ -1,15 +1,11 @@
 /**
- * detectVideo()'s input, page side and after: reduced to a Blob, bytes or a URL
- * (a <video> gives its currentSrc; a live MediaStream is refused, it is
- * watchVideo's), then read within limits.maxVideoBytes and checked. The worker
- * reads it for local screening, the page for remote screening.
+ * detectVideo()'s input on the page: reduced to a Blob, bytes or a URL (a
+ * <video> gives its currentSrc; a live MediaStream is refused, it is
+ * watchVideo's). read-clip.ts reads it.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
-import { fetchImage } from '../image/fetch-image.js';
-import type { InputLimits } from '../options.js';
 import type { VideoInput } from '../detector.js';
 import type { WorkerInput } from '../worker/protocol.js';
-import { checkClipBytes, checkClipSize, type CheckedClip } from './container.js';
 
 /** A clip as it crosses to the worker. */
 export type ClipInput = Extract<WorkerInput, { kind: 'blob' | 'bytes' | 'url' }>;
@@ -60,23 +56,4 @@ export function prepareClip(input: VideoInput, baseUrl: string): ClipInput {
   if (is<HTMLVideoElement>(input, 'HTMLVideoElement')) return fromVideoElement(input, baseUrl);
   const kind = input === null ? 'null' : typeof input === 'object' ? ((input as object).constructor?.name ?? 'object') : typeof input;
   throw new VeilError(ErrorCodes.BAD_INPUT, `detectVideo() cannot read a ${kind}: pass a File or Blob, bytes, a URL, or a <video> playing a file.`);
-}
-
-type Limits = Required<Pick<InputLimits, 'maxVideoBytes' | 'fetchTimeoutMs'>>;
-
-/** Reads a clip's bytes within the limits and checks its container: 4000, 4004, 4005 or 4050. */
-export async function readClip(clip: ClipInput, limits: Limits): Promise<CheckedClip & { bytes: Uint8Array }> {
-  let bytes: Uint8Array;
-  let declared: string | null;
-  if (clip.kind === 'blob') {
-    checkClipSize(clip.blob.size, limits);
-    bytes = new Uint8Array(await clip.blob.arrayBuffer());
-    declared = clip.blob.type || null;
-  } else if (clip.kind === 'bytes') {
-    bytes = clip.bytes;
-    declared = null;
-  } else {
-    ({ bytes, declared } = await fetchImage(clip.url, clip.type, { maxBytes: limits.maxVideoBytes, timeoutMs: limits.fetchTimeoutMs }));
-  }
-  return { bytes, ...(await checkClipBytes(bytes, { type: clip.type, source: clip.source, declared }, limits)) };
 }

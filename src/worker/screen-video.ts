@@ -9,7 +9,7 @@ import { ErrorCodes, VeilError } from '../errors.js';
 import { classifierAnswer, judgeFrames, type DecodedFrame } from '../judge-frames.js';
 import { buildResult, round4 } from '../nudenet/build-result.js';
 import type { VideoFrameResult, VideoResult } from '../result.js';
-import { readClip, type ClipInput } from '../video/input.js';
+import type { ClipInput } from '../video/input.js';
 import { sampleTimes, spreadNote, type VideoPlan } from '../video/plan.js';
 import { frameVerdict, videoInfo } from '../video/summary.js';
 import { checkFrame } from './image-decoder.js';
@@ -28,9 +28,10 @@ export async function screenVideo(
 ): Promise<VideoResult> {
   const started = performance.now();
   const { limits } = state;
+  // Loaded only now, with the demuxer: pages that screen images alone never download either.
+  const [{ readClip }, { openClip }] = await Promise.all([import('../video/read-clip.js'), import('../video/frames.js')]);
   const read = await readClip(clip, limits);
   throwIfCancelled();
-  const { openClip } = await import('../video/frames.js');
   const opened = await openClip(read.bytes, read.info.mime, limits);
   try {
     const times = sampleTimes(opened.first_s, opened.end_s, plan);

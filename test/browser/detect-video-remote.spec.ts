@@ -77,3 +77,28 @@ test('auto mode on a weak device sends the clip remote, asking onBeforeRemote on
   // The frames at 0, 1 and 2 s are the same picture: the result cache answers for the second and third.
   expect(sent).toHaveLength(2);
 });
+
+test('aborting a remote clip part way rejects with 4099 and sends no further frame', async ({ harness, page }) => {
+  await harness.open();
+  const sent: string[] = [];
+  page.on('request', (request: Request) => {
+    if (request.url().startsWith(gateway.endpoint) && request.method() === 'POST') sent.push(request.url());
+  });
+  const r = await page.evaluate(
+    async ({ endpoint, key, clip }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint, apiKey: key }, cache: false });
+      const controller = new AbortController();
+      let heard = 0;
+      const code = await detector
+        .detectVideo(clip, { stopAt: null, everySeconds: 0.25, signal: controller.signal, onFrame: () => ++heard === 2 && controller.abort() })
+        .then(() => 'resolved', (e: any) => e.code);
+      const after = await detector.detect('/test/.cache/images/landscape-640x480.jpg');
+      detector.dispose();
+      return { code, heard, after: after.decision };
+    },
+    { endpoint: gateway.endpoint, key: KEY, clip: CLIP },
+  );
+  expect(r).toEqual({ code: '4099', heard: 2, after: 'block' });
+  // 25 frames were planned: two were sent, then the image.
+  expect(sent).toHaveLength(3);
+});

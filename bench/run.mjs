@@ -12,6 +12,10 @@
  *   npm run bench -- --only classifier
  *                                 only the classifier's figures (2 to 4 minutes), written
  *                                 to bench/results/classifier.json instead
+ *   npm run bench -- --only video
+ *                                 only detectVideo's figures (a 60 s 720p clip at 1 frame a
+ *                                 second, whole and with the early stop), written to
+ *                                 bench/results/video.json instead
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -29,12 +33,13 @@ import { printReport, targets } from './lib/report.mjs';
 import { ROOT, startServer } from './lib/server.mjs';
 import { median, round } from './lib/stats.mjs';
 import { probeWebGpu } from './lib/webgpu.mjs';
+import { measureVideo, prepareVideoClip, videoLines } from './lib/video.mjs';
 import { probeWebNn } from './lib/webnn.mjs';
 
 const quick = process.argv.includes('--quick');
-/** `--only classifier` (or `--only=classifier`): a subset, for when the rest has not changed. */
+/** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-if (only !== null && only !== 'classifier') throw new Error(`--only takes "classifier"; got "${only}".`);
+if (only !== null && only !== 'classifier' && only !== 'video') throw new Error(`--only takes "classifier" or "video"; got "${only}".`);
 /** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const CLASSIFIER_ROUNDS = quick ? 1 : 3;
@@ -61,6 +66,25 @@ buildLibrary();
 const models = await prepareModels();
 const model = models[0];
 const nmsModel = prepareNmsModel();
+const clip = prepareVideoClip();
+const VIDEO_ROUNDS = quick ? 1 : 2;
+
+if (only === 'video') {
+  const server = await startServer();
+  const browser = await launch();
+  const page = await browser.newPage();
+  await openPage(page, server.url);
+  const section = await measureVideo(page, { model, threads: cores, clip, rounds: VIDEO_ROUNDS, log });
+  const environment = { cores, cpu: cpus()[0]?.model, load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) }, chromium: browser.version() };
+  await browser.close();
+  await server.close();
+  const out = { video_all_p50_ms: section.stop_at_null.p50_ms, video_fixture_early_stop_p50_ms: section.fixture_stop_at_block.p50_ms, model: model.name, threads: cores, rounds: VIDEO_ROUNDS, generated_at: new Date().toISOString(), details: { environment, video: section } };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/video.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(['', ...videoLines(section), '', `load average (1 min): ${environment.load_average_1min.start} at start, ${environment.load_average_1min.end} at the end`].join('\n'));
+  log('wrote bench/results/video.json');
+  process.exit(0);
+}
 const images = prepareImages();
 await bundleNsfwjs();
 const classifier = prepareClassifier();
@@ -117,6 +141,8 @@ for (let r = 0; r < FEED_REPEATS; r++) {
 // 9: the whole-image classifier, alone and beside NudeNet, and against nsfwjs on the same network; last, so the figures above are as before.
 log(`classifier: ${classifier.name} beside ${model.name}, ${CLASSIFIER_ROUNDS} rounds over ${CLASSIFIER_IMAGES.length} images`);
 const classifierSection = await measureClassifier(page, inPage, classifierOptions);
+// 10: detectVideo on a 60 s 720p clip, whole and with the early stop.
+const videoSection = await measureVideo(page, { model, threads: cores, clip, rounds: VIDEO_ROUNDS, log });
 await browser.close();
 await native.release();
 
@@ -181,6 +207,8 @@ const result = {
   worker_heap_growth_pct: growth('workerHeapBytes'),
   main_entry_gzip_bytes: sizes.main_entry_gzip_bytes,
   ...classifierFigures(classifierSection).keys,
+  video_all_p50_ms: videoSection.stop_at_null.p50_ms,
+  video_fixture_early_stop_p50_ms: videoSection.fixture_stop_at_block.p50_ms,
   model: model.name,
   photo_set_images: names.length,
   worst_image: lat.worst_image,
@@ -255,6 +283,7 @@ const report = {
     webgpu,
     webnn,
     classifier: classifierSection,
+    video: videoSection,
     bundle: sizes,
   },
 };

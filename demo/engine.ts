@@ -1,7 +1,7 @@
 /**
  * The demo's detector: created from the settings, re-created when a setting
  * that needs a new model or provider changes, and shared by every tab through a
- * stable `detect()` that always uses the current one.
+ * stable `detect()` and `detectVideo()` that always use the current one.
  */
 import { createDetector, isVeilError, type Detector, type DetectorLike, type DetectorOptions, type ModelProgress } from 'veil';
 import type { Settings } from './settings.js';
@@ -57,18 +57,21 @@ export class Engine {
   readonly #listeners = new Set<(event: EngineEvent) => void>();
 
   /** A detector-like object for the helpers: it follows the engine across re-creations. */
-  readonly shared: DetectorLike = {
-    detect: async (input, options) => {
-      const detector = await this.current();
-      try {
-        return await detector.detect(input, options);
-      } catch (error) {
-        // Settings changed while this ran: the old detector was disposed (4100); ask the new one.
-        if (isVeilError(error) && error.code === '4100' && (await this.current()) !== detector) return this.shared.detect(input, options);
-        throw error;
-      }
-    },
+  readonly shared: Required<Pick<DetectorLike, 'detect' | 'detectVideo'>> = {
+    detect: (input, options) => this.#call((detector) => detector.detect(input, options)),
+    detectVideo: (input, options) => this.#call((detector) => detector.detectVideo(input, options)),
   };
+
+  async #call<T>(run: (detector: Detector) => Promise<T>): Promise<T> {
+    const detector = await this.current();
+    try {
+      return await run(detector);
+    } catch (error) {
+      // Settings changed while this ran: the old detector was disposed (4100); ask the new one.
+      if (isVeilError(error) && error.code === '4100' && (await this.current()) !== detector) return this.#call(run);
+      throw error;
+    }
+  }
 
   on(listener: (event: EngineEvent) => void): void {
     this.#listeners.add(listener);

@@ -1,6 +1,6 @@
 /**
- * The upload form tab: a post with photos under screenUploads. Photos are
- * checked as they are added; a blocked one keeps the form from being sent.
+ * The upload form tab: a post with photos and clips under screenUploads. Files
+ * are checked as they are added; a blocked one keeps the form from being sent.
  */
 import { censor, screenUploads, type ScreenedFile } from 'veil';
 import type { Engine } from './engine.js';
@@ -14,8 +14,14 @@ const STATE_TEXT: Record<ScreenedFile['state'], string> = {
   block: 'Blocked',
   error: 'Could not check',
   refused: 'Not accepted',
-  skipped: 'Not an image',
+  skipped: 'Not checked: no image or video',
 };
+
+const isClip = (entry: ScreenedFile) => entry.file.type.startsWith('video/') || !!entry.result?.video;
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+/** "3 photos", "1 clip", "2 photos and 1 clip". */
+const count = (photos: number, clips: number) =>
+  [photos || !clips ? plural(photos, 'photo') : '', clips ? plural(clips, 'clip') : ''].filter(Boolean).join(' and ');
 
 const size = (bytes: number) => (bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`);
 
@@ -24,7 +30,16 @@ async function thumbnail(entry: ScreenedFile): Promise<HTMLElement> {
   const box = document.createElement('span');
   box.className = 'thumb';
   box.setAttribute('aria-hidden', 'true');
-  if (entry.state === 'pass') {
+  if (isClip(entry)) {
+    // A clip: its first frame when it passed, else just what it is.
+    if (entry.state === 'pass') {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.src = URL.createObjectURL(entry.file);
+      video.onloadeddata = () => URL.revokeObjectURL(video.src);
+      box.append(video);
+    } else box.textContent = 'CLIP';
+  } else if (entry.state === 'pass') {
     const img = document.createElement('img');
     img.src = URL.createObjectURL(entry.file);
     img.onload = () => URL.revokeObjectURL(img.src);
@@ -128,7 +143,7 @@ export function formTab(engine: Engine): void {
     const review = files.filter((f) => f.state === 'review').length;
     done.hidden = false;
     done.textContent =
-      `Published “${$<HTMLInputElement>('post-title').value}” with ${files.length} photo${files.length === 1 ? '' : 's'}` +
+      `Published “${$<HTMLInputElement>('post-title').value}” with ${count(files.filter((f) => !isClip(f)).length, files.filter(isClip).length)}` +
       (review ? `; ${review} will be looked at by a moderator first.` : '.') +
       ' (Demo: nothing was uploaded.)';
     error.hidden = true;

@@ -1,6 +1,7 @@
 /**
  * The demo page: one image, a feed under blurOnRender, a form under
- * screenUploads, and the settings that drive the detector they share.
+ * screenUploads, a clip under detectVideo and a camera under watchVideo, and
+ * the settings that drive the detector they share.
  */
 import { Engine, installedModels, MODELS, type ModelId, type Setup } from './engine.js';
 import { FeedTab } from './feed-tab.js';
@@ -8,8 +9,9 @@ import { formTab } from './form-tab.js';
 import { imageTab } from './image-tab.js';
 import { modelStatus } from './model-status.js';
 import { SettingsForm, load, type Settings } from './settings.js';
+import { videoTab } from './video-tab.js';
 
-const TABS = ['image', 'feed', 'form', 'settings'] as const;
+const TABS = ['image', 'feed', 'form', 'video', 'settings'] as const;
 type Tab = (typeof TABS)[number];
 
 const engine = new Engine();
@@ -62,6 +64,7 @@ let current: Tab = 'image';
 const feed = new FeedTab(engine);
 imageTab(engine, () => current === 'image');
 formTab(engine);
+const video = videoTab(engine, () => current === 'video');
 const tabButton = (tab: Tab) => document.getElementById(`tab-${tab}`) as HTMLButtonElement;
 
 function select(tab: Tab, focus = false): void {
@@ -75,6 +78,7 @@ function select(tab: Tab, focus = false): void {
   if (focus) tabButton(tab).focus();
   if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`);
   if (tab === 'feed') void feed.show();
+  if (tab !== 'video') video.hidden();
 }
 
 for (const tab of TABS) {

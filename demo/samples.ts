@@ -78,11 +78,12 @@ export interface Sample {
   height: number;
 }
 
-/** Draws sample `index` of the given kind as a JPEG (photo-sized, quick to decode). */
-export async function makeSample(index: number, kind: SampleKind, width = 480, height = 360): Promise<Sample> {
+/**
+ * Draws sample `index` of the given kind: the same scene on every call, with
+ * its patch (if its kind has one) unless `patch` is false.
+ */
+export function drawSample(ctx: OffscreenCanvasRenderingContext2D, index: number, kind: SampleKind, width: number, height: number, patch = true): void {
   const rnd = random(index + 1);
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d')!;
   drawScene(ctx, width, height, rnd);
   const colours = PATCHES[kind];
   const colour = colours[index % colours.length]!;
@@ -91,11 +92,18 @@ export async function makeSample(index: number, kind: SampleKind, width = 480, h
     const ph = Math.round(height * (0.16 + rnd() * 0.1));
     const x = Math.round(width * 0.1 + rnd() * (width * 0.8 - pw));
     const y = Math.round(height * 0.45 + rnd() * (height * 0.45 - ph));
+    if (!patch) return;
     ctx.fillStyle = 'rgb(245,245,240)'; // a frame around the patch, like a towel's hem
     ctx.fillRect(x - 3, y - 3, pw + 6, ph + 6);
     ctx.fillStyle = colour;
     ctx.fillRect(x, y, pw, ph);
   }
+}
+
+/** Draws sample `index` of the given kind as a JPEG (photo-sized, quick to decode). */
+export async function makeSample(index: number, kind: SampleKind, width = 480, height = 360): Promise<Sample> {
+  const canvas = new OffscreenCanvas(width, height);
+  drawSample(canvas.getContext('2d')!, index, kind, width, height);
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
   return { blob, kind, title: PLACES[index % PLACES.length]!, width, height };
 }

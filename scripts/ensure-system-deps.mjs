@@ -5,7 +5,8 @@
  * python3-opencv (it runs NudeNet's reference preprocessing), python3-pil (it
  * writes animated and CMYK test images), and redis-server and nginx (the gateway's
  * cluster tests start their own, on free loopback ports; no system service is
- * used). Installs them with apt-get when running as root, otherwise says what to install.
+ * used), and ffmpeg (it encodes the video clips). Installs them with apt-get when
+ * running as root, otherwise says what to install.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +25,7 @@ if (!pythonHas('cv2, numpy')) missing.push('python3-opencv');
 if (!pythonHas('PIL')) missing.push('python3-pil');
 if (!existsSync(redisServer)) missing.push('redis-server');
 if (!existsSync(nginx)) missing.push('nginx');
+if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) missing.push('ffmpeg');
 
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -2,7 +2,7 @@
 /**
  * Content types for the repository's own static servers (the browser tests' and
  * the benchmark's): what a module worker, a .wasm file and the fixture images
- * need to be taken for what they are.
+ * and clips need to be taken for what they are.
  */
 import { extname } from 'node:path';
 
@@ -20,6 +20,8 @@ const TYPES = {
   '.webp': 'image/webp',
   '.gif': 'image/gif',
   '.bmp': 'image/bmp',
+  '.webm': 'video/webm',
+  '.mp4': 'video/mp4',
 };
 
 /**

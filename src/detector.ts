@@ -7,11 +7,25 @@ import type { DetectInput } from './page/prepare-input.js';
 import type { WorkerInfo } from './worker/protocol.js';
 import type { Mode } from './options.js';
 import type { PolicyOptions, PolicyPreset } from './policy.js';
-import type { ModerationResult } from './result.js';
+import type { Decision, ModerationResult, VideoFrameResult, VideoResult } from './result.js';
 
 export interface DetectOptions {
   /** Aborting rejects the call with code 4099 and drops it from the worker's queue. */
   signal?: AbortSignal;
+}
+
+/** What detectVideo() accepts: the clip's file or bytes, its URL, or a <video> playing a file (its currentSrc is read). */
+export type VideoInput = Blob | ArrayBuffer | ArrayBufferView | string | URL | HTMLVideoElement;
+
+export interface DetectVideoOptions extends DetectOptions {
+  /** Seconds between sampled frames; default 1. The clip's last frame is always sampled too. */
+  everySeconds?: number;
+  /** Most frames screened; default 60. A clip with more samples has this many, spread evenly from its first frame to its last. */
+  maxFrames?: number;
+  /** Stop at the first frame whose decision is this or worse; default `block`; null screens every sampled frame. */
+  stopAt?: Exclude<Decision, 'pass'> | null;
+  /** Called on the page after each frame is screened, in order. */
+  onFrame?: (frame: VideoFrameResult) => void;
 }
 
 /** A detector running NudeNet in this page's worker. */
@@ -51,6 +65,11 @@ export interface Detector {
    * loads, unless `warmUp: false`; call it to warm up at a moment you choose.
    */
   warmUp(): Promise<WarmUpReport>;
+  /**
+   * Screens a video clip (WebM or MP4): samples frames over it, screens each like
+   * an image, and answers with the deciding frame's result plus a `video` field.
+   */
+  detectVideo(input: VideoInput, options?: DetectVideoOptions): Promise<VideoResult>;
   /** Replaces the policy for later calls. */
   setPolicy(policy: PolicyOptions | PolicyPreset): void;
   /** Where images are screened, and why; in `auto` mode it follows the current route. */

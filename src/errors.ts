@@ -33,6 +33,16 @@ export const ErrorCodes = {
   RATE_LIMITED: '4029',
   /** Gateway 4044 (endpoint retired): no such endpoint on this gateway. */
   NOT_FOUND: '4044',
+  /** The bytes given to detectVideo() are not a WebM or MP4 container (sniffed from the bytes: a JPEG named .mp4 is refused here). */
+  VIDEO_UNSUPPORTED_CONTAINER: '4050',
+  /** The clip's video codec cannot be decoded by this browser (WebCodecs VideoDecoder says no, or there is no VideoDecoder). */
+  VIDEO_UNSUPPORTED_CODEC: '4051',
+  /** The clip has no video track (an audio-only file). */
+  VIDEO_NO_TRACK: '4052',
+  /** The clip's video track holds no frame to screen (zero length). */
+  VIDEO_EMPTY: '4053',
+  /** The clip is truncated or corrupt: its container or its frames could not be read. */
+  VIDEO_DECODE_FAILED: '4054',
   /** The caller aborted the call through its AbortSignal. */
   ABORTED: '4099',
   /** The detector was disposed before or while the call ran. */

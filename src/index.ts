@@ -3,7 +3,7 @@
  * Web Worker, and answers in the image-nsfw gateway's result schema.
  */
 export { createDetector } from './create-detector.js';
-export type { Detector, DetectOptions, DetectorInfo, LocalDetectorInfo, RemoteDetectorInfo, WarmUpReport } from './detector.js';
+export type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, LocalDetectorInfo, RemoteDetectorInfo, VideoInput, WarmUpReport } from './detector.js';
 export type { DetectInput } from './page/prepare-input.js';
 export type { CacheOption, ClassifierName, ClassifierOptions, DetectorOptions, Mode, ModelProgress, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';
 export type { ClassifierDescription, ClassifierPreprocessing } from './classifier/spec.js';
@@ -30,6 +30,10 @@ export type {
   NudeNetDetection,
   RuntimeInfo,
   Timings,
+  VideoFrameResult,
+  VideoFrameVerdict,
+  VideoInfo,
+  VideoResult,
 } from './result.js';
 export { screenUploads } from './dom/screen-uploads.js';
 export type { FileState, RefusedReason, ScreenMessages, ScreenState, ScreenUploadsOptions, ScreenedFile, UploadScreen } from './dom/screen-uploads.js';
@@ -37,4 +41,6 @@ export { blurOnRender } from './dom/blur-on-render.js';
 export type { BlurController, BlurLabels, BlurOnRenderOptions, BlurState } from './dom/blur-on-render.js';
 export { censor, CENSORED_CLASSES } from './dom/censor.js';
 export type { CensorInput, CensorOptions, CensorStyle } from './dom/censor.js';
+export { watchVideo } from './dom/watch-video.js';
+export type { VideoWatch, VideoWatchState, WatchVideoOptions, WatchedFrame } from './dom/watch-video.js';
 export type { DetectorLike, DetectorSource } from './dom/shared.js';

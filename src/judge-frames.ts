@@ -13,8 +13,9 @@ import type { Pixels } from './image/pixels.js';
 import { round4, type ClassifierAnswer } from './nudenet/build-result.js';
 import { decodeDetections, type NudeNetDetection } from './nudenet/detections.js';
 import { rowsToRead, toInputTensor } from './nudenet/letterbox.js';
-import { applyPolicy, type Policy, type Verdict } from './policy.js';
-import type { AnimationInfo, Timings } from './result.js';
+import { applyPolicy, severity, type Policy, type Verdict } from './policy.js';
+import { reaches } from './video/plan.js';
+import type { AnimationInfo, Decision, Timings } from './result.js';
 
 /** A model as a call uses it: its reused input tensor (calls run one at a time) and how to run it. */
 interface Runner {
@@ -39,6 +40,8 @@ export interface DecodedFrame {
   /** Its index in the animation (0 for a still image), and the animation's length (1). */
   index: number;
   total: number;
+  /** A clip's frame: its presentation time, in seconds. */
+  time_s?: number;
 }
 
 /** The source rows both models read of a width x height image, or null for all of them. */
@@ -61,8 +64,6 @@ export function classifierAnswer({ classifier }: Models, probabilities: ArrayLik
   return { name, probabilities: Object.fromEntries(classes.map((c, i) => [c, probabilities[i]!])), categories };
 }
 
-/** How bad a verdict is, to pick the frame an animation is judged by. */
-const severity = (v: Verdict) => ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);
 
 type Stage = 'decode' | 'preprocess' | 'inference' | 'postprocess';
 
@@ -90,17 +91,26 @@ async function runModels({ detector, classifier }: Models, pixels: Pixels, lap: 
   return { raw, ...(probabilities && { probabilities }) };
 }
 
+/** How a caller follows the frames: where to stop, and each frame's verdict as it comes. */
+export interface FrameWatch {
+  /** Stop at the first frame this bad or worse; default `block`; null judges every frame. */
+  stopAt?: Exclude<Decision, 'pass'> | null;
+  onFrame?(frame: DecodedFrame, verdict: Verdict, raw: NudeNetDetection[]): void | Promise<void>;
+}
+
 /**
- * Decodes and judges the frames one by one: the first blocking frame decides,
- * else the most severe. Gives the deciding frame's answers, how an animation was
- * scanned, and the time spent per stage (decoding included).
+ * Decodes and judges the frames one by one: the first frame reaching `stopAt`
+ * (a blocking one, by default) decides, else the most severe. Gives the deciding
+ * frame's answers and index, how many were judged, how an animation was scanned,
+ * and the time spent per stage (decoding included).
  */
 export async function judgeFrames(
   frames: AsyncIterable<DecodedFrame>,
   models: Models,
   policy: () => Policy,
   throwIfCancelled: () => void,
-): Promise<{ answers: Answers; timings: Omit<Timings, 'queue_ms'> }> {
+  { stopAt = 'block', onFrame }: FrameWatch = {},
+): Promise<{ answers: Answers; timings: Omit<Timings, 'queue_ms'>; decidedBy: number; scanned: number }> {
   const spent = { decode: 0, preprocess: 0, inference: 0, postprocess: 0 };
   let mark = performance.now();
   const lap = (stage: Stage) => {
@@ -120,7 +130,8 @@ export async function judgeFrames(
     total = frame.total;
     if (!best || severity(verdict) > best.severity) best = { raw, ...(probabilities && { probabilities }), index: frame.index, severity: severity(verdict) };
     lap('postprocess');
-    if (verdict.decision === 'block') break;
+    await onFrame?.(frame, verdict, raw);
+    if (reaches(verdict.decision, stopAt)) break; // and being the worst so far, it decides
     throwIfCancelled();
     mark = performance.now();
   }
@@ -128,6 +139,8 @@ export async function judgeFrames(
   const { raw, probabilities } = best;
   return {
     answers: { raw, ...(probabilities && { probabilities }), ...(total > 1 && { animation: { frames: total, scanned, decided_by: best.index } }) },
+    decidedBy: best.index,
+    scanned,
     timings: {
       decode_ms: round4(spent.decode),
       preprocess_ms: round4(spent.preprocess),

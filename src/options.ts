@@ -54,6 +54,10 @@ export interface InputLimits {
   maxFrames?: number;
   /** Time allowed to fetch an image URL, in ms; default 15000. */
   fetchTimeoutMs?: number;
+  /** Largest clip detectVideo() reads, in bytes; default 200 MB. */
+  maxVideoBytes?: number;
+  /** Longest clip detectVideo() screens, in seconds; default 3600. */
+  maxVideoSeconds?: number;
 }
 
 export const DEFAULT_LIMITS: Required<InputLimits> = {
@@ -63,6 +67,8 @@ export const DEFAULT_LIMITS: Required<InputLimits> = {
   allowSvg: false,
   maxFrames: 8,
   fetchTimeoutMs: 15_000,
+  maxVideoBytes: 200 * 1024 * 1024,
+  maxVideoSeconds: 3600,
 };
 
 /** Where results are remembered by the image's SHA-256, so no image is scanned or sent twice. */
@@ -253,7 +259,7 @@ export function resolveLimits(limits: InputLimits | undefined): Required<InputLi
   if (limits === undefined) return { ...DEFAULT_LIMITS, formats: [...DEFAULT_LIMITS.formats] };
   if (typeof limits !== 'object' || limits === null) throw bad('`limits` must be an object.');
   const merged = { ...DEFAULT_LIMITS, ...limits };
-  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'fetchTimeoutMs'] as const) {
+  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'fetchTimeoutMs', 'maxVideoBytes', 'maxVideoSeconds'] as const) {
     const value = merged[key];
     if (typeof value !== 'number' || !(value >= 1) || !Number.isFinite(value)) {
       throw bad(`\`limits.${key}\` must be a positive number; got ${String(value)}.`);

@@ -287,3 +287,6 @@ export function applyPolicy(
   const sexy = Math.min(Math.max(parts.sexy, scene.sexy), 1 - porn);
   return verdictFor({ porn, sexy, normal: Math.max(0, 1 - porn - sexy) }, policy);
 }
+
+/** How bad a verdict is, to pick the frame an animation or clip is judged by. */
+export const severity = (v: Verdict) => ['pass', 'review', 'block'].indexOf(v.decision) * 2 + Math.max(v.categories.porn, v.categories.sexy);

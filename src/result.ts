@@ -111,6 +111,41 @@ export interface AnimationInfo {
   decided_by: number;
 }
 
+/** One sampled frame of a clip as detectVideo() judged it (a Veil addition). */
+export interface VideoFrameVerdict {
+  /** The frame's presentation time in the clip, in seconds (3 places). */
+  time_s: number;
+  decision: Decision;
+  /** The frame's `score`: confidence of its label. */
+  score: number;
+  /** How many detections the frame had. */
+  detections: number;
+}
+
+/** What `onFrame` is told after each frame: its verdict and its place among the frames scanned (0, 1, 2...). */
+export interface VideoFrameResult extends VideoFrameVerdict {
+  index: number;
+}
+
+/** How a clip was screened (a Veil addition, on detectVideo()'s results). */
+export interface VideoInfo {
+  /** The video track's length, in seconds. */
+  duration_s: number;
+  /** Display size of its frames. */
+  width: number;
+  height: number;
+  /** The container, sniffed from the bytes: `video/mp4`, `video/webm`, `video/quicktime` or `video/x-matroska`. */
+  mime: string;
+  /** The video codec, as WebCodecs names it (`vp8`, `vp09.00.10.08`, `avc1.64000d`, `av01...`). */
+  codec: string;
+  /** Frames screened: fewer than planned when one reached `stopAt`. */
+  frames_scanned: number;
+  /** Time of the frame whose detections and verdict the result reports: the first that reached `stopAt`, else the most severe. */
+  decided_at_s: number;
+  /** Every frame screened, in order. */
+  frames: VideoFrameVerdict[];
+}
+
 export interface ModerationResult {
   code: 200;
   desc: 'success';
@@ -138,4 +173,9 @@ export interface ModerationResult {
   timings?: Timings;
   /** Present for animated GIF and WebP. */
   animation?: AnimationInfo;
+  /** Present on detectVideo()'s results. */
+  video?: VideoInfo;
 }
+
+/** detectVideo()'s result: the deciding frame's verdict, with `input` describing the clip's file. */
+export type VideoResult = ModerationResult & { video: VideoInfo };

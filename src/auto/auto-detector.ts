@@ -4,14 +4,14 @@
  * inference, then on any local failure at run time. Every remote result's notes
  * say why it went remote, and `onBeforeRemote` can keep an image from leaving.
  */
-import type { Detector, DetectOptions, DetectorInfo, WarmUpReport } from '../detector.js';
+import type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, VideoInput, WarmUpReport } from '../detector.js';
 import { ErrorCodes, isVeilError, VeilError, type ErrorCode } from '../errors.js';
 import type { DetectInput } from '../page/prepare-input.js';
 import { createLocalDetector } from '../page/local-detector.js';
 import type { DetectorOptions, ResolvedOptions, ResolvedRemote, Routing } from '../options.js';
 import type { PolicyOptions, PolicyPreset } from '../policy.js';
-import type { InputInfo, ModerationResult } from '../result.js';
-import { RemoteDetector } from '../remote/remote-detector.js';
+import type { InputInfo, ModerationResult, VideoResult } from '../result.js';
+import { RemoteDetector, type RemoteRoute } from '../remote/remote-detector.js';
 import { probeCapabilities } from './probe.js';
 import { chooseRoute, type Capabilities, type Route } from './rule.js';
 
@@ -103,11 +103,26 @@ class AutoDetector implements Detector {
     return { ...info, mode: 'auto', notes: [...info.notes, ...this.#route.reasons] };
   }
 
-  async detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
+  detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
+    return this.#routed(
+      (local) => local.detect(input, options),
+      (route) => this.#remote.screen(input, options, route),
+    );
+  }
+
+  /** A clip follows the same rule as an image, once for the whole clip: all its frames local, or all remote. */
+  detectVideo(input: VideoInput, options: DetectVideoOptions = {}): Promise<VideoResult> {
+    return this.#routed(
+      (local) => local.detectVideo(input, options),
+      (route) => this.#remote.screenVideo(input, options, route),
+    );
+  }
+
+  async #routed<T>(locally: (local: Detector) => Promise<T>, remotely: (route: RemoteRoute) => Promise<T>): Promise<T> {
     const local = this.#local;
     if (local) {
       try {
-        return await local.detect(input, options);
+        return await locally(local);
       } catch (error) {
         if (!isLocalFailure(error) || this.#local !== local) throw error;
         // One input can break the machinery for itself alone (a file that runs the worker
@@ -121,7 +136,7 @@ class AutoDetector implements Detector {
       }
     }
     const reason = `Sent to the remote service: ${this.#route.reasons.join(' ')}`;
-    return this.#remote.screen(input, options, { reason, beforeSend: (info) => this.#mayLeave(reason, info) });
+    return remotely({ reason, beforeSend: (info) => this.#mayLeave(reason, info) });
   }
 
   /** Whether the local detector still screens a small plain image, one it has not seen (so the cache cannot answer). */

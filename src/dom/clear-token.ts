@@ -19,7 +19,7 @@ export function newToken(): { token: string; release(): void } {
 }
 
 /** Sets or takes off `token` in the image's data-veil-clear; tokens of no live controller go too. */
-export function setClear(img: HTMLImageElement, token: string, on: boolean): void {
+export function setClear(img: HTMLElement, token: string, on: boolean): void {
   const list = (img.getAttribute(CLEAR) ?? '').split(/\s+/).filter((x) => x !== token && live.has(x));
   if (on) list.push(token);
   if (list.length) img.setAttribute(CLEAR, list.join(' '));
@@ -33,7 +33,7 @@ export function setClear(img: HTMLImageElement, token: string, on: boolean): voi
  * filter or transition declarations, which beat the stylesheet's own (a slow
  * transition would hold off the blur when the picture changes).
  */
-export function stripForged(img: HTMLImageElement, token: string): void {
+export function stripForged(img: HTMLElement, token: string): void {
   img.removeAttribute('data-veil-shown');
   setClear(img, token, false);
   for (const name of [...img.style]) {

@@ -1,7 +1,7 @@
 /**
- * The stylesheet blurOnRender injects, and the cover it lays over a held-back
- * image: a note and a "show" button, positioned over the image with CSS anchor
- * positioning so the page's layout never moves.
+ * The stylesheet blurOnRender injects, and the cover it (and watchVideo) lays
+ * over a held-back image or video: a note and a "show" button, positioned over
+ * the element with CSS anchor positioning so the page's layout never moves.
  */
 
 export interface BlurLabels {
@@ -39,13 +39,18 @@ export const DEFAULT_LABELS: BlurLabels = {
 export function blurCss(scope: string, selector: string, blur: string, transitionMs: number, token: string): string {
   const s = `[data-veil-scope~="${scope}"]`;
   const img = `${s} :is(${selector})`;
-  const c = `${s} .veil-cover`;
   const clear = `[data-veil-clear~="${token}"]`;
   return `
 :where(${img}):not(${clear}){filter:blur(${blur})!important;transition:none!important}
 :where(${img}){clip-path:inset(0)}
 :where(${img}):is(${clear}){transition:filter ${transitionMs}ms ease-out}
 @media (prefers-reduced-motion:reduce){:where(${img}){transition:none!important}}
+${coverCss(`${s} .veil-cover`)}`;
+}
+
+/** The covers' own rules, for covers matching the selector `c`. */
+export function coverCss(c: string): string {
+  return `
 :where(${c}){position:absolute;top:anchor(top);left:anchor(left);width:anchor-size(width);height:anchor-size(height);z-index:1;box-sizing:border-box;overflow:hidden;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:.5em;padding:.5em;text-align:center;font:600 13px/1.3 system-ui,sans-serif;color:#fff;text-shadow:0 1px 2px #0009;background:#14182059}
 :where(${c} button){font:inherit;color:#111;background:#fff;border:0;border-radius:99px;padding:.35em 1em;cursor:pointer;text-shadow:none;box-shadow:0 1px 3px #0005}
 :where(${c} button:focus-visible){outline:3px solid #3157d5;outline-offset:2px}
@@ -64,13 +69,20 @@ export interface Cover {
   remove(): void;
 }
 
+/** How the Show button names what it shows: the image's `alt`, else the element's own label. */
+function nameOf(el: HTMLElement): string {
+  const name = (el instanceof HTMLImageElement ? el.alt : '') || el.getAttribute('aria-label') || el.title;
+  if (name) return `: ${name}`;
+  return el instanceof HTMLVideoElement ? ' video' : ' image';
+}
+
 /**
- * Lays a cover over `img`: after the image (or after the link or picture around
- * it, so the button is never inside a link), anchored to the image's box. Its
- * button calls `reveal` with whether the reader wants the image shown.
+ * Lays a cover over `img` (an image or a video): after it (or after the link or
+ * picture around it, so the button is never inside a link), anchored to its
+ * box. Its button calls `reveal` with whether the reader wants it shown.
  */
 export function addCover(
-  img: HTMLImageElement,
+  img: HTMLElement,
   anchor: string,
   note: string,
   labels: BlurLabels,
@@ -90,7 +102,7 @@ export function addCover(
   text.textContent = note;
   const button = doc.createElement('button');
   button.type = 'button';
-  const what = img.alt ? `: ${img.alt}` : ' image';
+  const what = nameOf(img);
   const label = (shown: boolean) => {
     button.textContent = shown ? labels.hide : labels.show;
     button.setAttribute('aria-label', `${shown ? labels.hide : labels.show}${what}`);

@@ -1,11 +1,12 @@
 /**
- * screenUploads: checks every image a person picks, drops or pastes into a form
- * before it can be submitted. Blocked files hold the form back through the
- * browser's own constraint validation; nothing runs on the page's thread but
- * bookkeeping, so typing and scrolling stay smooth.
+ * screenUploads: checks every image and video clip a person picks, drops or
+ * pastes into a form before it can be submitted. Blocked files hold the form
+ * back through the browser's own constraint validation; nothing runs on the
+ * page's thread but bookkeeping, so typing and scrolling stay smooth.
  */
 import { ErrorCodes, VeilError, isVeilError } from '../errors.js';
 import { sniffMime } from '../image/sniff.js';
+import { sniffVideo } from '../video/container.js';
 import { acceptFiles } from './drop.js';
 import { Listeners, LiveRegion, detectorWhenNeeded, emit, isAbort, type DetectorSource } from './shared.js';
 import { DEFAULT_MESSAGES, refusalOf, takesOnlyImages, type ScreenMessages, type ScreenState, type ScreenedFile } from './upload-files.js';
@@ -102,7 +103,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
       const blocked = held.filter((e) => e.state !== 'refused').map((e) => e.file);
       const refused = held.filter((e) => e.state === 'refused').map((e) => messages.refused(e.file, e.reason!));
       const scanning = source.entries.filter((e) => e.state === 'scanning').map((e) => e.file);
-      const reasons = [...(blocked.length ? [messages.blocked(blocked)] : []), ...refused];
+      const reasons = [...(blocked.length ? [messages.blocked(blocked, source.entries.filter((e) => blocked.includes(e.file)).map(publicEntry))] : []), ...refused];
       source.input.setCustomValidity(reasons.length ? reasons.join(' ') : hold && scanning.length ? messages.scanning(scanning) : '');
     }
     emit(source.el, 'veil:change', { state, files: source.entries.map(publicEntry) });
@@ -119,10 +120,13 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
     const { signal } = entry.abort;
     const current = () => !signal.aborted && !disposed && source.entries.includes(entry);
     try {
-      // Told apart by their bytes: a renamed image is still screened, a PDF is left alone.
+      // Told apart by their bytes: a renamed image is still screened, a PDF is left alone. A clip goes by its
+      // bytes or its declared type: one the browser cannot read is refused for its format, not let through.
       const head = new Uint8Array(await entry.file.slice(0, 512).arrayBuffer());
       if (!current()) return;
-      if (!sniffMime(head)) {
+      const image = !!sniffMime(head);
+      const clip = !image && (!!sniffVideo(head) || entry.file.type.startsWith('video/'));
+      if (!image && (!clip || takesOnlyImages(source.input))) {
         if (takesOnlyImages(source.input)) {
           finish(entry, source, { state: 'refused', reason: 'not-an-image' });
           emit(source.el, 'veil:refused', { file: entry.file, reason: 'not-an-image' });
@@ -132,7 +136,11 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
         }
         return;
       }
-      const result = await (await detector.get()).detect(entry.file, { signal });
+      const checker = await detector.get();
+      if (clip && !checker.detectVideo) {
+        throw new VeilError(ErrorCodes.BAD_OPTION, 'This detector does not screen video clips: pass one from createDetector().');
+      }
+      const result = clip ? await checker.detectVideo!(entry.file, { signal }) : await checker.detect(entry.file, { signal });
       if (!current()) return;
       finish(entry, source, { state: result.decision, result });
       emit(source.el, 'veil:result', { file: entry.file, result });

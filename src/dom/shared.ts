@@ -2,18 +2,20 @@
  * Small pieces the DOM helpers share: what they need of a detector, events,
  * a screen-reader live region, and listeners that all come off in one call.
  */
-import type { DetectOptions } from '../detector.js';
+import type { DetectOptions, DetectVideoOptions, VideoInput } from '../detector.js';
 import type { DetectInput } from '../page/prepare-input.js';
-import type { ModerationResult } from '../result.js';
+import type { ModerationResult, VideoResult } from '../result.js';
 
 /**
  * What the helpers need of a detector: any object with Veil's `detect()`, or a
  * promise of one, so a page can attach a helper before the model has loaded; or
  * a function that makes one, called only once the helper is about to need it
- * (see detectorWhenNeeded).
+ * (see detectorWhenNeeded). screenUploads screens video clips with
+ * `detectVideo()` when it has one.
  */
 export interface DetectorLike {
   detect(input: DetectInput, options?: DetectOptions): Promise<ModerationResult>;
+  detectVideo?(input: VideoInput, options?: DetectVideoOptions): Promise<VideoResult>;
   dispose?(): void;
 }
 export type DetectorSource = DetectorLike | PromiseLike<DetectorLike> | (() => DetectorLike | PromiseLike<DetectorLike>);

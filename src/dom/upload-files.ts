@@ -1,6 +1,6 @@
 /**
- * What a screened upload is: its states, why Veil refuses a file, and the
- * sentences a person sees or hears about it.
+ * What a screened upload is (an image, or a video clip): its states, why Veil
+ * refuses a file, and the sentences a person sees or hears about it.
  */
 import { ErrorCodes, type VeilError } from '../errors.js';
 import type { ModerationResult } from '../result.js';
@@ -9,9 +9,10 @@ import type { ModerationResult } from '../result.js';
 export type ScreenState = 'scanning' | 'pass' | 'review' | 'block';
 /**
  * One file's state: `refused` when Veil's rules refuse it (a format it does not
- * read, such as SVG, HEIC or TIFF; over the size limits; not an image where the
- * input takes only images), `error` when it could not be checked, `skipped` when
- * it is no image and the input takes other files too.
+ * read, such as SVG, HEIC or TIFF, or a video it cannot decode; over the size
+ * limits; not an image where the input takes only images), `error` when it could
+ * not be checked, `skipped` when it is neither an image nor a video and the input
+ * takes other files too.
  */
 export type FileState = ScreenState | 'refused' | 'error' | 'skipped';
 
@@ -30,8 +31,8 @@ export interface ScreenedFile {
 }
 
 export interface ScreenMessages {
-  /** The validation message shown when the form is submitted with blocked files. */
-  blocked(files: File[]): string;
+  /** The validation message shown when the form is submitted with blocked files; `entries` has their results (a clip's says at which second it blocked). */
+  blocked(files: File[], entries: ScreenedFile[]): string;
   /** The validation message for a refused file, saying why. */
   refused(file: File, reason: RefusedReason): string;
   /** The validation message while files are still being checked (see `holdWhileScanning`). */
@@ -40,30 +41,55 @@ export interface ScreenMessages {
   announce(entry: ScreenedFile): string;
 }
 
-const quote = (files: File[]) => files.map((f) => `“${f.name}”`).join(', ');
+/** Whether a file is a clip: by the result it got, else by its declared type. */
+const isClip = (file: File, entry?: ScreenedFile) => !!entry?.result?.video || file.type.startsWith('video/');
+
+/** A time in a clip as a player shows it: `0:02`, `1:05`, `1:02:03`. */
+export function clock(seconds: number): string {
+  const s = Math.floor(seconds);
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}:${pad(m)}:${pad(r)}` : `${m}:${pad(r)}`;
+}
+
+/** Where in a clip its verdict was decided: `at 0:02`; empty for an image. */
+const when = (entry?: ScreenedFile) => (entry?.result?.video ? `at ${clock(entry.result.video.decided_at_s)}` : '');
 
 export const DEFAULT_MESSAGES: ScreenMessages = {
-  blocked: (files) =>
-    `${quote(files)} cannot be uploaded: ${files.length === 1 ? 'it appears' : 'they appear'} to contain nudity. Remove ${files.length === 1 ? 'it' : 'them'} or choose another image.`,
-  refused: (file, reason) =>
-    `“${file.name}” cannot be uploaded: ${
+  blocked: (files, entries = []) => {
+    const entryOf = (file: File) => entries.find((e) => e.file === file);
+    const clips = files.filter((f) => isClip(f, entryOf(f)));
+    const one = files.length === 1;
+    // Each clip says where: “beach.webm” (at 0:02).
+    const names = files.map((f) => `“${f.name}”${when(entryOf(f)) ? ` (${when(entryOf(f))})` : ''}`).join(', ');
+    const another = clips.length === files.length ? 'video' : clips.length ? 'file' : 'image';
+    return `${names} cannot be uploaded: ${one ? 'it appears' : 'they appear'} to contain nudity. Remove ${one ? 'it' : 'them'} or choose another ${another}.`;
+  },
+  refused: (file, reason) => {
+    const clip = isClip(file);
+    return `“${file.name}” cannot be uploaded: ${
       {
-        format: 'this kind of image is not accepted here. Choose a JPEG, PNG, WebP, GIF, BMP or AVIF image.',
-        size: 'it is too large to be checked. Choose a smaller image.',
+        format: clip
+          ? 'this kind of video cannot be checked here. Choose a WebM or MP4 video.'
+          : 'this kind of image is not accepted here. Choose a JPEG, PNG, WebP, GIF, BMP or AVIF image.',
+        size: `it is too large to be checked. Choose a smaller ${clip ? 'video' : 'image'}.`,
         'not-an-image': 'it is not an image. Choose a JPEG, PNG, WebP, GIF, BMP or AVIF image.',
       }[reason]
-    }`,
-  scanning: () => 'Your images are still being checked. Try again in a moment.',
-  announce: ({ file, state }) =>
-    ({
+    }`;
+  },
+  scanning: (files) => `Your ${files.some((f) => isClip(f)) ? 'files are' : 'images are'} still being checked. Try again in a moment.`,
+  announce: (entry) => {
+    const { file, state } = entry;
+    return {
       pass: `${file.name}: checked, fine.`,
-      review: `${file.name}: flagged for review.`,
-      block: `${file.name}: blocked, it appears to contain nudity.`,
+      review: `${file.name}: flagged for review${when(entry) ? ` ${when(entry)}` : ''}.`,
+      block: `${file.name}: blocked, ${when(entry) ? `${when(entry)} it appears` : 'it appears'} to contain nudity.`,
       error: `${file.name}: could not be checked.`,
       refused: `${file.name}: not accepted.`,
-      skipped: `${file.name} is not an image and was not checked.`,
+      skipped: `${file.name} is neither an image nor a video and was not checked.`,
       scanning: '',
-    })[state],
+    }[state];
+  },
 };
 
 const IMAGE_EXTENSIONS = /^\.(jpe?g|jfif|pjpeg|pjp|png|apng|gif|webp|bmp|avif|svg|heic|heif|tiff?|ico)$/i;
@@ -77,6 +103,8 @@ export function takesOnlyImages(input: HTMLInputElement | null): boolean {
 /** Veil's refusals of the file itself, as opposed to failures to check it. */
 export function refusalOf(error: VeilError): RefusedReason | null {
   if (error.code === ErrorCodes.UNSUPPORTED_FORMAT) return 'format';
+  // A clip in a container or codec this browser cannot read, or with no picture at all.
+  if (error.code === ErrorCodes.VIDEO_UNSUPPORTED_CONTAINER || error.code === ErrorCodes.VIDEO_UNSUPPORTED_CODEC || error.code === ErrorCodes.VIDEO_NO_TRACK) return 'format';
   if (error.code === ErrorCodes.TOO_LARGE) return 'size';
   return null;
 }

@@ -25,8 +25,8 @@ export interface NodeClassifierOptions extends Omit<ClassifierOptions, 'model'> 
   model?: NodeModelSource;
 }
 
-/** Input limits, as in the browser; SVG is never rasterised in Node and images are never fetched, so those two do not apply. */
-export type NodeInputLimits = Omit<InputLimits, 'allowSvg' | 'fetchTimeoutMs'>;
+/** Input limits, as in the browser; SVG is never rasterised in Node, images are never fetched and clips never screened, so those do not apply. */
+export type NodeInputLimits = Omit<InputLimits, 'allowSvg' | 'fetchTimeoutMs' | 'maxVideoBytes' | 'maxVideoSeconds'>;
 
 export interface NodeDetectorOptions {
   /** The NudeNet ONNX model; required unless a `classifier` runs alone. */

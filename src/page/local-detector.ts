@@ -9,14 +9,16 @@
  * once (screening is idempotent) or fail with 5031.
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
-import type { Detector, DetectOptions, LocalDetectorInfo, WarmUpReport } from '../detector.js';
+import type { Detector, DetectOptions, DetectVideoOptions, LocalDetectorInfo, VideoInput, WarmUpReport } from '../detector.js';
 import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import { pageBaseUrl } from './base-url.js';
 import { prepareInput, type DetectInput } from './prepare-input.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from '../worker/protocol.js';
 import type { DetectorOptions, ResolvedOptions } from '../options.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
-import type { ModerationResult } from '../result.js';
+import type { ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
+import { prepareClip } from '../video/input.js';
+import { resolveVideoPlan, type VideoPlan } from '../video/plan.js';
 import { registerErrorTransfer } from '../worker/error-transfer.js';
 
 type ScriptUrlPolicy = { createScriptURL(url: string): unknown };
@@ -168,6 +170,8 @@ export async function createLocalDetector(resolved: ResolvedOptions, options: De
 
 interface Call {
   message: WorkerInput | null;
+  /** For a clip: how to sample it, and the page's listener. */
+  video?: { plan: VideoPlan; onFrame: ((frame: VideoFrameResult) => void) | undefined };
   transfer: Transferable[];
   /** How many workers it has been sent to. */
   attempts: number;
@@ -228,7 +232,12 @@ class WorkerDetector implements Detector {
       (connection) => {
         if (!this.#pending.has(id)) return;
         const payload = call.attempts === 1 && call.transfer.length ? transfer(message, call.transfer) : message;
-        connection.remote.detect(id, payload).then(
+        const { video } = call;
+        const sent =
+          video && message.kind !== 'bitmap' && message.kind !== 'imagedata' && message.kind !== 'text'
+            ? connection.remote.detectVideo(id, message, video.plan, video.onFrame && proxy(video.onFrame))
+            : connection.remote.detect(id, payload);
+        sent.then(
           (result) => call.resolve(result),
           (error: unknown) => call.fail(isVeilError(error) ? error : new VeilError(ErrorCodes.INTERNAL, `Screening failed unexpectedly: ${String(error)}`)),
         );
@@ -238,8 +247,25 @@ class WorkerDetector implements Detector {
   }
 
   detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
+    return this.#call(options.signal, undefined, () => prepareInput(input, pageBaseUrl(), { allowSvg: this.#resolved.limits.allowSvg }));
+  }
+
+  detectVideo(input: VideoInput, options: DetectVideoOptions = {}): Promise<VideoResult> {
+    let plan: VideoPlan;
+    try {
+      plan = resolveVideoPlan(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const listener = options.onFrame;
+    // The page's listener runs here; whatever it throws is reported, never fails the call.
+    const onFrame = listener && ((frame: VideoFrameResult) => void Promise.resolve().then(() => listener(frame)).catch(reportError));
+    return this.#call(options.signal, { plan, onFrame }, async () => ({ message: prepareClip(input, pageBaseUrl()), transfer: [] })) as Promise<VideoResult>;
+  }
+
+  /** One call through the worker: prepared on the page, sent, sent again once if the worker dies. */
+  #call(signal: AbortSignal | undefined, video: Call['video'], prepare: () => Promise<{ message: WorkerInput; transfer: Transferable[] }>): Promise<ModerationResult> {
     const started = performance.now();
-    const { signal } = options;
     if (this.#disposed) return Promise.reject(disposedError());
     if (signal?.aborted) return Promise.reject(abortedError());
 
@@ -251,6 +277,7 @@ class WorkerDetector implements Detector {
       };
       const call: Call = {
         message: null,
+        ...(video && { video }),
         transfer: [],
         attempts: 0,
         resolve: (result) => {
@@ -272,7 +299,7 @@ class WorkerDetector implements Detector {
       this.#pending.set(id, call);
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      prepareInput(input, pageBaseUrl(), { allowSvg: this.#resolved.limits.allowSvg }).then(
+      prepare().then(
         ({ message, transfer: transferables }) => {
           if (!this.#pending.has(id)) {
             if (message.kind === 'bitmap') message.bitmap.close(); // aborted or disposed meanwhile

@@ -4,14 +4,16 @@
  * caller cannot tell it from a local one except by `runtime.location`.
  */
 import { createCache, type Cache } from '../cache.js';
-import type { Detector, DetectOptions, DetectorInfo, WarmUpReport } from '../detector.js';
+import type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, VideoInput, WarmUpReport } from '../detector.js';
 import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import type { DetectInput } from '../page/prepare-input.js';
 import type { NudeNetDetection } from '../nudenet/detections.js';
 import type { ResolvedRemote, Routing } from '../options.js';
 import { applyPolicy, resolvePolicy, verdictFor, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
 import { round4 } from '../nudenet/build-result.js';
-import type { InputInfo, ModerationResult } from '../result.js';
+import type { InputInfo, ModerationResult, VideoResult } from '../result.js';
+import { prepareClip } from '../video/input.js';
+import { resolveVideoPlan } from '../video/plan.js';
 import type { Dialect, RemoteImage, RemoteVerdict } from './dialect.js';
 import { dialectByName } from './dialects/index.js';
 import { readForRemote } from './read-for-remote.js';
@@ -93,6 +95,32 @@ export class RemoteDetector implements Detector {
 
   detect(input: DetectInput, options: DetectOptions = {}): Promise<ModerationResult> {
     return this.screen(input, options, { reason: 'The detector is in remote mode.' });
+  }
+
+  detectVideo(input: VideoInput, options: DetectVideoOptions = {}): Promise<VideoResult> {
+    return this.screenVideo(input, options, { reason: 'The detector is in remote mode.' });
+  }
+
+  /**
+   * Screens a clip's sampled frames remotely, as JPEG images, one at a time until
+   * one reaches `stopAt`; `route.beforeSend` is asked once, for the clip.
+   */
+  async screenVideo(input: VideoInput, options: DetectVideoOptions, { reason, beforeSend }: RemoteRoute): Promise<VideoResult> {
+    if (this.#disposed) throw disposedError();
+    const { signal } = options;
+    if (signal?.aborted) throw abortedError();
+    const plan = resolveVideoPlan(options);
+    const clip = prepareClip(input, this.#baseUrl);
+    const { screenClipRemotely } = await import('./remote-video.js');
+    return screenClipRemotely({
+      clip,
+      plan,
+      limits: this.#limits,
+      signal,
+      onFrame: options.onFrame,
+      ...(beforeSend && { beforeSend }),
+      screenFrame: (jpeg) => this.screen(jpeg, { ...(signal && { signal }) }, { reason }),
+    });
   }
 
   /**

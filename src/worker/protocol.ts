@@ -4,7 +4,8 @@
  */
 import type { ModelProgress, ResolvedOptions } from '../options.js';
 import type { Policy } from '../policy.js';
-import type { InputType, ModerationResult } from '../result.js';
+import type { InputType, ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
+import type { VideoPlan } from '../video/plan.js';
 
 /** An input the page has reduced to something a worker can receive. */
 export type WorkerInput =
@@ -33,6 +34,8 @@ export interface WorkerInfo {
 export interface WorkerApi {
   init(options: ResolvedOptions, onProgress?: (progress: ModelProgress) => void): Promise<WorkerInfo>;
   detect(id: number, input: WorkerInput): Promise<ModerationResult>;
+  /** Screens a clip (a Blob, bytes or URL); `onFrame` hears of each frame as it is judged. */
+  detectVideo(id: number, input: Extract<WorkerInput, { kind: 'blob' | 'bytes' | 'url' }>, plan: VideoPlan, onFrame?: (frame: VideoFrameResult) => unknown): Promise<VideoResult>;
   /** Drops a queued call, or stops a running one at its next stage. */
   cancel(id: number): void;
   setPolicy(policy: Policy): void;

@@ -31,10 +31,10 @@ export interface State {
   modelKey: string;
 }
 
-const runtimeInfo = (i: WorkerInfo): LocalRuntime => ({ location: 'local', provider: i.provider, threads: i.threads, model: i.model, input_size: i.inputSize });
+export const runtimeInfo = (i: WorkerInfo): LocalRuntime => ({ location: 'local', provider: i.provider, threads: i.threads, model: i.model, input_size: i.inputSize });
 
 /** The worker's models as one call runs them: a GPU failure rebuilds a model on WASM and says so. */
-function modelsOf(state: State): Models {
+export function modelsOf(state: State): Models {
   const rebuilt = (slot: Slot, note: string) => {
     const { provider, threads } = slot.session;
     const main = (state.detector ?? state.classifier)!.slot === slot;

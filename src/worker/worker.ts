@@ -12,6 +12,7 @@ import { registerErrorTransfer } from './error-transfer.js';
 import { openClassifier, openDetector, type Slot } from './models.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from './protocol.js';
 import { screen, type Remembered, type State } from './screen.js';
+import { screenVideo } from './screen-video.js';
 import { createWarmUp } from './warm-up.js';
 
 let state: State | null = null;
@@ -21,8 +22,8 @@ let warmUp: (() => Promise<number[]>) | null = null;
 const pending = new Map<number, { input: WorkerInput; cancelled: boolean }>();
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Puts a job at the back of the queue: calls run one at a time, in order. */
-function enqueue<T>(job: () => Promise<T>): Promise<T> {
+/** Puts a job at the back of the queue: jobs run one at a time, in order. */
+function inTurn<T>(job: () => Promise<T>): Promise<T> {
   const result = queue.then(job);
   queue = result.catch(() => undefined);
   return result;
@@ -79,27 +80,35 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
   const ready = state;
   warmUp = createWarmUp({
     busy: () => pending.size > 0,
-    run: (input) => enqueue(() => screen(ready, input, performance.now(), () => undefined, { remember: false })).then((r) => r.timings?.inference_ms ?? 0),
+    run: (input) => inTurn(() => screen(ready, input, performance.now(), () => undefined, { remember: false })).then((r) => r.timings?.inference_ms ?? 0),
   });
   return info;
+}
+
+/** Runs calls one at a time, in the order the page made them; `cancel` marks one to stop at its next stage. */
+function enqueue<T>(id: number, input: WorkerInput, run: (state: State, queuedAt: number, throwIfCancelled: () => void) => Promise<T>): Promise<T> {
+  const queuedAt = performance.now();
+  pending.set(id, { input, cancelled: false });
+  return inTurn(() => {
+    if (!state) throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
+    return run(state, queuedAt, () => throwIfCancelled(id));
+  })
+    .catch((error: unknown) => {
+      throw toVeilError(error, ErrorCodes.INTERNAL, 'Veil failed unexpectedly while screening the image');
+    })
+    .finally(() => {
+      pending.delete(id);
+      if (input.kind === 'bitmap') input.bitmap.close();
+    });
 }
 
 const api: WorkerApi = {
   init,
   detect(id, input) {
-    const queuedAt = performance.now();
-    pending.set(id, { input, cancelled: false });
-    return enqueue(() => {
-      if (!state) throw new VeilError(ErrorCodes.INTERNAL, 'The detector worker was asked to detect before it was initialised.');
-      return screen(state, input, queuedAt, () => throwIfCancelled(id));
-    })
-      .catch((error: unknown) => {
-        throw toVeilError(error, ErrorCodes.INTERNAL, 'Veil failed unexpectedly while screening the image');
-      })
-      .finally(() => {
-        pending.delete(id);
-        if (input.kind === 'bitmap') input.bitmap.close();
-      });
+    return enqueue(id, input, (current, queuedAt, cancelled) => screen(current, input, queuedAt, cancelled));
+  },
+  detectVideo(id, input, plan, onFrame) {
+    return enqueue(id, input, (current, queuedAt, cancelled) => screenVideo(current, input, plan, onFrame, queuedAt, cancelled));
   },
   warmUp() {
     return warmUp?.() ?? Promise.resolve([]);

@@ -13,9 +13,14 @@ import type { Page } from '@playwright/test';
 import { ROOT } from '../support/fixture-data.js';
 import { DESKTOP, dropFile, shoot, startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { VERDICT_IMAGES } from '../support/png.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.js';
 import { test as base, expect } from './fixtures.js';
 
 const PHOTOS = join(ROOT, 'test/.cache/photos');
+const CLIPS = join(ROOT, 'test/.cache/camera');
+/** The camera plays this clip (clean, then blocked from 0:03 to 0:06, in a loop). */
+const CAMERA_CLIP = join(CLIPS, 'alternating.y4m');
+
 /** Whether NudeNet's weights are installed, in which case the default runs NudeNet and the classifier together. */
 const NUDENET = existsSync(join(ROOT, 'public/models/320n.onnx'));
 
@@ -34,6 +39,18 @@ const test = base.extend<{ demo: Page }, { demoServer: DemoServer }>({
     await page.goto(`${demoServer.url}?model=test`);
     await expect(page.locator('#model-title')).toContainText('Ready:', { timeout: 60_000 });
     await use(page);
+  },
+});
+
+test.use({
+  launchOptions: {
+    executablePath: CHROMIUM,
+    args: [
+      ...CHROMIUM_ARGS,
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      ...(existsSync(CAMERA_CLIP) ? [`--use-file-for-fake-video-capture=${CAMERA_CLIP}`] : []),
+    ],
   },
 });
 
@@ -257,6 +274,88 @@ test('form tab: a blocked photo stops the post, removing it lets the post go', a
   await expect(page.locator('#post-done')).toContainText('Published “A day at the coast” with 3 photos; 1 will be looked at by a moderator first.');
   await expect(rows).toHaveCount(0);
   await shoot(page, 'form-published');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('video tab: a clip scanned frame by frame along a timeline, a jump to the deciding frame, a sample clip, the live camera', async ({ demo: page, consoleErrors }) => {
+  test.skip(!existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'run node test/fixtures/prepare.mjs first');
+  await page.getByRole('tab', { name: 'Video' }).click();
+  await expect(page.locator('#video-badge')).toHaveText('No clip yet');
+
+  // Clean at 0:00 and 0:01, blocked from 0:02: Veil stops at the first blocked frame.
+  await page.getByLabel('Choose a clip').setInputFiles(join(CLIPS, 'blocks-at-2s.webm'));
+  await expect(page.locator('#video-badge')).toHaveText('Block', { timeout: 60_000 });
+  const frames = page.locator('#timeline .frame');
+  await expect(frames).toHaveCount(3);
+  expect(await frames.evaluateAll((els) => els.map((el) => [el.getAttribute('aria-label'), el.hasAttribute('data-deciding')]))).toEqual([
+    ['Frame at 0:00: Pass, score 1.00', false],
+    ['Frame at 0:01: Pass, score 1.00', false],
+    ['Frame at 0:02: Block, score 0.90', true],
+  ]);
+  await expect(page.locator('#video-decided')).toHaveText('0:02');
+  await expect(page.locator('#video-frames')).toHaveText('3');
+  await expect(page.locator('#video-mime')).toHaveText('video/webm');
+  await expect(page.locator('#video-codec')).toHaveText('vp8');
+  await expect(page.locator('#video-progress')).toHaveText('3 frames screened: stopped at the first blocked one, at 0:02.');
+
+  // The jump shows the frame that decided, paused.
+  await page.getByRole('button', { name: 'Jump to the deciding frame (0:02)' }).click();
+  await expect.poll(() => page.locator('#video-view').evaluate((v: HTMLVideoElement) => [v.currentTime, v.paused])).toEqual([2, true]);
+  await shoot(page, 'video-clip');
+
+  // The whole clip: every sampled frame on the timeline, the first of the blocked ones still deciding.
+  await page.getByLabel('Screen the whole clip').check();
+  await page.getByLabel('Choose a clip').setInputFiles(join(CLIPS, 'clean.webm'));
+  await expect(page.locator('#video-badge')).toHaveText('Pass', { timeout: 60_000 });
+  await page.getByLabel('Choose a clip').setInputFiles(join(CLIPS, 'blocks-at-2s.webm'));
+  await expect(page.locator('#video-badge')).toHaveText('Block', { timeout: 60_000 });
+  expect(await frames.count()).toBeGreaterThanOrEqual(4);
+  await expect(page.locator('#timeline .frame[data-decision="block"]')).not.toHaveCount(0);
+  await expect(page.locator('#video-decided')).toHaveText('0:02');
+  // A marker seeks the clip to its frame.
+  await frames.nth(1).click();
+  await expect.poll(() => page.locator('#video-view').evaluate((v: HTMLVideoElement) => v.currentTime)).toBe(1);
+  await page.getByLabel('Screen the whole clip').uncheck();
+
+  // A sample clip, made in the page: its patch shows from 0:03.
+  await page.getByRole('button', { name: 'Blocks at 0:03' }).click();
+  await expect(page.locator('#video-decided')).toHaveText('0:03', { timeout: 60_000 });
+  await expect(page.locator('#video-badge')).toHaveText('Block');
+
+  // The camera under watchVideo: blurred with a cover while it shows the blocked stretch, clear again after.
+  await page.getByRole('switch', { name: 'Camera' }).check();
+  await expect(page.locator('#camera-view')).toBeVisible();
+  await expect(page.locator('#camera-count')).not.toHaveText('0', { timeout: 30_000 });
+  if (existsSync(CAMERA_CLIP)) {
+    await expect(page.locator('#camera-view')).toHaveAttribute('data-veil', 'block', { timeout: 30_000 });
+    await expect(page.locator('#camera-state')).toHaveText('Block');
+    await expect(page.getByRole('button', { name: 'Show: Your camera' })).toBeVisible();
+    expect(await page.locator('#camera-view').evaluate((v) => getComputedStyle(v).filter)).toContain('blur(');
+    await shoot(page, 'video-camera-blocked', { focus: page.locator('.camera') });
+    await expect(page.locator('#camera-view')).toHaveAttribute('data-veil', 'pass', { timeout: 30_000 });
+    await expect(page.locator('.camera .veil-cover')).toHaveCount(0);
+  }
+  // Off: the watch stops and the camera is released.
+  await page.getByRole('switch', { name: 'Camera' }).uncheck();
+  await expect(page.locator('#camera-stage')).toBeHidden();
+  expect(await page.locator('#camera-view').evaluate((v: HTMLVideoElement) => [v.srcObject, v.getAttribute('data-veil'), document.querySelectorAll('.veil-cover').length])).toEqual([null, null, 0]);
+  expect(consoleErrors).toEqual([]);
+});
+
+test('form tab: a clip is screened like a photo, and held back with the second it blocked at', async ({ demo: page, consoleErrors }) => {
+  test.skip(!existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'run node test/fixtures/prepare.mjs first');
+  await page.getByRole('tab', { name: 'Upload form' }).click();
+  await page.getByLabel('Title').fill('Holiday clips');
+  await page.getByLabel('Choose photos').setInputFiles([join(CLIPS, 'clean.webm'), join(CLIPS, 'blocks-at-2s.webm')]);
+  const rows = page.locator('#post-files-list li');
+  await expect(rows.locator('.chip')).toHaveText(['Fine', 'Blocked'], { timeout: 60_000 });
+  await expect(rows.locator('.thumb')).toHaveText(['', 'CLIP']);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#post-error')).toHaveText('“blocks-at-2s.webm” (at 0:02) cannot be uploaded: it appears to contain nudity. Remove it or choose another video.');
+  await expect(page.locator('#event-log')).toContainText('blocks-at-2s.webm: block');
+  await page.getByRole('button', { name: 'Remove blocks-at-2s.webm' }).click();
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#post-done')).toContainText('Published “Holiday clips” with 1 clip.');
   expect(consoleErrors).toEqual([]);
 });
 

@@ -1,12 +1,15 @@
 /**
  * Every JavaScript and HTML example in README.md and docs/ runs, as written, in
  * Chromium against the built library, so none can go stale. The page gives the
- * examples what their prose assumes: a photo as `file`, an element `preview`, a
- * form and a feed, `rejectUpload()`, and the model URLs they name (answered with
- * the project's fixture models); the only rewrite is `'veil'` to the built file.
+ * examples what their prose assumes: a photo as `file`, a WebM clip as `clip`
+ * (red, so blocking, from 3 s), an element `preview`, a
+ * form and a feed, `rejectUpload()`, a camera (Chromium's fake one), and the
+ * model URLs they name (answered with the project's fixture models); the only
+ * rewrite is `'veil'` to the built file.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.js';
 import { GATEWAY_OK } from '../fixtures/documented-bodies.js';
 import { expect, test } from './fixtures.js';
 
@@ -51,6 +54,7 @@ function asModule({ lang, code }: Example): { markup: string; script: string } {
 
 const PRELUDE = `
   window.file = new File([await (await fetch('/test/.cache/images/landscape-640x480.jpg')).arrayBuffer()], 'holiday.jpg', { type: 'image/jpeg' });
+  window.clip = new File([await (await fetch('/test/.cache/clips/block-at-3s-vp8.webm')).arrayBuffer()], 'clip.webm', { type: 'video/webm' });
   window.model = '/models/320n.onnx';
   window.preview = document.body.appendChild(document.createElement('img'));
   window.rejectUpload = () => (window.__rejected = true);
@@ -58,6 +62,9 @@ const PRELUDE = `
 `;
 
 const list = examples();
+
+// A camera for the examples that open one (Chromium's own test pattern).
+test.use({ launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] } });
 
 test('the README and docs/ have examples to run', () => {
   expect(list.filter((e) => e.where.startsWith('README.md')).length).toBeGreaterThanOrEqual(6);

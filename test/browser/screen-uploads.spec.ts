@@ -95,7 +95,7 @@ test('picked files are screened at once; a blocked file stops the form, a PDF is
   const message = await page.locator('#files').evaluate((el: HTMLInputElement) => el.validationMessage);
   expect(message).toContain('“party.png” cannot be uploaded');
   await expect.poll(() => page.evaluate(() => (window as any).said.join(' '))).toContain('party.png: blocked');
-  await expect.poll(() => page.evaluate(() => (window as any).said.join(' '))).toContain('notes.pdf is not an image');
+  await expect.poll(() => page.evaluate(() => (window as any).said.join(' '))).toContain('notes.pdf is neither an image nor a video');
 
   // Choosing files again without the blocked one lets the form go.
   await page.locator('#files').setInputFiles([png('beach.png', 'pass'), png('maybe.png', 'review')]);

@@ -39,6 +39,8 @@ export interface DecodedFrame {
   /** Its index in the animation (0 for a still image), and the animation's length (1). */
   index: number;
   total: number;
+  /** How its pixels were read, when the decoder says (`timings.decoder`). */
+  decoder?: string;
 }
 
 /** The source rows both models read of a width x height image, or null for all of them. */
@@ -111,7 +113,9 @@ export async function judgeFrames(
   let best: (Answers & { index: number; severity: number }) | null = null;
   let scanned = 0;
   let total = 1;
+  let decoder: string | undefined;
   for await (const frame of frames) {
+    decoder ??= frame.decoder;
     lap('decode');
     throwIfCancelled();
     const { raw, probabilities } = await runModels(models, frame.pixels, lap, throwIfCancelled);
@@ -133,6 +137,7 @@ export async function judgeFrames(
       preprocess_ms: round4(spent.preprocess),
       inference_ms: round4(spent.inference),
       postprocess_ms: round4(spent.postprocess),
+      ...(decoder && { decoder }),
     },
   };
 }

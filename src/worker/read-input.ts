@@ -24,7 +24,7 @@ import { sha256Hex } from '../image/sha256.js';
 import type { InputLimits } from '../options.js';
 import type { InputInfo } from '../result.js';
 import { openAnimation, sampleFrames } from './animation.js';
-import { checkFrame, decodeStill, isDirectMime } from './image-decoder.js';
+import { checkFrame, decodeStill, isDirectMime, type DecoderPath as StillPath } from './image-decoder.js';
 import type { WorkerInput } from './protocol.js';
 import { readBitmap, readFrame } from './read-pixels.js';
 
@@ -48,7 +48,17 @@ export interface Frame {
   index: number;
   /** Frames in the animation (1 for a still image). */
   total: number;
+  /** How its pixels were read (a result's `timings.decoder`). */
+  decoder: DecoderPath;
 }
+
+/**
+ * The ImageDecoder paths (image-decoder.ts), or createImageBitmap's: `bitmap-rows`
+ * for the rows the resize reads drawn one by one, `bitmap` for the whole bitmap
+ * (copied from its frame or drawn on a canvas), `frame-canvas` for an animation
+ * frame, `pixels` for pixels handed in.
+ */
+export type DecoderPath = StillPath | 'bitmap' | 'bitmap-rows' | 'frame-canvas' | 'pixels';
 
 /**
  * Which source rows preprocessing will read of a width x height image, or null
@@ -96,7 +106,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
           }
           info.width = pixels.width;
           info.height = pixels.height;
-          yield { pixels, index, total: animation.total };
+          yield { pixels, index, total: animation.total, decoder: 'frame-canvas' };
         }
       } finally {
         animation.close();
@@ -106,9 +116,9 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     // ImageDecoder when that gives the same bytes; it checks the size it decoded too.
     const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan) : null;
     if (direct) {
-      info.width = direct.width;
-      info.height = direct.height;
-      yield { pixels: direct, index: 0, total: 1 };
+      info.width = direct.pixels.width;
+      info.height = direct.pixels.height;
+      yield { pixels: direct.pixels, index: 0, total: 1, decoder: direct.decoder };
       return;
     }
     const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), {
@@ -127,7 +137,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     }
     info.width = pixels.width;
     info.height = pixels.height;
-    yield { pixels, index: 0, total: 1 };
+    yield { pixels, index: 0, total: 1, decoder: pixels.rows ? 'bitmap-rows' : 'bitmap' };
   }
 
   return { info, notes, frames };
@@ -147,7 +157,7 @@ async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits
       height: pixels.height,
     },
     async *frames() {
-      yield { pixels, index: 0, total: 1 };
+      yield { pixels, index: 0, total: 1, decoder: 'pixels' };
     },
   };
 }

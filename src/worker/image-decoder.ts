@@ -9,15 +9,21 @@
  *   orientation is converted straight into its displayed orientation, those
  *   rows only, never turned whole;
  * - an opaque image decoded to RGB (PNG, lossless WebP, BMP, greyscale JPEG) is
- *   copied out in RGBA, the canvas's bytes when there is no alpha, whole even
- *   when the resize reads only some rows (faster than createImageBitmap's row
+ *   copied out in RGBA, the canvas's bytes when there is no alpha (turned into
+ *   an EXIF orientation pixel by pixel), whole even when the resize reads only some rows (faster than createImageBitmap's row
  *   reads up to MAX_COPY_PIXELS, measured: a 1920x1080 PNG 62 -> 48 ms).
+ *
+ * With `decode: 'fast'`, a JPEG over twice the wanted long side is decoded
+ * smaller, by libjpeg-turbo's scaled IDCT (ImageDecoder's desiredWidth and
+ * desiredHeight; Chromium picks the largest M/8 scale whose area fits them), then
+ * converted whole; the pixels say the image's own size (Pixels.original). Not the
+ * canvas's bytes, by design: see DetectorOptions.decode.
  *
  * A frame over `limits.maxPixels` is refused (4004) before its pixels are read
  * out, whatever the header said: the header check is only as good as its parser.
  *
  * Anything else returns null and the caller decodes through createImageBitmap,
- * the reference: alpha, an EXIF orientation on anything but a YCbCr JPEG, a
+ * the reference: alpha, an EXIF orientation on a WebP's planes, a
  * colour space other than the format's own, other chroma layouts (4:4:0, 4:1:1),
  * CMYK, a truncated file, images under 3 pixels on a side (5 wide for subsampled
  * chroma), an RGB frame over MAX_COPY_PIXELS read in part, or no ImageDecoder.
@@ -26,7 +32,8 @@ import { VeilError } from '../errors.js';
 import { checkPixels, type ImageLimits } from '../image/input-info.js';
 import type { Pixels } from '../image/pixels.js';
 import { isSrgb, videoFrameWorks } from './read-pixels.js';
-import { jpegToRgb, MIN_WIDTH, webpToRgb, type ChromaLayout, type Orientation, type Planes } from './yuv-planes.js';
+import { turnRgba, type Orientation } from './orientation.js';
+import { jpegToRgb, MIN_WIDTH, webpToRgb, type ChromaLayout, type Planes } from './yuv-planes.js';
 
 /** The formats taken here; GIF goes through the animation path, AVIF through createImageBitmap. */
 export type DirectMime = 'image/jpeg' | 'image/webp' | 'image/png' | 'image/bmp';
@@ -50,7 +57,20 @@ const PLANES: Partial<Record<DirectMime, PlaneFormat>> = {
 };
 
 /** How the pixels were read, reported in a result's `timings.decoder`. */
-export type DecoderPath = `planes-${ChromaLayout}${'' | '-oriented'}` | 'frame-rgb';
+type ExactPath = `${`planes-${ChromaLayout}` | 'frame-rgb'}${'' | '-oriented'}`;
+export type DecoderPath = ExactPath | `scaled-${ExactPath}`;
+
+/**
+ * ImageDecoder's desired size for `decode: 'fast'`: the smallest M/8 of the image
+ * whose long side is still `side`, or null when that is over half (a full decode
+ * then costs little more) or the format has no scaled decoding.
+ */
+function scaledSize(mime: DirectMime, header: { width: number; height: number }, side: number | undefined) {
+  if (mime !== 'image/jpeg' || !side) return null;
+  const eighths = Math.ceil((8 * side) / Math.max(header.width, header.height));
+  if (eighths > 4) return null;
+  return { desiredWidth: Math.ceil((header.width * eighths) / 8), desiredHeight: Math.ceil((header.height * eighths) / 8) };
+}
 
 /**
  * Largest RGB frame copied whole when the resize reads only some of its rows
@@ -76,7 +96,7 @@ export interface Decoded {
   decoder: DecoderPath;
 }
 
-async function pixelsOf(frame: Frame, mime: DirectMime, plan?: (width: number, height: number) => Int32Array | null): Promise<Decoded | null> {
+async function pixelsOf(frame: Frame, mime: DirectMime, plan?: (width: number, height: number) => Int32Array | null): Promise<{ pixels: Pixels; decoder: ExactPath } | null> {
   const width = frame.codedWidth;
   const height = frame.codedHeight;
   const orientation = orientationOf(frame);
@@ -94,13 +114,13 @@ async function pixelsOf(frame: Frame, mime: DirectMime, plan?: (width: number, h
     const pixels = planes.toRgb({ layout, data, width, height, y: y!, u: u!, v: v! }, rows, orientation);
     return { pixels, decoder: upright ? `planes-${layout}` : `planes-${layout}-oriented` };
   }
-  if (!upright) return null;
   if (frame.format === 'RGBX' || frame.format === 'BGRX') {
     // A whole copy where the resize reads some rows: worth it only up to a size.
     if (!isSrgb(frame.colorSpace) || (rows && width * height > MAX_COPY_PIXELS) || !(await videoFrameWorks())) return null;
     const data = new Uint8ClampedArray(width * height * 4);
     await frame.copyTo(data, { format: 'RGBA' });
-    return { pixels: { data, width, height, channels: 4 }, decoder: 'frame-rgb' };
+    if (upright) return { pixels: { data, width, height, channels: 4 }, decoder: 'frame-rgb' };
+    return { pixels: turnRgba(data, width, height, orientation), decoder: 'frame-rgb-oriented' };
   }
   return null;
 }
@@ -117,8 +137,9 @@ export function checkFrame(frame: VideoFrame, limits: Pick<ImageLimits, 'maxPixe
 /**
  * Decodes a still image with ImageDecoder, or null where the caller should use
  * createImageBitmap instead (see the file's comment); 4004 for a frame over the
- * limit. `header` is the size the file's header gave; `plan` gives the rows the
- * resize reads for a size.
+ * limit. `header` is the size the file's header gave (as displayed); `plan` gives
+ * the rows the resize reads for a size; `fastSide`, for `decode: 'fast'`, the long
+ * side a JPEG may be decoded down to.
  */
 export async function decodeStill(
   bytes: Uint8Array,
@@ -126,12 +147,14 @@ export async function decodeStill(
   header: { width: number; height: number },
   limits: Pick<ImageLimits, 'maxPixels'>,
   plan?: (width: number, height: number) => Int32Array | null,
+  fastSide?: number,
 ): Promise<Decoded | null> {
   if (typeof ImageDecoder !== 'function' || typeof VideoFrame !== 'function' || !('rotation' in VideoFrame.prototype)) return null;
   if (ALWAYS_RGB.has(mime) && header.width * header.height > MAX_COPY_PIXELS && plan?.(header.width, header.height)) return null;
   let decoder: ImageDecoder;
   try {
-    decoder = new ImageDecoder({ data: bytes, type: mime, colorSpaceConversion: 'none', preferAnimation: false });
+    const scaled = scaledSize(mime, header, fastSide);
+    decoder = new ImageDecoder({ data: bytes, type: mime, colorSpaceConversion: 'none', preferAnimation: false, ...scaled });
   } catch {
     return null;
   }
@@ -152,6 +175,10 @@ export async function decodeStill(
         frame.displayWidth === (turned ? height : width) &&
         frame.displayHeight === (turned ? width : height);
       if (!whole || width < 3 || height < 3) return null;
+      if (frame.displayWidth < header.width && frame.displayHeight < header.height) {
+        const read = await pixelsOf(frame, mime);
+        return read && { pixels: { ...read.pixels, original: { width: header.width, height: header.height } }, decoder: `scaled-${read.decoder}` as const };
+      }
       return await pixelsOf(frame, mime, plan);
     } finally {
       image.close();

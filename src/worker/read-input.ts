@@ -83,7 +83,7 @@ async function readPixels(source: ImageBitmap | VideoFrame, rows: Int32Array | n
   }
 }
 
-async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
+async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan, fastSide?: number): Promise<ReadInput> {
   const { info, header, notes } = await checkImageBytes(bytes, { type: input.type, source: input.source, declared }, limits);
   const { mime } = info;
   const undecodable = (error: unknown) =>
@@ -114,10 +114,10 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       return;
     }
     // ImageDecoder when that gives the same bytes; it checks the size it decoded too.
-    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan) : null;
+    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan, fastSide) : null;
     if (direct) {
-      info.width = direct.pixels.width;
-      info.height = direct.pixels.height;
+      info.width = (direct.pixels.original ?? direct.pixels).width;
+      info.height = (direct.pixels.original ?? direct.pixels).height;
       yield { pixels: direct.pixels, index: 0, total: 1, decoder: direct.decoder };
       return;
     }
@@ -165,22 +165,24 @@ async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits
 /**
  * Reads and hashes any worker input within the limits; its `frames()` give the
  * pixels. With a `plan`, a still file may be read in part (see Pixels.rows); pixel
- * inputs are always read whole, since their hash covers every pixel.
+ * inputs are always read whole, since their hash covers every pixel. With a
+ * `fastSide` (`decode: 'fast'`), a large JPEG may be decoded smaller, down to that
+ * long side (see Pixels.original).
  */
-export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
+export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPlan, fastSide?: number): Promise<ReadInput> {
   switch (input.kind) {
     case 'bytes':
-      return readBytes(input, input.bytes, input.declaredMime ?? null, limits, plan);
+      return readBytes(input, input.bytes, input.declaredMime ?? null, limits, plan, fastSide);
     case 'blob':
       checkByteCount(input.blob.size, limits);
-      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits, plan);
+      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits, plan, fastSide);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
-      return readBytes(input, bytes, declaredMime, limits, plan);
+      return readBytes(input, bytes, declaredMime, limits, plan, fastSide);
     }
     case 'url': {
       const { bytes, declared } = await fetchImage(input.url, input.type, { maxBytes: limits.maxBytes, timeoutMs: limits.fetchTimeoutMs });
-      return readBytes(input, bytes, declared, limits, plan);
+      return readBytes(input, bytes, declared, limits, plan, fastSide);
     }
     case 'bitmap':
       try {

@@ -20,6 +20,7 @@
  * from. image-decoder.ts decides when these apply.
  */
 import { rowIndex, type Pixels } from '../image/pixels.js';
+import type { Orientation } from './orientation.js';
 
 /** jdcolor.c's tables: SCALEBITS 16, FIX(x) = round(x * 2^16). */
 const SCALE_BITS = 16;
@@ -125,15 +126,6 @@ function putJpeg(rgb: Uint8Array, o: number, luma: number, blue: number, red: nu
   rgb[o] = r < 0 ? 0 : r > 255 ? 255 : r;
   rgb[o + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
   rgb[o + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
-}
-
-/**
- * How a frame's stored pixels are shown, as VideoFrame gives it for an EXIF
- * orientation: turned `rotation` degrees clockwise, then mirrored left to right.
- */
-export interface Orientation {
-  rotation: 0 | 90 | 180 | 270;
-  flip: boolean;
 }
 
 /**

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // @ts-expect-error plain ES module without types
 import { buildProbeModel } from '../models/make-probe.mjs';
-import { ROOT } from '../support/fixture-data.js';
+import { imageUrl, modelUrl, ROOT } from '../support/fixture-data.js';
 import { layoutUrl, makeLayouts, type LayoutImage } from '../support/layouts.js';
 import { expect, test } from './fixtures.js';
 
@@ -35,6 +35,8 @@ const CASES: Case[] = [
   jpeg(7, 5, { layout: '444' }, 'planes-I444', 'chelsea.png'),
   jpeg(643, 481, { layout: 'grey' }, 'frame-rgb', 'coffee.png'),
   jpeg(1200, 1666, { layout: 'grey' }, 'frame-rgb'),
+  jpeg(643, 481, { layout: 'grey', exif: 6 }, 'frame-rgb-oriented', 'coffee.png'),
+  jpeg(643, 481, { layout: 'grey', exif: 7 }, 'frame-rgb-oriented', 'coffee.png'),
   jpeg(1200, 1666, { progressive: true }, 'planes-I420'),
   jpeg(643, 481, { layout: '422', progressive: true }, 'planes-I422', 'coffee.png'),
   jpeg(641, 479, { restart: 3 }, 'planes-I420', 'chelsea.png'),
@@ -112,4 +114,34 @@ test('every JPEG layout and orientation, PNG and WebP, read by its fast path, gi
     expect.soft(r.fromFile, r.name).toBe(r.fromPixels);
     expect.soft(r.fromNudged, r.name).not.toBe(r.fromPixels);
   }
+});
+
+test("decode: 'fast' decodes a large JPEG smaller, keeps the image's size and geometry, and leaves small ones exact", async ({ harness, page }) => {
+  await harness.open();
+  const r = await page.evaluate(
+    async ({ model, large, small }) => {
+      const { createDetector } = (window as any).veil;
+      const exact = await createDetector({ model, providers: ['wasm'], cache: false });
+      const fast = await createDetector({ model, providers: ['wasm'], cache: false, decode: 'fast' });
+      const blob = async (url: string) => (await fetch(url)).blob();
+      const pick = (r: any) => ({ decoder: r.timings.decoder, size: [r.input.width, r.input.height], raw: r.raw.nudenet });
+      try {
+        const [l, s] = [await blob(large), await blob(small)];
+        return { exact: pick(await exact.detect(l)), fast: pick(await fast.detect(l)), small: pick(await fast.detect(s)) };
+      } finally {
+        exact.dispose();
+        fast.dispose();
+      }
+    },
+    { model: modelUrl(320), large: imageUrl('large-1920x1080.jpg'), small: imageUrl('landscape-640x480.jpg') },
+  );
+  expect(r.fast.decoder).toMatch(/^scaled-/);
+  expect(r.fast.size).toEqual([1920, 1080]);
+  expect(r.exact.decoder).toBe('planes-I420');
+  // The fixture model's patches: the same detections, boxes in the image's own pixels.
+  expect(r.fast.raw.map((d: any) => d.class)).toEqual(r.exact.raw.map((d: any) => d.class));
+  expect(r.exact.raw.length).toBeGreaterThan(0);
+  // Decoded at 3/8, patch edges blur by a few pixels; a box in the scaled pixels would be off by hundreds.
+  r.fast.raw.forEach((d: any, i: number) => d.box.forEach((v: number, k: number) => expect(Math.abs(v - r.exact.raw[i].box[k])).toBeLessThanOrEqual(8)));
+  expect(r.small.decoder).toBe('planes-I420');
 });

@@ -151,29 +151,21 @@ export function jpegToRgb(planes: Planes, rows: Int32Array | null = null, orient
   return pixelsOf(rgb, width, height, rows);
 }
 
-/**
- * One stored row's chroma "column sums" as the upsamplers weigh them before the
- * horizontal step: 3 x near + far chroma rows for I420 (h2v2_fancy_upsample's
- * first pass), the row itself for I422 and I444.
- */
-function chromaSums(p: Planes, plane: { offset: number; stride: number }, row: number, out: Int32Array): void {
-  const { data, layout } = p;
-  const cw = chromaWidth(p);
-  if (layout !== 'I420') {
-    const start = plane.offset + row * plane.stride;
-    for (let i = 0; i < cw; i++) out[i] = data[start + i]!;
-    return;
-  }
+/** Where a stored row's chroma comes from: the near and far chroma rows (the same row unless I420, whose vertical step is h2v2_fancy_upsample's). */
+function chromaRows(p: Planes, plane: { offset: number; stride: number }, row: number): [number, number] {
+  if (p.layout !== 'I420') return [plane.offset + row * plane.stride, plane.offset + row * plane.stride];
   const c = row >> 1;
-  const near = plane.offset + c * plane.stride;
-  const far = plane.offset + (row & 1 ? Math.min(c + 1, chromaHeight(p) - 1) : Math.max(c - 1, 0)) * plane.stride;
-  for (let i = 0; i < cw; i++) out[i] = data[near + i]! * 3 + data[far + i]!;
+  const far = row & 1 ? Math.min(c + 1, chromaHeight(p) - 1) : Math.max(c - 1, 0);
+  return [plane.offset + c * plane.stride, plane.offset + far * plane.stride];
 }
 
 /**
- * The horizontal step of each upsampler for single columns: chroma at column x is
- * (3 x sums[near] + sums[far] + bias) >> shift, with `far` = `near` at the ends,
- * which gives each upsampler's edge values too. The same bytes as chromaRow.
+ * The upsamplers for single columns: with s(i) = 3 x near[i] + far[i] (the column
+ * sums of h2v2_fancy_upsample's first pass; 4 x the sample when near and far are
+ * the same row), chroma at column x is (3 s(near) + s(far) + bias) >> 4, `far` =
+ * `near` at the ends, which gives each upsampler's edge values too: the same
+ * bytes as chromaRow (for I422 and I444 the sums are 4 x the sample, so h2v1's
+ * biases 1 and 2 become 4 and 8).
  */
 function columnTaps(p: Planes, columns: ArrayLike<number>) {
   const { layout } = p;
@@ -191,9 +183,9 @@ function columnTaps(p: Planes, columns: ArrayLike<number>) {
     const odd = x & 1;
     near[k] = i;
     far[k] = odd ? Math.min(i + 1, last) : Math.max(i - 1, 0);
-    bias[k] = layout === 'I420' ? (odd ? 7 : 8) : odd ? 2 : 1;
+    bias[k] = layout === 'I420' ? (odd ? 7 : 8) : odd ? 8 : 4;
   }
-  return { near, far, bias, shift: layout === 'I420' ? 4 : 2 };
+  return { near, far, bias };
 }
 
 /**
@@ -239,18 +231,19 @@ function orientedJpegToRgb(planes: Planes, rows: Int32Array | null, { rotation, 
     return rotation === 90 ? dy : sw - 1 - dy;
   });
   const taps = columnTaps(planes, columns);
-  const cw = chromaWidth(planes);
   // Stored rows in bands, so each displayed row is written a run of pixels at a time.
   const band = 16;
-  const cb = Array.from({ length: band }, () => new Int32Array(cw));
-  const cr = Array.from({ length: band }, () => new Int32Array(cw));
+  const uNear = new Int32Array(band);
+  const uFar = new Int32Array(band);
+  const vNear = new Int32Array(band);
+  const vFar = new Int32Array(band);
   const rowBytes = width * 3;
   const step = (rotation === 90) !== flip ? -3 : 3; // along dx as sy grows
   for (let top = 0; top < sh; top += band) {
     const rowsInBand = Math.min(band, sh - top);
     for (let j = 0; j < rowsInBand; j++) {
-      chromaSums(planes, planes.u, top + j, cb[j]!);
-      chromaSums(planes, planes.v, top + j, cr[j]!);
+      [uNear[j], uFar[j]] = chromaRows(planes, planes.u, top + j);
+      [vNear[j], vFar[j]] = chromaRows(planes, planes.v, top + j);
     }
     const x = rotation === 90 ? sh - 1 - top : top;
     const first = (flip ? width - 1 - x : x) * 3;
@@ -258,13 +251,16 @@ function orientedJpegToRgb(planes: Planes, rows: Int32Array | null, { rotation, 
       const n = taps.near[k]!;
       const f = taps.far[k]!;
       const b = taps.bias[k]!;
-      const column = columns[k]!;
       let d = k * rowBytes + first;
-      let luma = y.offset + top * y.stride + column;
+      let luma = y.offset + top * y.stride + columns[k]!;
       for (let j = 0; j < rowsInBand; j++, d += step, luma += y.stride) {
-        const blue = cb[j]!;
-        const red = cr[j]!;
-        putJpeg(rgb, d, data[luma]!, (blue[n]! * 3 + blue[f]! + b) >> taps.shift, (red[n]! * 3 + red[f]! + b) >> taps.shift);
+        const un = uNear[j]!;
+        const uf = uFar[j]!;
+        const vn = vNear[j]!;
+        const vf = vFar[j]!;
+        const blue = (3 * (3 * data[un + n]! + data[uf + n]!) + 3 * data[un + f]! + data[uf + f]! + b) >> 4;
+        const red = (3 * (3 * data[vn + n]! + data[vf + n]!) + 3 * data[vn + f]! + data[vf + f]! + b) >> 4;
+        putJpeg(rgb, d, data[luma]!, blue, red);
       }
     }
   }

@@ -176,6 +176,8 @@ export async function decodeStill(
         frame.displayHeight === (turned ? width : height);
       if (!whole || width < 3 || height < 3) return null;
       if (frame.displayWidth < header.width && frame.displayHeight < header.height) {
+        // Decoded smaller: the header's size must be the same shape (it gives the geometry), within the scale's rounding.
+        if (Math.abs(frame.displayWidth * header.height - frame.displayHeight * header.width) >= Math.max(header.width, header.height)) return null;
         const read = await pixelsOf(frame, mime);
         return read && { pixels: { ...read.pixels, original: { width: header.width, height: header.height } }, decoder: `scaled-${read.decoder}` as const };
       }

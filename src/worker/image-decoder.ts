@@ -8,7 +8,7 @@
  *   (yuv-planes.ts), in the rows the resize reads. A JPEG with an EXIF
  *   orientation is converted straight into its displayed orientation, those
  *   rows only, never turned whole;
- * - an opaque image decoded to RGB (PNG, lossless WebP, BMP, greyscale JPEG) is
+ * - an opaque image decoded to RGB (PNG, lossless WebP, BMP, greyscale or 4:4:0 JPEG) is
  *   copied out in RGBA, the canvas's bytes when there is no alpha (turned into
  *   an EXIF orientation pixel by pixel), whole even when the resize reads only some rows (faster than createImageBitmap's row
  *   reads up to MAX_COPY_PIXELS, measured: a 1920x1080 PNG 62 -> 48 ms).
@@ -24,8 +24,8 @@
  *
  * Anything else returns null and the caller decodes through createImageBitmap,
  * the reference: alpha, an EXIF orientation on a WebP's planes, a
- * colour space other than the format's own, other chroma layouts (4:4:0, 4:1:1),
- * CMYK, a truncated file, images under 3 pixels on a side (5 wide for subsampled
+ * colour space other than the format's own (4:4:0 and greyscale JPEGs come as
+ * RGB, copied above), CMYK, a truncated file, images under 3 pixels on a side (5 wide for subsampled
  * chroma), an RGB frame over MAX_COPY_PIXELS read in part, or no ImageDecoder.
  */
 import { VeilError } from '../errors.js';

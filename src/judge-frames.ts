@@ -42,6 +42,8 @@ export interface DecodedFrame {
   total: number;
   /** A clip's frame: its presentation time, in seconds. */
   time_s?: number;
+  /** How its pixels were read, when the decoder says (`timings.decoder`). */
+  decoder?: string;
 }
 
 /** The source rows both models read of a width x height image, or null for all of them. */
@@ -121,7 +123,9 @@ export async function judgeFrames(
   let best: (Answers & { index: number; severity: number }) | null = null;
   let scanned = 0;
   let total = 1;
+  let decoder: string | undefined;
   for await (const frame of frames) {
+    decoder ??= frame.decoder;
     lap('decode');
     throwIfCancelled();
     const { raw, probabilities } = await runModels(models, frame.pixels, lap, throwIfCancelled);
@@ -146,6 +150,7 @@ export async function judgeFrames(
       preprocess_ms: round4(spent.preprocess),
       inference_ms: round4(spent.inference),
       postprocess_ms: round4(spent.postprocess),
+      ...(decoder && { decoder }),
     },
   };
 }

@@ -154,6 +154,15 @@ export interface DetectorOptions {
    */
   warmUp?: boolean;
   /**
+   * `exact` (default): pixels byte for byte as OpenCV's `imread` and the browser's
+   * canvas give them, so results match NudeNet's. `fast`: a JPEG several times
+   * larger than the model input is decoded at a reduced scale (libjpeg-turbo's
+   * scaled IDCT, through WebCodecs), at least twice the input on its long side;
+   * scores and boxes may then move slightly from NudeNet's (docs/performance.md
+   * has the measured drift). Boxes stay in the image's own pixels.
+   */
+  decode?: DecodeMode;
+  /**
    * Where onnxruntime-web's .wasm files are served from (a URL prefix ending in /).
    * Default: next to Veil's worker, where the build puts them.
    */
@@ -184,6 +193,7 @@ export interface ResolvedOptions {
   cacheModel: boolean;
   warmUp: boolean;
   wasmPaths: string | undefined;
+  decode: DecodeMode;
   /** Results remembered by the worker, keyed by the input's SHA-256. */
   cache: CacheOption;
   limits: Required<InputLimits>;
@@ -248,6 +258,15 @@ function resolveModel(model: unknown, baseUrl: string): ResolvedModel {
   throw bad(
     'Pass `model`: the URL of a NudeNet .onnx file (run `npm run model:fetch -- 320n` to put 320n.onnx in public/models/), or its bytes as an ArrayBuffer or Uint8Array.',
   );
+}
+
+/** How pixels are decoded: see DetectorOptions.decode. */
+export type DecodeMode = 'exact' | 'fast';
+
+function resolveDecode(decode: unknown): DecodeMode {
+  if (decode === undefined) return 'exact';
+  if (decode !== 'exact' && decode !== 'fast') throw bad(`\`decode\` must be "exact" or "fast"; got ${String(decode)}.`);
+  return decode;
 }
 
 function defaultThreads(): number {
@@ -341,6 +360,7 @@ function resolveLocal(options: DetectorOptions, baseUrl: string, shared: Pick<Re
     threads,
     cacheModel: options.cacheModel ?? true,
     warmUp: options.warmUp ?? true,
+    decode: resolveDecode(options.decode),
     wasmPaths: options.wasmPaths === undefined ? undefined : new URL(options.wasmPaths, baseUrl).href,
   };
 }

@@ -99,6 +99,15 @@ export interface Timings {
   preprocess_ms: number;
   inference_ms: number;
   postprocess_ms: number;
+  /**
+   * How the (first) frame's pixels were read, for diagnosing speed: `planes-I420`,
+   * `planes-I422`, `planes-I444` (a JPEG's or lossy WebP's own planes, with
+   * `-oriented` for an EXIF-oriented JPEG), `frame-rgb` (ImageDecoder's RGB
+   * frame), `bitmap` or `bitmap-rows` (createImageBitmap, whole or the rows the
+   * resize reads), `scaled` (the opt-in `decode: 'fast'`), `frame-canvas`
+   * (animation frames), `pixels` (pixels handed in).
+   */
+  decoder?: string;
 }
 
 /** How an animated image was scanned (a Veil addition). */

@@ -14,6 +14,11 @@ export interface Pixels {
    * `rows[y]` is where row y sits in `data`, or -1 for a row that was not read.
    */
   readonly rows?: Int32Array;
+  /**
+   * Set when the image was decoded smaller than it is (`decode: 'fast'`): its
+   * own size, which the letterbox geometry and the boxes follow.
+   */
+  readonly original?: { readonly width: number; readonly height: number };
 }
 
 /** `Pixels.rows` for data holding the source rows `read` (ascending), packed in that order. */

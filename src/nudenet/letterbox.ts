@@ -87,7 +87,9 @@ export function toInputTensor(
   size: number,
   out: Float32Array = new Float32Array(3 * size * size),
 ): { tensor: Float32Array; box: Letterbox } {
-  const box = letterbox(pixels.width, pixels.height, size);
+  // An image decoded smaller keeps its own geometry: the same letterbox, boxes in its own pixels.
+  const { width, height } = pixels.original ?? pixels;
+  const box = letterbox(width, height, size);
   const paddedWidth = box.width + 2 * box.padX;
   const paddedHeight = box.height + 2 * box.padY;
 

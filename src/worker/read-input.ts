@@ -24,7 +24,7 @@ import { sha256Hex } from '../image/sha256.js';
 import type { InputLimits } from '../options.js';
 import type { InputInfo } from '../result.js';
 import { openAnimation, sampleFrames } from './animation.js';
-import { checkFrame, decodeStill, isDirectMime } from './image-decoder.js';
+import { checkFrame, decodeStill, isDirectMime, type DecoderPath as StillPath } from './image-decoder.js';
 import type { WorkerInput } from './protocol.js';
 import { readBitmap, readFrame } from './read-pixels.js';
 
@@ -48,7 +48,17 @@ export interface Frame {
   index: number;
   /** Frames in the animation (1 for a still image). */
   total: number;
+  /** How its pixels were read (a result's `timings.decoder`). */
+  decoder: DecoderPath;
 }
+
+/**
+ * The ImageDecoder paths (image-decoder.ts), or createImageBitmap's: `bitmap-rows`
+ * for the rows the resize reads drawn one by one, `bitmap` for the whole bitmap
+ * (copied from its frame or drawn on a canvas), `frame-canvas` for an animation
+ * frame, `pixels` for pixels handed in.
+ */
+export type DecoderPath = StillPath | 'bitmap' | 'bitmap-rows' | 'frame-canvas' | 'pixels';
 
 /**
  * Which source rows preprocessing will read of a width x height image, or null
@@ -73,7 +83,7 @@ async function readPixels(source: ImageBitmap | VideoFrame, rows: Int32Array | n
   }
 }
 
-async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
+async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan, fastSide?: number): Promise<ReadInput> {
   const { info, header, notes } = await checkImageBytes(bytes, { type: input.type, source: input.source, declared }, limits);
   const { mime } = info;
   const undecodable = (error: unknown) =>
@@ -96,7 +106,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
           }
           info.width = pixels.width;
           info.height = pixels.height;
-          yield { pixels, index, total: animation.total };
+          yield { pixels, index, total: animation.total, decoder: 'frame-canvas' };
         }
       } finally {
         animation.close();
@@ -104,11 +114,11 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       return;
     }
     // ImageDecoder when that gives the same bytes; it checks the size it decoded too.
-    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan) : null;
+    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan, fastSide) : null;
     if (direct) {
-      info.width = direct.width;
-      info.height = direct.height;
-      yield { pixels: direct, index: 0, total: 1 };
+      info.width = (direct.pixels.original ?? direct.pixels).width;
+      info.height = (direct.pixels.original ?? direct.pixels).height;
+      yield { pixels: direct.pixels, index: 0, total: 1, decoder: direct.decoder };
       return;
     }
     const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }), {
@@ -127,7 +137,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     }
     info.width = pixels.width;
     info.height = pixels.height;
-    yield { pixels, index: 0, total: 1 };
+    yield { pixels, index: 0, total: 1, decoder: pixels.rows ? 'bitmap-rows' : 'bitmap' };
   }
 
   return { info, notes, frames };
@@ -147,7 +157,7 @@ async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits
       height: pixels.height,
     },
     async *frames() {
-      yield { pixels, index: 0, total: 1 };
+      yield { pixels, index: 0, total: 1, decoder: 'pixels' };
     },
   };
 }
@@ -155,22 +165,24 @@ async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits
 /**
  * Reads and hashes any worker input within the limits; its `frames()` give the
  * pixels. With a `plan`, a still file may be read in part (see Pixels.rows); pixel
- * inputs are always read whole, since their hash covers every pixel.
+ * inputs are always read whole, since their hash covers every pixel. With a
+ * `fastSide` (`decode: 'fast'`), a large JPEG may be decoded smaller, down to that
+ * long side (see Pixels.original).
  */
-export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPlan): Promise<ReadInput> {
+export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPlan, fastSide?: number): Promise<ReadInput> {
   switch (input.kind) {
     case 'bytes':
-      return readBytes(input, input.bytes, input.declaredMime ?? null, limits, plan);
+      return readBytes(input, input.bytes, input.declaredMime ?? null, limits, plan, fastSide);
     case 'blob':
       checkByteCount(input.blob.size, limits);
-      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits, plan);
+      return readBytes(input, new Uint8Array(await input.blob.arrayBuffer()), input.blob.type || null, limits, plan, fastSide);
     case 'text': {
       const { bytes, declaredMime } = decodeImageText(input.text);
-      return readBytes(input, bytes, declaredMime, limits, plan);
+      return readBytes(input, bytes, declaredMime, limits, plan, fastSide);
     }
     case 'url': {
       const { bytes, declared } = await fetchImage(input.url, input.type, { maxBytes: limits.maxBytes, timeoutMs: limits.fetchTimeoutMs });
-      return readBytes(input, bytes, declared, limits, plan);
+      return readBytes(input, bytes, declared, limits, plan, fastSide);
     }
     case 'bitmap':
       try {

@@ -27,8 +27,17 @@ export interface State {
   limits: ResolvedOptions['limits'];
   /** Results by models and SHA-256. */
   cache: Cache<Remembered> | null;
-  /** The models' identity in cache keys: their URLs, or hashes of bytes handed in. */
+  /** The models' identity in cache keys: their URLs, or hashes of bytes handed in (and `:fast` for `decode: 'fast'`). */
   modelKey: string;
+  decode: ResolvedOptions['decode'];
+}
+
+/**
+ * With `decode: 'fast'`, the long side a JPEG may be decoded down to: twice the
+ * largest model input, so the resize still shrinks.
+ */
+function fastSide({ detector, classifier }: Models): number {
+  return 2 * Math.max(detector?.inputSize ?? 0, classifier?.description.inputSize ?? 0);
 }
 
 export const runtimeInfo = (i: WorkerInfo): LocalRuntime => ({ location: 'local', provider: i.provider, threads: i.threads, model: i.model, input_size: i.inputSize });
@@ -63,7 +72,7 @@ export async function screen(
   const started = performance.now();
   const cache = remember ? state.cache : null;
   const models = modelsOf(state);
-  const read = await readInput(input, state.limits, rowPlan(models));
+  const read = await readInput(input, state.limits, rowPlan(models), state.decode === 'fast' ? fastSide(models) : undefined);
   throwIfCancelled();
   const key = `${state.modelKey}#${read.info.sha256}`;
   const remembered = await cache?.get(key);

@@ -75,7 +75,8 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
     policy: options.policy,
     limits: options.limits,
     cache: createCache<Remembered>(options.cache),
-    modelKey: (await Promise.all([detector, classifier].filter((slot) => slot !== null).map(keyOf))).join('+'),
+    modelKey: (await Promise.all([detector, classifier].filter((slot) => slot !== null).map(keyOf))).join('+') + (options.decode === 'fast' ? ':fast' : ''),
+    decode: options.decode,
   };
   const ready = state;
   warmUp = createWarmUp({

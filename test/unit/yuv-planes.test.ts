@@ -3,15 +3,16 @@
  * libjpeg-turbo and libwebp do. The browser tests check them byte for byte
  * against createImageBitmap and OpenCV on real files (pixels.spec.ts,
  * parity.spec.ts); these check the arithmetic on planes small enough to work out
- * by hand, and that reading some rows changes nothing.
+ * by hand, that reading some rows changes nothing, and that an EXIF orientation
+ * converted on the way gives the upright conversion turned.
  */
 import { describe, expect, it } from 'vitest';
-import { jpegToRgb, webpToRgb, type I420 } from '../../src/worker/yuv-planes.js';
+import { jpegToRgb, webpToRgb, type ChromaLayout, type Orientation, type Planes } from '../../src/worker/yuv-planes.js';
 
 /** Planes laid out one after the other, with strides wider than the rows, as copyTo may give them. */
-function planes(width: number, height: number, y: number[][], u: number[][], v: number[][]): I420 {
-  const cw = (width + 1) >> 1;
-  const ch = (height + 1) >> 1;
+function planes(width: number, height: number, y: number[][], u: number[][], v: number[][], layout: ChromaLayout = 'I420'): Planes {
+  const cw = layout === 'I444' ? width : (width + 1) >> 1;
+  const ch = layout === 'I420' ? (height + 1) >> 1 : height;
   const stride = width + 3;
   const chromaStride = cw + 2;
   const data = new Uint8Array(stride * height + 2 * chromaStride * ch);
@@ -20,7 +21,7 @@ function planes(width: number, height: number, y: number[][], u: number[][], v: 
   const vOffset = uOffset + chromaStride * ch;
   u.forEach((row, r) => data.set(row, uOffset + r * chromaStride));
   v.forEach((row, r) => data.set(row, vOffset + r * chromaStride));
-  return { data, width, height, y: { offset: 0, stride }, u: { offset: uOffset, stride: chromaStride }, v: { offset: vOffset, stride: chromaStride } };
+  return { layout, data, width, height, y: { offset: 0, stride }, u: { offset: uOffset, stride: chromaStride }, v: { offset: vOffset, stride: chromaStride } };
 }
 
 const seeded = (seed: number) => () => {
@@ -28,12 +29,12 @@ const seeded = (seed: number) => () => {
   return seed >>> 24;
 };
 
-function randomPlanes(width: number, height: number, seed: number): I420 {
+function randomPlanes(width: number, height: number, seed: number, layout: ChromaLayout = 'I420'): Planes {
   const next = seeded(seed);
   const grid = (w: number, h: number) => Array.from({ length: h }, () => Array.from({ length: w }, next));
-  const cw = (width + 1) >> 1;
-  const ch = (height + 1) >> 1;
-  return planes(width, height, grid(width, height), grid(cw, ch), grid(cw, ch));
+  const cw = layout === 'I444' ? width : (width + 1) >> 1;
+  const ch = layout === 'I420' ? (height + 1) >> 1 : height;
+  return planes(width, height, grid(width, height), grid(cw, ch), grid(cw, ch), layout);
 }
 
 describe('jpegToRgb (libjpeg-turbo)', () => {
@@ -88,6 +89,66 @@ describe('jpegToRgb (libjpeg-turbo)', () => {
   });
 });
 
+describe('jpegToRgb, 4:2:2 and 4:4:4', () => {
+  // Blue of Y 128 under Cr 128: 128 + CB_B[cb], CB_B[x] = round(1.772 * (x - 128)).
+  const blue = (cb: number) => Math.min(255, Math.max(0, 128 + ((Math.round(1.772 * 65536) * (cb - 128) + 32768) >> 16)));
+
+  it('4:2:2: h2v1_fancy_upsample, ends copied, 3/4 nearer + 1/4 further with biases 1 and 2', () => {
+    // Cb 0, 100, 200 over 6 columns: 0 | (0 * 3 + 100 + 2) >> 2 = 25 | (300 + 0 + 1) >> 2 = 75 |
+    // (300 + 200 + 2) >> 2 = 125 | (600 + 100 + 1) >> 2 = 175 | 200.
+    const y = [[128, 128, 128, 128, 128, 128]];
+    const out = jpegToRgb(planes(6, 1, y, [[0, 100, 200]], [[128, 128, 128]], 'I422')).data;
+    expect([0, 1, 2, 3, 4, 5].map((x) => out[x * 3 + 2])).toEqual([0, 25, 75, 125, 175, 200].map(blue));
+  });
+
+  it('4:4:4: every pixel its own chroma', () => {
+    const y = [[128, 128, 128]];
+    const out = jpegToRgb(planes(3, 1, y, [[0, 77, 255]], [[128, 128, 128]], 'I444')).data;
+    expect([out[2], out[5], out[8]]).toEqual([0, 77, 255].map(blue));
+  });
+});
+
+describe('jpegToRgb in an EXIF orientation', () => {
+  /** The upright RGB turned as VideoFrame's rotation (clockwise) then flip (mirror) show it. */
+  function turn(rgb: Uint8Array, width: number, height: number, { rotation, flip }: Orientation): Uint8Array {
+    const turned = rotation === 90 || rotation === 270;
+    const w = turned ? height : width;
+    const h = turned ? width : height;
+    const out = new Uint8Array(rgb.length);
+    for (let dy = 0; dy < h; dy++) {
+      for (let dx = 0; dx < w; dx++) {
+        const x = flip ? w - 1 - dx : dx;
+        const [sx, sy] = rotation === 0 ? [x, dy] : rotation === 90 ? [dy, height - 1 - x] : rotation === 180 ? [width - 1 - x, height - 1 - dy] : [width - 1 - dy, x];
+        out.set(rgb.subarray((sy * width + sx) * 3, (sy * width + sx) * 3 + 3), (dy * w + dx) * 3);
+      }
+    }
+    return out;
+  }
+
+  for (const layout of ['I420', 'I422', 'I444'] as const) {
+    for (const rotation of [0, 90, 180, 270] as const) {
+      for (const flip of rotation === 0 ? [true] : [false, true]) {
+        it(`${layout}, turned ${rotation}${flip ? ' and mirrored' : ''}: the upright pixels turned, whole and in part`, () => {
+          const [width, height] = [37, 22];
+          const source = randomPlanes(width, height, rotation * 7 + (flip ? 1 : 0), layout);
+          const expected = turn(jpegToRgb(source).data as Uint8Array, width, height, { rotation, flip });
+          const whole = jpegToRgb(source, null, { rotation, flip });
+          const turned = rotation === 90 || rotation === 270;
+          expect([whole.width, whole.height]).toEqual(turned ? [height, width] : [width, height]);
+          expect(Buffer.compare(whole.data, expected)).toBe(0);
+          const rows = Int32Array.from([0, 3, 4, 9, whole.height - 2, whole.height - 1]);
+          const some = jpegToRgb(source, rows, { rotation, flip });
+          const stride = whole.width * 3;
+          rows.forEach((row, k) => {
+            expect(some.rows![row]).toBe(k);
+            expect(Buffer.compare(some.data.subarray(k * stride, (k + 1) * stride), expected.subarray(row * stride, (row + 1) * stride))).toBe(0);
+          });
+        });
+      }
+    }
+  }
+});
+
 describe('webpToRgb (libwebp)', () => {
   // VP8YuvToRgb: y' = (Y * 19077) >> 8, then R = clip((y' + (V * 26149 >> 8) - 14234) >> 6), and so on.
   const rgbOf = (y: number, u: number, v: number) => {
@@ -138,9 +199,10 @@ describe('webpToRgb (libwebp)', () => {
 });
 
 describe('reading some rows', () => {
-  for (const [name, toRgb] of [
-    ['jpegToRgb', jpegToRgb],
-    ['webpToRgb', webpToRgb],
+  for (const [name, toRgb, layout] of [
+    ['jpegToRgb', jpegToRgb, 'I420'],
+    ['jpegToRgb 4:2:2', jpegToRgb, 'I422'],
+    ['webpToRgb', webpToRgb, 'I420'],
   ] as const) {
     for (const [width, height] of [
       [7, 5],
@@ -148,7 +210,7 @@ describe('reading some rows', () => {
       [640, 479],
     ] as const) {
       it(`${name}, ${width} x ${height}: the rows a resize reads are those of the whole image`, () => {
-        const source = randomPlanes(width, height, width * 31 + height);
+        const source = randomPlanes(width, height, width * 31 + height, layout);
         const whole = toRgb(source);
         // Rows as a large shrink reads them: some, ascending, both edges, odd and even ones.
         const rows = Int32Array.from(new Set([0, ...Array.from({ length: height }, (_, r) => r).filter((r) => r % 3 !== 0), height - 1]));

@@ -32,7 +32,7 @@ export interface ScreenedFile {
 
 export interface ScreenMessages {
   /** The validation message shown when the form is submitted with blocked files; `entries` has their results (a clip's says at which second it blocked). */
-  blocked(files: File[], entries: ScreenedFile[]): string;
+  blocked(files: File[], entries?: ScreenedFile[]): string;
   /** The validation message for a refused file, saying why. */
   refused(file: File, reason: RefusedReason): string;
   /** The validation message while files are still being checked (see `holdWhileScanning`). */

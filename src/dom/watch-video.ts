@@ -139,7 +139,8 @@ export function watchVideo(video: HTMLVideoElement, options: WatchVideoOptions):
       const veilError = isVeilError(error) ? error : unreadable(error);
       // A disposed detector answers nothing again: no more frames are taken.
       if (veilError.code === ErrorCodes.DISPOSED) stopSampling();
-      setState('error');
+      // The video keeps its last verdict (a blocked one stays blurred); without one yet, it is in error.
+      if (!latest) setState('error');
       options.onError?.(veilError, { time_s });
     } finally {
       bitmap?.close();

@@ -258,9 +258,23 @@ class WorkerDetector implements Detector {
       return Promise.reject(error);
     }
     const listener = options.onFrame;
-    // The page's listener runs here; whatever it throws is reported, never fails the call.
-    const onFrame = listener && ((frame: VideoFrameResult) => void Promise.resolve().then(() => listener(frame)).catch(reportError));
-    return this.#call(options.signal, { plan, onFrame }, async () => ({ message: prepareClip(input, pageBaseUrl()), transfer: [] })) as Promise<VideoResult>;
+    let ended = false;
+    let next = 0;
+    // The page's listener runs here; whatever it throws is reported, never fails the call. Nothing after the
+    // call has ended (aborted, disposed), and no frame twice when a replacement worker scans the clip again.
+    const onFrame =
+      listener &&
+      ((frame: VideoFrameResult) => {
+        if (ended || frame.index < next) return;
+        next = frame.index + 1;
+        void Promise.resolve()
+          .then(() => listener(frame))
+          .catch(reportError);
+      });
+    const result = this.#call(options.signal, { plan, onFrame }, async () => ({ message: prepareClip(input, pageBaseUrl()), transfer: [] })) as Promise<VideoResult>;
+    const end = () => void (ended = true);
+    result.then(end, end);
+    return result;
   }
 
   /** One call through the worker: prepared on the page, sent, sent again once if the worker dies. */
@@ -317,7 +331,11 @@ class WorkerDetector implements Detector {
   async warmUp(): Promise<WarmUpReport> {
     if (this.#disposed) throw disposedError();
     const connection = await this.#connection;
-    return { inference_ms: await connection.remote.warmUp() };
+    // Comlink never answers a call whose worker died or was closed: that ends the warm-up too.
+    const ended = connection.gone.then((): never => {
+      throw this.#disposed ? disposedError() : new VeilError(ErrorCodes.WORKER_FAILED, 'The detector worker stopped during its warm-up.');
+    });
+    return { inference_ms: await Promise.race([connection.remote.warmUp(), ended]) };
   }
 
   setPolicy(policy: PolicyOptions | PolicyPreset): void {

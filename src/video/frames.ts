@@ -6,7 +6,7 @@
  * the page (remote screening, where frames go to the service as JPEG).
  */
 import { BufferSource, Input, MATROSKA, MP4, QTFF, VideoSampleSink, WEBM, type InputVideoTrack, type VideoSample } from 'mediabunny';
-import { ErrorCodes, VeilError } from '../errors.js';
+import { ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import { checkPixels } from '../image/input-info.js';
 import type { InputLimits } from '../options.js';
 import type { VideoMime } from './container.js';
@@ -110,7 +110,9 @@ export async function openClip(bytes: Uint8Array, mime: VideoMime, limits: Limit
       );
     }
     const video = track;
-    const codec = await guarded(source, () => checkDecodable(video, mime));
+    const codec = await guarded(source, () => checkDecodable(video, mime)).catch((error: unknown) => {
+      throw isVeilError(error) ? error : corrupt(mime, error); // a codec refused says so; a damaged header is a damaged file
+    });
     let first_s: number;
     let end_s: number;
     let width: number;

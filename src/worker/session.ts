@@ -136,7 +136,8 @@ async function webgpuUnavailable(): Promise<string | null> {
 const STARTER_MODEL = 'CAgSBHZlaWw6NwoQCgF4EgF5IghJZGVudGl0eRIBZ1oPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEBE=';
 export const starterModel = () => Uint8Array.from(atob(STARTER_MODEL), (c) => c.charCodeAt(0));
 
-let starting: Promise<void> | null = null;
+/** The starter's outcome: a thread failure (see threadFailure) that the model's session would meet too, or nothing. */
+let starting: Promise<VeilError | undefined> | null = null;
 
 /**
  * Starts the runtime of the provider createSession will use first, so that its
@@ -149,11 +150,20 @@ export function startRuntime(options: SessionOptions): void {
   starting ??= (async () => {
     for (const provider of options.providers) {
       if (provider === 'webgpu' && (await webgpuUnavailable())) continue;
-      const { ort } = await loadRuntime(provider, options, []);
-      const session = await ort.InferenceSession.create(starterModel(), { executionProviders: [provider] });
-      await session.release();
-      return;
+      const failedThread = threadFailure();
+      try {
+        const { ort } = await loadRuntime(provider, options, []);
+        const session = await Promise.race([ort.InferenceSession.create(starterModel(), { executionProviders: [provider] }), failedThread.promise]);
+        await session.release();
+        return undefined;
+      } catch (error) {
+        if (error instanceof VeilError) return error; // threads cannot start here: reported when the model's session is made
+        // Otherwise this provider's runtime would not start: the next one may.
+      } finally {
+        failedThread.stop();
+      }
     }
+    return undefined;
   })().catch(() => undefined);
 }
 
@@ -165,7 +175,10 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
   const failedThread = threadFailure();
   const session = await Promise.race([
     // After the starter's session (startRuntime): onnxruntime-web initialises once, and one session at a time is plenty.
-    (starting ?? Promise.resolve()).then(() => ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' })),
+    (starting ?? Promise.resolve(undefined)).then((failed) => {
+      if (failed) throw failed;
+      return ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+    }),
     failedThread.promise,
   ]).finally(failedThread.stop);
   const { inputSize, inputName, outputName, checkOutput } = await bind(session);

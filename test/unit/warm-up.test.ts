@@ -27,16 +27,32 @@ describe('warm-up', () => {
     expect(h.inputs).toHaveLength(5);
   });
 
-  it('stops as soon as a call from the page is waiting, and tries again later', async () => {
-    const h = hooks([476, 268, 167, 72, 80], 2);
-    const warmUp = createWarmUp(h, image);
+  it('stops as soon as a call from the page is waiting, and goes on when asked again once it is not', async () => {
+    let busy = false;
+    const inputs: WorkerInput[] = [];
+    const times = [476, 268, 167, 72, 80];
+    const warmUp = createWarmUp(
+      {
+        busy: () => busy,
+        run: async (input) => {
+          inputs.push(input);
+          if (inputs.length === 2) busy = true; // an image arrives during the second run
+          return times[inputs.length - 1]!;
+        },
+      },
+      image,
+    );
     expect(await warmUp()).toEqual([476, 268]);
     expect(await warmUp()).toEqual([]); // still busy: no run at all
+    busy = false;
+    expect(await warmUp()).toEqual([167, 72, 80]);
   });
 
   it('gives up after MAX_RUNS when the times never settle', async () => {
     const h = hooks(Array.from({ length: 20 }, (_, i) => (i % 2 ? 100 : 300)));
-    expect(await createWarmUp(h, image)()).toHaveLength(MAX_RUNS);
+    const warmUp = createWarmUp(h, image);
+    expect(await warmUp()).toHaveLength(MAX_RUNS);
+    expect(await warmUp()).toEqual([]); // as warm as runs make it
   });
 
   it('shares a warm-up in progress, and never rejects', async () => {

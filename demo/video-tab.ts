@@ -194,8 +194,11 @@ export function videoTab(engine: Engine, active: () => boolean): VideoTab {
   const camera = $<HTMLVideoElement>('camera-view');
   let watch: VideoWatch | null = null;
   let count = 0;
+  /** Each switch-on's number: a camera that opens after a later switch is stopped, not shown. */
+  let attempt = 0;
 
   function cameraOff(): void {
+    attempt++;
     watch?.stop();
     watch = null;
     for (const track of (camera.srcObject as MediaStream | null)?.getTracks() ?? []) track.stop();
@@ -206,8 +209,14 @@ export function videoTab(engine: Engine, active: () => boolean): VideoTab {
 
   async function cameraOn(): Promise<void> {
     $('camera-error').hidden = true;
+    const mine = ++attempt;
     try {
-      camera.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 } } });
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 } } });
+      if (mine !== attempt) {
+        for (const track of stream.getTracks()) track.stop(); // switched off, or on again, meanwhile
+        return;
+      }
+      camera.srcObject = stream;
       await camera.play();
     } catch (error) {
       cameraOff();
@@ -215,7 +224,7 @@ export function videoTab(engine: Engine, active: () => boolean): VideoTab {
       $('camera-error').textContent = `The camera could not be opened: ${error instanceof Error ? error.message : String(error)}`;
       return;
     }
-    if (!cameraSwitch.checked) return cameraOff(); // switched off while the browser asked
+    if (!cameraSwitch.checked || mine !== attempt) return; // switched off while the browser asked
     $('camera-stage').hidden = false;
     count = 0;
     $('camera-count').textContent = '0';

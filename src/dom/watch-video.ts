@@ -129,7 +129,11 @@ export function watchVideo(video: HTMLVideoElement, options: WatchVideoOptions):
       // The frame as presented now; the detector gets its own copy, off this thread from here on.
       bitmap = await createImageBitmap(video);
       if (abort.signal.aborted) return;
-      const result = await (await detector.get()).detect(bitmap, { signal: abort.signal });
+      const checker = await detector.get().catch((error: unknown) => {
+        stopSampling(); // no detector: watching would only ask for one again at every frame
+        throw error;
+      });
+      const result = await checker.detect(bitmap, { signal: abort.signal });
       if (abort.signal.aborted) return;
       latest = result;
       setState(result.decision);

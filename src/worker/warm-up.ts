@@ -16,7 +16,7 @@
  */
 import type { WorkerInput } from './protocol.js';
 
-/** Runs at most: enough for V8's tier-up on every machine measured, 4 runs were needed on 2 cores. */
+/** Runs at most: twice the 4 that V8's tier-up needed on the 2-core machine measured. */
 export const MAX_RUNS = 8;
 /** Two runs within this ratio of each other: the code is as fast as it will get. */
 const STEADY = 1.2;

@@ -88,7 +88,7 @@ export async function measureVideo(page, o) {
   };
 }
 
-/** The lines printed for the section. @param {Awaited<ReturnType<typeof measureVideo>>} v */
+/** The lines printed for the section. @param {Awaited<ReturnType<typeof measureVideo>> & { watch?: Awaited<ReturnType<typeof measureWatch>> }} v */
 export function videoLines(v) {
   const line = (/** @type {string} */ label, /** @type {any} */ f) => `  ${label}: ${f.p50_ms} ms p50 for ${f.frames_scanned} frames (${f.per_frame_ms} ms a frame), ${f.decision} at ${f.decided_at_s} s`;
   return [
@@ -96,5 +96,46 @@ export function videoLines(v) {
     line(`${v.stop_at_null.model}, stopAt null`, v.stop_at_null),
     line(`${v.fixture_stop_at_null.model}, stopAt null`, v.fixture_stop_at_null),
     line(`${v.fixture_stop_at_block.model}, stopAt block`, v.fixture_stop_at_block),
+    ...(v.watch
+      ? [`watchVideo on the clip playing at 720p, ${v.watch.model.split('/').pop()}: ${v.watch.sustained_fps} frames screened a second sustained (fps ${v.watch.fps_asked} asked, ${v.watch.screened} in ${v.watch.seconds} s), ${v.watch.long_tasks} main-thread tasks over 50 ms`]
+      : []),
   ];
+}
+
+/**
+ * watchVideo() on the same clip playing in a <video> (720p H.264, muted, looped):
+ * with `fps` far above what the machine sustains, frames are dropped while one is
+ * screened, so the screenings counted over `seconds` are the sustained rate; a
+ * `longtask` observer counts main-thread tasks over 50 ms meanwhile.
+ * @param {import('@playwright/test').Page} page
+ * @param {{ model: { url: string, name: string }, threads: number, clip: ReturnType<typeof prepareVideoClip>, seconds: number, log: (m: string) => void }} o
+ */
+export async function measureWatch(page, o) {
+  o.log(`watchVideo: ${o.clip.name} playing, ${o.model.name}, fps 30 asked, ${o.seconds} s`);
+  return page.evaluate(
+    async ({ model, threads, url, seconds }) => {
+      const veil = await import(/* @vite-ignore */ '/dist/index.js');
+      const detector = await veil.createDetector({ model, providers: ['wasm'], threads, cache: false });
+      await detector.warmUp();
+      const video = document.createElement('video');
+      Object.assign(video, { muted: true, loop: true, playsInline: true, src: url });
+      document.body.append(video);
+      await video.play();
+      /** @type {number[]} */
+      const longTasks = [];
+      const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration)));
+      observer.observe({ type: 'longtask' });
+      let screened = 0;
+      const started = performance.now();
+      const watch = veil.watchVideo(video, { detector, fps: 30, onResult: () => screened++ });
+      await new Promise((done) => setTimeout(done, seconds * 1000));
+      const elapsed = (performance.now() - started) / 1000;
+      watch.stop();
+      observer.disconnect();
+      video.remove();
+      detector.dispose();
+      return { model, fps_asked: 30, seconds: Math.round(elapsed * 10) / 10, screened, sustained_fps: Math.round((screened / elapsed) * 100) / 100, long_tasks: longTasks.length };
+    },
+    { model: o.model.url, threads: o.threads, url: o.clip.url, seconds: o.seconds },
+  );
 }

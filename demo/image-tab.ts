@@ -6,6 +6,7 @@
  */
 import { DEFAULT_CLASS_RULES, isVeilError, type ModerationResult } from 'veil';
 import { MODELS, type Engine } from './engine.js';
+import { acceptDroppedFile } from './file-drop.js';
 import { samplePicker, type Picked } from './sample-picker.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -174,21 +175,5 @@ export function imageTab(engine: Engine, active: () => boolean): void {
     const url = $<HTMLInputElement>('url').value.trim();
     if (url) void check(url, url.split('/').pop() || url);
   });
-  drop.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (event) => {
-    event.preventDefault();
-    drop.classList.remove('over');
-    const file = event.dataTransfer?.files[0];
-    if (file) void check(file, file.name);
-  });
-  window.addEventListener('paste', (event) => {
-    const file = event.clipboardData?.files[0];
-    if (!file || !active()) return;
-    event.preventDefault();
-    void check(file, file.name || 'the pasted image');
-  });
+  acceptDroppedFile(drop, active, (file) => void check(file, file.name || 'the pasted image'));
 }

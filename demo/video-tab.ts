@@ -6,6 +6,7 @@
  */
 import { isVeilError, watchVideo, type VideoFrameResult, type VideoResult, type VideoWatch } from 'veil';
 import { MODELS, type Engine } from './engine.js';
+import { acceptDroppedFile } from './file-drop.js';
 import { SAMPLE_CLIPS, makeSampleClip } from './sample-clips.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -150,23 +151,7 @@ export function videoTab(engine: Engine, active: () => boolean): VideoTab {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (file) void check(file);
   });
-  drop.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (event) => {
-    event.preventDefault();
-    drop.classList.remove('over');
-    const file = event.dataTransfer?.files[0];
-    if (file) void check(file);
-  });
-  window.addEventListener('paste', (event) => {
-    const file = event.clipboardData?.files[0];
-    if (!file || !active()) return;
-    event.preventDefault();
-    void check(file);
-  });
+  acceptDroppedFile(drop, active, (file) => void check(file));
 
   // Sample clips show their patches to the test model only: a real model would see a plain drawn scene.
   const samples = $('video-samples');

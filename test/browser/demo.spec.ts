@@ -278,7 +278,7 @@ test('form tab: a blocked photo stops the post, removing it lets the post go', a
 });
 
 test('video tab: a clip scanned frame by frame along a timeline, a jump to the deciding frame, a sample clip, the live camera', async ({ demo: page, consoleErrors }) => {
-  test.skip(!existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'run node test/fixtures/prepare.mjs first');
+  expect(existsSync(join(CLIPS, 'blocks-at-2s.webm')) && existsSync(CAMERA_CLIP), 'the clips are missing: run node test/fixtures/prepare.mjs (npm test does)').toBe(true);
   await page.getByRole('tab', { name: 'Video' }).click();
   await expect(page.locator('#video-badge')).toHaveText('No clip yet');
 
@@ -326,15 +326,13 @@ test('video tab: a clip scanned frame by frame along a timeline, a jump to the d
   await page.getByRole('switch', { name: 'Camera' }).check();
   await expect(page.locator('#camera-view')).toBeVisible();
   await expect(page.locator('#camera-count')).not.toHaveText('0', { timeout: 30_000 });
-  if (existsSync(CAMERA_CLIP)) {
-    await expect(page.locator('#camera-view')).toHaveAttribute('data-veil', 'block', { timeout: 30_000 });
-    await expect(page.locator('#camera-state')).toHaveText('Block');
-    await expect(page.getByRole('button', { name: 'Show: Your camera' })).toBeVisible();
-    expect(await page.locator('#camera-view').evaluate((v) => getComputedStyle(v).filter)).toContain('blur(');
-    await shoot(page, 'video-camera-blocked', { focus: page.locator('.camera') });
-    await expect(page.locator('#camera-view')).toHaveAttribute('data-veil', 'pass', { timeout: 30_000 });
-    await expect(page.locator('.camera .veil-cover')).toHaveCount(0);
-  }
+  await expect(page.locator('#camera-view')).toHaveAttribute('data-veil', 'block', { timeout: 30_000 });
+  await expect(page.locator('#camera-state')).toHaveText('Block');
+  await expect(page.getByRole('button', { name: 'Show: Your camera' })).toBeVisible();
+  expect(await page.locator('#camera-view').evaluate((v) => getComputedStyle(v).filter)).toContain('blur(');
+  await shoot(page, 'video-camera-blocked', { focus: page.locator('.camera') });
+  await expect(page.locator('#camera-view')).toHaveAttribute('data-veil', 'pass', { timeout: 30_000 });
+  await expect(page.locator('.camera .veil-cover')).toHaveCount(0);
   // Off: the watch stops and the camera is released.
   await page.getByRole('switch', { name: 'Camera' }).uncheck();
   await expect(page.locator('#camera-stage')).toBeHidden();
@@ -343,7 +341,7 @@ test('video tab: a clip scanned frame by frame along a timeline, a jump to the d
 });
 
 test('form tab: a clip is screened like a photo, and held back with the second it blocked at', async ({ demo: page, consoleErrors }) => {
-  test.skip(!existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'run node test/fixtures/prepare.mjs first');
+  expect(existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'the clips are missing: run node test/fixtures/prepare.mjs (npm test does)').toBe(true);
   await page.getByRole('tab', { name: 'Upload form' }).click();
   await page.getByLabel('Title').fill('Holiday clips');
   await page.getByLabel('Choose photos').setInputFiles([join(CLIPS, 'clean.webm'), join(CLIPS, 'blocks-at-2s.webm')]);

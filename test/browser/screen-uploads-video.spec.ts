@@ -15,7 +15,7 @@ const CLIPS = join(ROOT, 'test/.cache/camera');
 const clip = (file: string, name = file) => ({ name, mimeType: 'video/webm', buffer: readFileSync(join(CLIPS, file)) });
 const png = (name: string, kind: keyof typeof VERDICT_IMAGES) => ({ name, mimeType: 'image/png', buffer: VERDICT_IMAGES[kind]() });
 
-test.skip(!existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'run node test/fixtures/prepare.mjs first');
+test.beforeAll(() => expect(existsSync(join(CLIPS, 'blocks-at-2s.webm')), 'the clips are missing: run node test/fixtures/prepare.mjs (npm test does)').toBe(true));
 
 /** A form with one file input taking `accept`, screened with the fixture model; `video: false` gives a detector without detectVideo. */
 async function openForm(page: Page, harness: { open(): Promise<void> }, { accept = 'image/*,video/*', video = true } = {}) {

@@ -107,7 +107,7 @@ function assertBlurFollows(results: Seen[]): void {
 }
 
 test.describe('on a camera', () => {
-  test.skip(!existsSync(CAMERA_CLIP), 'run node test/fixtures/prepare.mjs (or camera-clips.mjs) first');
+  test.beforeAll(() => expect(existsSync(CAMERA_CLIP), 'the camera clip is missing: run node test/fixtures/prepare.mjs (npm test does)').toBe(true));
   async function openCamera(page: Page, harness: { open(): Promise<void> }): Promise<void> {
     await harness.open();
     await page.evaluate(async () => {
@@ -170,7 +170,7 @@ test.describe('on a camera', () => {
 });
 
 test('a <video> playing a WebM file: each frame judged at its own time, Show lifts the blur until the verdict changes', async ({ harness, page }) => {
-  test.skip(!existsSync(join(CLIPS, 'alternating.webm')), 'run node test/fixtures/prepare.mjs first');
+  expect(existsSync(join(CLIPS, 'alternating.webm')), 'the clips are missing: run node test/fixtures/prepare.mjs (npm test does)').toBe(true);
   await harness.open();
   await page.evaluate(async () => {
     const video = document.body.appendChild(document.createElement('video'));

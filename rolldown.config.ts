@@ -4,7 +4,7 @@
  * and add its preload helper, and those are exactly what a consumer's own bundler
  * then cannot follow. The output is plain ES modules side by side:
  *
- *   index.js, dialects.js   the entries (`veil`, `veil/dialects`)
+ *   index.js, dialects.js   the entries (`veil-nsfw`, `veil-nsfw/dialects`)
  *   *-[hash].js             chunks they load (the worker client, remote, auto)
  *   worker.js               the detector worker, started by
  *                           `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`
@@ -19,7 +19,7 @@
  *
  * Types: index.d.ts and dialects.d.ts, each the whole public API of its entry in
  * one file (built one at a time so neither imports an internal declaration file).
- * node.js and node.d.ts: the Node entry, `veil/node`.
+ * node.js and node.d.ts: the Node entry, `veil-nsfw/node`.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -91,7 +91,7 @@ const types = (name: string, entry: string): RolldownOptions => ({
 });
 
 /**
- * `veil/node`: the same detector on a server, one file with the model manifest
+ * `veil-nsfw/node`: the same detector on a server, one file with the model manifest
  * inlined; onnxruntime-node and sharp stay the server's own optional peers.
  */
 const node: RolldownOptions = {

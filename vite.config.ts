@@ -17,7 +17,7 @@ export default defineConfig(({ command, mode }) => {
   return {
   root: demo ? here('demo') : here('.'),
   publicDir: demo ? here('public') : false,
-  resolve: { alias: { veil: here('src/index.ts') } },
+  resolve: { alias: { 'veil-nsfw': here('src/index.ts') } },
   server: { host: '127.0.0.1', port: 5173, headers: isolation },
   // onnxruntime-web finds its .wasm next to its own module; pre-bundling would move it.
   optimizeDeps: { exclude: ['onnxruntime-web'] },

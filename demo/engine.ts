@@ -3,7 +3,7 @@
  * that needs a new model or provider changes, and shared by every tab through a
  * stable `detect()` and `detectVideo()` that always use the current one.
  */
-import { createDetector, isVeilError, type Detector, type DetectorLike, type DetectorOptions, type ModelProgress } from 'veil';
+import { createDetector, isVeilError, type Detector, type DetectorLike, type DetectorOptions, type ModelProgress } from 'veil-nsfw';
 import type { Settings } from './settings.js';
 
 /**

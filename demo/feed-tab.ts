@@ -2,7 +2,7 @@
  * The feed tab: 60 generated photos under blurOnRender. Each is blurred before
  * it is first drawn, checked as it scrolls near, and unblurred when it passes.
  */
-import { blurOnRender, type BlurController, type ModerationResult } from 'veil';
+import { blurOnRender, type BlurController, type ModerationResult } from 'veil-nsfw';
 import type { Engine } from './engine.js';
 import { feedKind, makeSample } from './samples.js';
 

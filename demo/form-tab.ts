@@ -2,7 +2,7 @@
  * The upload form tab: a post with photos and clips under screenUploads. Files
  * are checked as they are added; a blocked one keeps the form from being sent.
  */
-import { censor, screenUploads, type ScreenedFile } from 'veil';
+import { censor, screenUploads, type ScreenedFile } from 'veil-nsfw';
 import type { Engine } from './engine.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

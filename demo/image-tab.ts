@@ -4,7 +4,7 @@
  * the decision, the scores, the classifier's own probabilities when one ran,
  * where it ran and the JSON.
  */
-import { DEFAULT_CLASS_RULES, isVeilError, type ModerationResult } from 'veil';
+import { DEFAULT_CLASS_RULES, isVeilError, type ModerationResult } from 'veil-nsfw';
 import { MODELS, type Engine } from './engine.js';
 import { acceptDroppedFile } from './file-drop.js';
 import { samplePicker, type Picked } from './sample-picker.js';

@@ -4,7 +4,7 @@
  * alone or the test model can and cannot show, and what to do when NudeNet's
  * weights are not installed or the detector cannot start.
  */
-import { isVeilError } from 'veil';
+import { isVeilError } from 'veil-nsfw';
 import { MODELS, setupName, type EngineEvent, type ModelId, type Setup } from './engine.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

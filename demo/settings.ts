@@ -2,7 +2,7 @@
  * The settings tab: what it holds, its defaults, keeping it across visits
  * (localStorage), and reading it back from the form as the user changes it.
  */
-import { PRESETS, resolvePolicy, isVeilError, type PolicyPreset, type Provider, type Thresholds } from 'veil';
+import { PRESETS, resolvePolicy, isVeilError, type PolicyPreset, type Provider, type Thresholds } from 'veil-nsfw';
 import { MODELS, type ModelId } from './engine.js';
 
 export type Mode = 'local' | 'remote' | 'auto';

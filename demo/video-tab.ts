@@ -4,7 +4,7 @@
  * (onFrame), with a jump to the frame that decided; and a camera switch that
  * runs watchVideo on the live picture.
  */
-import { isVeilError, watchVideo, type VideoFrameResult, type VideoResult, type VideoWatch } from 'veil';
+import { isVeilError, watchVideo, type VideoFrameResult, type VideoResult, type VideoWatch } from 'veil-nsfw';
 import { MODELS, type Engine } from './engine.js';
 import { acceptDroppedFile } from './file-drop.js';
 import { SAMPLE_CLIPS, makeSampleClip } from './sample-clips.js';

@@ -308,7 +308,7 @@ function resolveRemote(remote: RemoteOptions | undefined, mode: Mode, baseUrl: s
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw bad(`\`remote.timeoutMs\` must be a positive number of milliseconds; got ${String(timeoutMs)}.`);
   const dialect = remote.dialect ?? 'gateway';
   if (typeof dialect === 'string') {
-    if (dialect === 'tencent-ai') throw bad('The tencent-ai dialect needs its appId: pass dialect: tencentAiDialect({ appId }) from "veil/dialects".');
+    if (dialect === 'tencent-ai') throw bad('The tencent-ai dialect needs its appId: pass dialect: tencentAiDialect({ appId }) from "veil-nsfw/dialects".');
     if (!(DIALECT_NAMES as readonly string[]).includes(dialect)) throw bad(`Unknown dialect "${dialect}": use one of ${DIALECT_NAMES.join(', ')}, or a dialect object.`);
   } else if (typeof dialect !== 'object' || dialect === null || typeof dialect.screen !== 'function') {
     throw bad('`remote.dialect` must be a dialect name or an object with `name` and `screen(image, context)`.');

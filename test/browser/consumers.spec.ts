@@ -76,9 +76,9 @@ async function visit(page: Page, url: string, options?: object): Promise<Visit> 
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(url);
   await page.waitForFunction(() => 'screenImage' in window);
-  // A string, so that the page's import map resolves `veil` and nothing here rewrites the import.
+  // A string, so that the page's import map resolves `veil-nsfw` and nothing here rewrites the import.
   const screen = options
-    ? `async (image) => { const { createDetector } = await import('veil'); const detector = await createDetector({ model: '${MODEL_PATH}', ...${JSON.stringify(options)} }); try { return { result: await detector.detect(image), info: detector.info }; } finally { detector.dispose(); } }`
+    ? `async (image) => { const { createDetector } = await import('veil-nsfw'); const detector = await createDetector({ model: '${MODEL_PATH}', ...${JSON.stringify(options)} }); try { return { result: await detector.detect(image), info: detector.info }; } finally { detector.dispose(); } }`
     : '(image) => window.screenImage(image)';
   const outcome: Visit['outcome'] = await page.evaluate(`(async () => {
     try {
@@ -124,7 +124,7 @@ test.describe('consumer apps, installed from the packed tarball', () => {
     try {
       const v = await visit(page, `${host.url}/`);
       expectLikeTheLibrary(v, reference);
-      expect(v.workers).toContain(`${host.url}/node_modules/veil/dist/worker.js`);
+      expect(v.workers).toContain(`${host.url}/node_modules/veil-nsfw/dist/worker.js`);
     } finally {
       await host.close();
     }
@@ -141,7 +141,7 @@ test.describe('consumer apps, installed from the packed tarball', () => {
 
   test('no bundler, Veil\'s files hosted elsewhere on the origin: workerUrl and wasmPaths', async ({ apps, reference, page }) => {
     // The worker with its chunks and runtimes under /static/veil/, the .wasm under /static/ort/; none where the import map points.
-    const dist = join(apps.noBundler, 'node_modules/veil/dist');
+    const dist = join(apps.noBundler, 'node_modules/veil-nsfw/dist');
     const elsewhere = join(apps.dir, 'elsewhere');
     for (const file of readdirSync(dist)) cpSync(join(dist, file), join(elsewhere, file.endsWith('.wasm') ? 'static/ort' : 'static/veil', file));
     const host = await serveStatic([apps.noBundler, elsewhere], { hide: /^\/node_modules\/veil\/dist\/(worker\.js|ort)/ });

@@ -1,6 +1,6 @@
 /**
  * The Node examples in README.md and docs/ (```js node blocks) run as written
- * against the built `veil/node`, in a folder holding what their prose assumes:
+ * against the built `veil-nsfw/node`, in a folder holding what their prose assumes:
  * `public/models/320n.onnx` (the project's fixture model stands in) and
  * `upload.jpg` (a fixture photo), with `rejectUpload` recorded.
  */
@@ -38,7 +38,7 @@ describe('Node examples in the docs', () => {
       copyFileSync(join(ROOT, 'test/.cache/images/landscape-640x480.jpg'), join(dir, 'upload.jpg'));
       const script = [
         'globalThis.rejectUpload = (result) => console.log(`rejected: ${result.decision}`);',
-        code.replaceAll(`from 'veil/node'`, `from ${JSON.stringify(join(ROOT, 'dist/node.js'))}`),
+        code.replaceAll(`from 'veil-nsfw/node'`, `from ${JSON.stringify(join(ROOT, 'dist/node.js'))}`),
         "console.log('example done');",
       ].join('\n');
       writeFileSync(join(dir, 'example.mjs'), script);

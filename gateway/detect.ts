@@ -61,6 +61,7 @@ export async function detectImage(
   let fingerprint: string | null = null;
   if (cache.enabled) {
     const checked = await checkImage(params.image, config.maxImageBytes, fetchOptions, deps.pixels);
+    checked.notes.unshift(...params.notes);
     fingerprint = deps.fingerprint(choice);
     const { outcome, entry } = await cache.get(fingerprint, checked.info.sha256);
     record.cache = outcome;
@@ -74,6 +75,7 @@ export async function detectImage(
   } else {
     record.cache = 'off';
     image = await loadImage(params.image, config.maxImageBytes, fetchOptions, pixels);
+    image.notes.unshift(...params.notes);
   }
   record.decodeMs = performance.now() - decodeStarted;
   metrics.stage('decode', backend, record.decodeMs / 1000);

@@ -104,7 +104,7 @@ describe("the image-nsfw gateway API documentation's examples, run as printed", 
 
   it('docs/gateway-server.md shows the same five, pointed at npm run gateway', () => {
     const docs = readFileSync(join(ROOT, 'docs/gateway-server.md'), 'utf8');
-    for (const [file, lang] of [['example.sh', 'sh'], ['example.py', 'python'], ['example.mjs', 'js'], ['example.go', 'go'], ['example.php', 'php']] as const) {
+    for (const [file, lang] of [['example.sh', 'sh'], ['example.py', 'python'], ['example.mjs', 'javascript'], ['example.go', 'go'], ['example.php', 'php']] as const) {
       expect(docs).toContain(`\`\`\`${lang}\n${example(file).replaceAll(DOC_ENDPOINT, OWN_ENDPOINT)}\`\`\``);
     }
   });

@@ -12,7 +12,7 @@ import { type BackendChoice, chooseBackend } from './backends.js';
 import { callCloud } from './cloud.js';
 import type { GatewayConfig } from './config.js';
 import { NO_TARGETS } from './decode.js';
-import { checkImage, decodeChecked, type LoadedImage, loadImage } from './image-input.js';
+import { checkImage, decodeChecked, type LoadedImage, loadFrame, loadImage } from './image-input.js';
 import { type LocalModels, screenLocally, targetsFor } from './local.js';
 import type { GatewayMetrics } from './metrics.js';
 import { readParams } from './params.js';
@@ -83,7 +83,8 @@ export async function detectImage(
   const inferenceStarted = performance.now();
   let result: ModerationResult;
   if ('local' in choice) {
-    result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started });
+    const frame = (index: number) => loadFrame(image, index, signal, pixels);
+    result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started, frame });
   } else {
     const answer = await callCloud(choice.cloud, config.cloud[choice.cloud]!, image, signal);
     result = { ...answer, elapsed_ms: Math.round(performance.now() - started) };

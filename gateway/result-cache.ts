@@ -21,7 +21,7 @@ export const PROCESS_CACHE_ENTRIES = 10_000;
 
 /** What is kept of a result: the verdict, the image's own facts, and notes from the models (not the request). */
 export interface CachedResult {
-  result: Pick<ModerationResult, 'backend' | 'decision' | 'label' | 'score' | 'categories' | 'detections' | 'raw' | 'tips' | 'notes'>;
+  result: Pick<ModerationResult, 'backend' | 'decision' | 'label' | 'score' | 'categories' | 'detections' | 'raw' | 'tips' | 'notes' | 'animation'>;
   input: Pick<InputInfo, 'size_bytes' | 'sha256' | 'mime' | 'width' | 'height'>;
 }
 
@@ -93,9 +93,9 @@ export class ResultCache {
   /** Keeps a fresh result; `requestNotes` (the input's own, e.g. a declared type that lied) are left out. Never fails the request. */
   put(fingerprint: string, result: ModerationResult, requestNotes: readonly string[]): void {
     if (!this.enabled) return;
-    const { backend, decision, label, score, categories, detections, raw, tips, notes, input } = result;
+    const { backend, decision, label, score, categories, detections, raw, tips, notes, input, animation } = result;
     const entry: CachedResult = {
-      result: { backend, decision, label, score, categories, detections, raw, tips, notes: notes.filter((n) => !requestNotes.includes(n)) },
+      result: { backend, decision, label, score, categories, detections, raw, tips, notes: notes.filter((n) => !requestNotes.includes(n)), ...(animation && { animation }) },
       input: { size_bytes: input.size_bytes, sha256: input.sha256, mime: input.mime, width: input.width, height: input.height },
     };
     const key = this.key(fingerprint, input.sha256);
@@ -132,5 +132,6 @@ export function answerFromCache(
     raw: result.raw,
     notes: [...request.notes, ...result.notes, CACHE_NOTE],
     tips: result.tips,
+    ...(result.animation && { animation: result.animation }),
   };
 }

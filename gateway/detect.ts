@@ -43,7 +43,7 @@ export async function detectImage(
   deps: DetectDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  { sofar, started, record }: { sofar?: BodySoFar; started: number; record: RequestRecord },
+  { sofar, started, record, scope }: { sofar?: BodySoFar; started: number; record: RequestRecord; scope: string },
 ): Promise<void> {
   const { config, models, cache, metrics } = deps;
   const contentType = req.headers['content-type'] ?? '';
@@ -63,7 +63,7 @@ export async function detectImage(
     const checked = await checkImage(params.image, config.maxImageBytes, fetchOptions, deps.pixels);
     checked.notes.unshift(...params.notes);
     fingerprint = deps.fingerprint(choice);
-    const { outcome, entry } = await cache.get(fingerprint, checked.info.sha256);
+    const { outcome, entry } = await cache.get(scope, fingerprint, checked.info.sha256);
     record.cache = outcome;
     metrics.looked(outcome, 'detect');
     res.setHeader('x-cache', outcome === 'hit' ? 'hit' : 'miss');
@@ -91,6 +91,6 @@ export async function detectImage(
   }
   record.inferenceMs = performance.now() - inferenceStarted;
   metrics.stage('inference', backend, record.inferenceMs / 1000);
-  if (fingerprint) cache.put(fingerprint, result, image.notes);
+  if (fingerprint) cache.put(scope, fingerprint, result, image.notes);
   sendJson(res, 200, result);
 }

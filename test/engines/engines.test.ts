@@ -177,6 +177,14 @@ for (const name of ['firefox', 'webkit'] as EngineName[]) {
         }
       }
       findings.detectVideo = byCodec;
+      // The advice names the formats this engine decoded, and none it refused.
+      const decoded = CLIPS.filter((c) => !(byCodec[c.codec] as any).error).map((c) => c.codec);
+      for (const clip of CLIPS) {
+        const error = (byCodec[clip.codec] as any).error;
+        if (!error) continue;
+        const advised = [...error.message.matchAll(/(VP8|VP9|AV1|H\.264) in (WebM|MP4)/g)].map((m) => m[1]);
+        expect(advised.sort(), error.message).toEqual([...decoded].sort());
+      }
       // At least one codec works where there is a VideoDecoder.
       if (features.worker.VideoDecoder) expect(Object.values(byCodec).some((r: any) => !r.error)).toBe(true);
     });

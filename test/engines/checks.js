@@ -127,6 +127,25 @@ const checks = {
       detector.dispose();
     }
   },
+
+  /** For bench/engines.ts: a detector with these options, kept on the page, and each photo's bytes read once. */
+  async benchOpen({ model, threads, urls }) {
+    window.benchDetector = await veil.createDetector({ model, threads, providers: ['wasm'], cache: false, warmUp: false });
+    window.benchBlobs = {};
+    for (const url of urls) window.benchBlobs[url] = await (await fetch(url)).blob();
+    return { threads: window.benchDetector.info.threads };
+  },
+
+  /** One timed detect() of a photo's bytes (a Blob, as a picked file), decoding included. */
+  async benchDetect({ url }) {
+    const started = performance.now();
+    try {
+      const result = await window.benchDetector.detect(window.benchBlobs[url]);
+      return { ms: performance.now() - started, decision: result.decision };
+    } catch (error) {
+      return { error: errorOf(error) };
+    }
+  },
 };
 
 window.engineCheck = (name, args) =>

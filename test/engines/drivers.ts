@@ -62,6 +62,7 @@ async function startFirefox(): Promise<Engine> {
     executablePath: FIREFOX,
     headless: true,
     userDataDir: profile,
+    protocolTimeout: 600_000,
     extraPrefsFirefox: {
       // A closed network: nothing to update, report or fetch at start.
       'app.update.enabled': false,

@@ -36,7 +36,7 @@ const FORMAT = 'v2';
  * sampling, letterbox and resizes, NMS, the policy's arithmetic, the result
  * builder. Entries made by other code are then never read.
  */
-export const SCREENING_VERSION = 3;
+export const SCREENING_VERSION = 1;
 /** Results a cache in this process keeps at most (a few KB each); the oldest go first. */
 export const PROCESS_CACHE_ENTRIES = 10_000;
 

@@ -3,24 +3,28 @@
  * A static server for the benchmark, serving the repository root on loopback,
  * cross-origin isolated (WASM threads need it). Unlike the test server it lets
  * the browser cache (Cache-Control and ETag), because cold and warm visits are
- * part of what is measured, and it counts the bytes it sends per path.
+ * part of what is measured, and it counts the bytes it sends per path. Like
+ * nginx's brotli_static/gzip_static, it sends FILE.br or FILE.gz where one lies
+ * beside the file and the browser accepts it (`npx veil-nsfw assets`, `models`
+ * write them), unless started with `{ precompressed: false }`.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentType } from '../../scripts/mime-types.mjs';
+import { precompressed as findCopy } from '../../scripts/precompressed.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 
 /**
- * @typedef {{ path: string, status: number, bytes: number }} Served
+ * @typedef {{ path: string, status: number, bytes: number, encoding?: string }} Served
  * @typedef {{ url: string, log: Served[], close(): Promise<void> }} BenchServer
  */
 
-/** @returns {Promise<BenchServer>} */
-export async function startServer() {
+/** @param {{ precompressed?: boolean }} [options] @returns {Promise<BenchServer>} */
+export async function startServer({ precompressed = true } = {}) {
   /** @type {Served[]} */
   const log = [];
   const server = createServer((req, res) => {
@@ -47,6 +51,13 @@ export async function startServer() {
     if (req.headers['if-none-match'] === etag) {
       log.push({ path: url.pathname, status: 304, bytes: 0 });
       res.writeHead(304).end();
+      return;
+    }
+    const copy = precompressed ? findCopy(path, req.headers['accept-encoding']) : null;
+    if (copy) {
+      log.push({ path: url.pathname, status: 200, bytes: copy.size, encoding: copy.encoding });
+      res.writeHead(200, { 'content-type': contentType(path), 'content-encoding': copy.encoding, 'content-length': copy.size, vary: 'Accept-Encoding' });
+      createReadStream(copy.path).pipe(res);
       return;
     }
     log.push({ path: url.pathname, status: 200, bytes: stat.size });

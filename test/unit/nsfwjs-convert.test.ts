@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { NSFWJS } from 'nsfwjs/core';
 import onnxProto from 'onnx-proto';
@@ -504,6 +505,11 @@ describe('converting a TF.js layers model from files, a URL and the CLI', () => 
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^Converted .*small\/model\.json to .*nsfwjs-mobilenet-v2\.onnx \([\d.]+ KB\) in [\d.]+ s\./);
     expect(ok.stdout).toContain('input [1,3,224,224] -> probabilities [1,5] (Drawing, Hentai, Neutral, Porn, Sexy)');
+    // Beside the model, its brotli and gzip copies, for servers that send precompressed files.
+    const model = fs.readFileSync(path.join(out, 'nsfwjs-mobilenet-v2.onnx'));
+    expect(zlib.brotliDecompressSync(fs.readFileSync(path.join(out, 'nsfwjs-mobilenet-v2.onnx.br'))).equals(model)).toBe(true);
+    expect(zlib.gunzipSync(fs.readFileSync(path.join(out, 'nsfwjs-mobilenet-v2.onnx.gz'))).equals(model)).toBe(true);
+    expect(ok.stdout).toMatch(/wrote .*nsfwjs-mobilenet-v2\.onnx\.br \([\d.]+ [KM]B\) and \.gz/);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/absent does not exist\.$/)]);
   });

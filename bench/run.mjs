@@ -12,11 +12,15 @@
  *   npm run bench -- --only classifier
  *                                 only the classifier's figures (2 to 4 minutes), written
  *                                 to bench/results/classifier.json instead
+ *   npm run bench -- --only first-visit
+ *                                 the first visit on a phone's network (bench/first-visit.mjs),
+ *                                 written to bench/results/first-visit.json instead
  *   npm run bench -- --only video
  *                                 only detectVideo's figures (a 60 s 720p clip at 1 frame a
  *                                 second, whole and with the early stop), written to
  *                                 bench/results/video.json instead
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +43,12 @@ import { probeWebNn } from './lib/webnn.mjs';
 const quick = process.argv.includes('--quick');
 /** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-if (only !== null && only !== 'classifier' && only !== 'video') throw new Error(`--only takes "classifier" or "video"; got "${only}".`);
+if (only !== null && only !== 'classifier' && only !== 'video' && only !== 'first-visit') throw new Error(`--only takes "classifier", "video" or "first-visit"; got "${only}".`);
+if (only === 'first-visit') {
+  // It reads the converter's TypeScript (the classifier before and after), hence tsx.
+  const { status } = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'first-visit.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(status ?? 1);
+}
 /** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const CLASSIFIER_ROUNDS = quick ? 1 : 3;

@@ -10,7 +10,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentType } from '../../scripts/mime-types.mjs';
 import { precompressed as findCopy } from '../../scripts/precompressed.mjs';
@@ -23,8 +23,13 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * @typedef {{ url: string, log: Served[], close(): Promise<void> }} BenchServer
  */
 
-/** @param {{ precompressed?: boolean }} [options] @returns {Promise<BenchServer>} */
-export async function startServer({ precompressed = true } = {}) {
+/**
+ * `copies`: a folder holding FILE.br/FILE.gz under each file's path from the root,
+ * for files that have no copies beside them (the first-visit benchmark's, so that
+ * every contender is served as one precompressing server would serve it).
+ * @param {{ precompressed?: boolean, copies?: string }} [options] @returns {Promise<BenchServer & { setPrecompressed(on: boolean): void }>}
+ */
+export async function startServer({ precompressed = true, copies } = {}) {
   /** @type {Served[]} */
   const log = [];
   const server = createServer((req, res) => {
@@ -53,7 +58,9 @@ export async function startServer({ precompressed = true } = {}) {
       res.writeHead(304).end();
       return;
     }
-    const copy = precompressed ? findCopy(path, req.headers['accept-encoding']) : null;
+    const copy = precompressed
+      ? (findCopy(path, req.headers['accept-encoding']) ?? (copies ? cachedCopy(copies, path, stat.mtimeMs, req.headers['accept-encoding']) : null))
+      : null;
     if (copy) {
       log.push({ path: url.pathname, status: 200, bytes: copy.size, encoding: copy.encoding });
       res.writeHead(200, { 'content-type': contentType(path), 'content-encoding': copy.encoding, 'content-length': copy.size, vary: 'Accept-Encoding' });
@@ -70,6 +77,27 @@ export async function startServer({ precompressed = true } = {}) {
   return {
     url: `http://127.0.0.1:${port}`,
     log,
+    setPrecompressed: (/** @type {boolean} */ on) => {
+      precompressed = on;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
   };
+}
+
+/**
+ * A copy kept in `dir` under the file's path from the root, when not older than the file.
+ * @param {string} dir @param {string} path @param {number} mtimeMs @param {string | undefined} accept
+ */
+function cachedCopy(dir, path, mtimeMs, accept) {
+  const base = join(dir, relative(ROOT, path));
+  for (const [encoding, suffix] of /** @type {const} */ ([['br', '.br'], ['gzip', '.gz']])) {
+    if (!new RegExp(`\\b${encoding}\\b`).test(accept ?? '')) continue;
+    try {
+      const s = statSync(base + suffix);
+      if (s.mtimeMs >= mtimeMs) return { path: base + suffix, encoding, size: s.size };
+    } catch {
+      // No copy in this encoding.
+    }
+  }
+  return null;
 }

@@ -12,6 +12,9 @@
  *   npm run bench -- --only classifier
  *                                 only the classifier's figures (2 to 4 minutes), written
  *                                 to bench/results/classifier.json instead
+ *   npm run bench -- --only first-visit
+ *                                 the first visit on a phone's network (bench/first-visit.mjs),
+ *                                 written to bench/results/first-visit.json instead
  *   npm run bench -- --only video
  *                                 only detectVideo's figures (a 60 s 720p clip at 1 frame a
  *                                 second, whole and with the early stop), written to
@@ -43,11 +46,17 @@ import { probeWebNn } from './lib/webnn.mjs';
 const quick = process.argv.includes('--quick');
 /** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-if (only !== null && only !== 'classifier' && only !== 'video' && only !== 'engines') throw new Error(`--only takes "classifier", "video" or "engines"; got "${only}".`);
+const ONLY = ['classifier', 'video', 'engines', 'first-visit'];
+if (only !== null && !ONLY.includes(only)) throw new Error(`--only takes ${ONLY.map((o) => `"${o}"`).join(', ')}; got "${only}".`);
 if (only === 'engines') {
   // detect() in Firefox ESR and WebKitGTK against Chromium (bench/engines.ts, through tsx: it shares the test suite's drivers).
   const run = spawnSync('npx', ['tsx', 'bench/engines.ts', ...(process.argv.includes('--quick') ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' });
   process.exit(run.status ?? 1);
+}
+if (only === 'first-visit') {
+  // It reads the converter's TypeScript (the classifier before and after), hence tsx.
+  const { status } = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'first-visit.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(status ?? 1);
 }
 /** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
 const ROUNDS = quick ? 1 : 4;

@@ -4,25 +4,33 @@
  * bundlers that do not follow `new URL('./worker.js', import.meta.url)` (esbuild,
  * Rollup without a plugin): serve DIR and point `workerUrl` (and `wasmPaths`)
  * at it. Vite, webpack and Next.js emit these files themselves.
+ *
+ * Beside each file it writes FILE.br and FILE.gz (unless --no-compress): the
+ * runtime's .wasm is 14 MB raw and 2.3 MB brotli, and a server sends the copy
+ * only if it finds one (docs/hosting.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { displayPath } from '../model-fetch/format.js';
+import { removeCompressed, writeCompressed } from '../model-fetch/compress.js';
+import { displayPath, formatBytes } from '../model-fetch/format.js';
 
-const USAGE = `Usage: npx veil-nsfw assets --out DIR [--base URL]
+const USAGE = `Usage: npx veil-nsfw assets --out DIR [--base URL] [--no-compress]
 
 Copies Veil's worker (worker.js and the chunks it imports) and onnxruntime-web's
-runtime (.mjs) and .wasm files into DIR, then prints the createDetector options
-that point at them. Use it when your bundler does not emit them itself (esbuild,
-Rollup, Parcel); Vite, webpack and Next.js need nothing.
+runtime (.mjs) and .wasm files into DIR, with a brotli (.br) and a gzip (.gz)
+copy of each for servers that send precompressed files, then prints the
+createDetector options that point at them. Use it when your bundler does not
+emit them itself (esbuild, Rollup, Parcel); Vite, webpack and Next.js need
+nothing.
 
 Options:
   --out DIR    the folder to copy into (created if missing; existing files of
                the same names are replaced)
   --base URL   the URL path DIR is served at (default: DIR's path below public/,
                or /DIR/)
+  --no-compress  copy the files only (and remove .br/.gz copies left from before)
   -h, --help   show this help
 `;
 
@@ -58,12 +66,17 @@ function baseUrlFor(out: string): string {
   return `/${below.filter(Boolean).join('/')}/`.replace(/\/+/g, '/');
 }
 
-export function assets(argv: string[]): number {
+export async function assets(argv: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { out: { type: 'string' }, base: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        out: { type: 'string' },
+        base: { type: 'string' },
+        'no-compress': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     }));
   } catch (error) {
     const option = /'(-[^']*)'/.exec(String((error as Error).message))?.[1];
@@ -81,6 +94,7 @@ export function assets(argv: string[]): number {
   const out = path.resolve(values.out);
   let files: string[];
   let bytes = 0;
+  const sent = { br: 0, gz: 0 };
   try {
     files = workerFiles();
     fs.mkdirSync(out, { recursive: true });
@@ -88,6 +102,16 @@ export function assets(argv: string[]): number {
       fs.copyFileSync(path.join(DIST, name), path.join(out, name));
       bytes += fs.statSync(path.join(out, name)).size;
     }
+    // All at once: zlib compresses on libuv's threads, one file per core.
+    await Promise.all(
+      files.map(async (name) => {
+        const file = path.join(out, name);
+        if (values['no-compress']) return removeCompressed(file);
+        const c = await writeCompressed(file);
+        sent.br += c.br;
+        sent.gz += c.gz;
+      }),
+    );
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 1;
@@ -97,6 +121,9 @@ export function assets(argv: string[]): number {
   const shown = displayPath(out) || '.';
   process.stdout.write(
     `Copied ${files.length} files (${(bytes / 1024 / 1024).toFixed(1)} MB) into ${shown}/.\n` +
+      (values['no-compress']
+        ? ''
+        : `Beside each, FILE.br (${formatBytes(sent.br)} in all) and FILE.gz (${formatBytes(sent.gz)}): a server that sends precompressed files (nginx's brotli_static/gzip_static) sends those.\n`) +
       `Served at ${base}, pass these to createDetector (unless the folder is next to your bundle):\n` +
       `  createDetector({ model, workerUrl: '${base}worker.js', wasmPaths: '${base}' })\n`,
   );

@@ -4,7 +4,7 @@
  * Veil expects. The manifest's classifiers (nsfwjs's) are converted to ONNX from
  * the installed npm package instead (classifier.ts).
  *
- *   npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH]
+ *   npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH] [--no-compress]
  *   npm run model:fetch -- 320n          (in this repository: the same command)
  *
  * The weights are third-party files (see "licence" in the manifest): each user
@@ -19,6 +19,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fetchClassifier } from './classifier.js';
 import type { ClassifierEntry } from './classifier-manifest.js';
+import { removeCompressed, writeCompressed } from './compress.js';
+import { deriveModel } from './derive.js';
 import { ModelFetchError } from './error.js';
 import { displayPath, formatBytes, formatShape } from './format.js';
 import { defaultOutDir, fetchModel } from './install.js';
@@ -39,8 +41,11 @@ function usage(manifest: Manifest): string {
           `  ${id.padEnd(width)} ${e.source.package} ${e.architecture} classifier, ${e.inputSize}x${e.inputSize} input, about ${formatBytes(e.approxBytes)} (converted from the ${e.source.package} package)`,
       ),
     )
+    .concat(
+      Object.entries(manifest.derived ?? {}).map(([id, e]) => `  ${id.padEnd(width)} ${e.description}, about ${formatBytes(e.approxBytes)}`),
+    )
     .join('\n');
-  return `Usage: npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH]
+  return `Usage: npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH] [--no-compress]
        (in Veil's repository: npm run model:fetch -- <id...> [options])
 
 Downloads NudeNet detector weights (third-party files, see "licence" in
@@ -59,6 +64,9 @@ Options:
                for a classifier, the address of a hosted TF.js model.json
   --file PATH  install and check a local file instead of downloading;
                for a classifier, a TF.js model folder or its model.json
+  --no-compress  do not write MODEL.br and MODEL.gz beside the model (written
+               by default, for servers that send precompressed files: nginx's
+               brotli_static and gzip_static; see Veil's docs/hosting.md)
   -h, --help   show this help
 `;
 }
@@ -83,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
         force: { type: 'boolean', default: false },
         url: { type: 'string' },
         file: { type: 'string' },
+        'no-compress': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -108,8 +117,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Checked for all ids before any download, so a typo does not surface after a long one.
   const classifiers = manifest.classifiers ?? {};
-  const known = [...Object.keys(manifest.models), ...Object.keys(classifiers)];
-  const unknown = ids.filter((id) => !Object.hasOwn(manifest.models, id) && !Object.hasOwn(classifiers, id));
+  const derived = manifest.derived ?? {};
+  const known = [...Object.keys(manifest.models), ...Object.keys(classifiers), ...Object.keys(derived)];
+  const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length) {
     const names = unknown.map((id) => `"${id}"`).join(', ');
     process.stderr.write(
@@ -131,14 +141,18 @@ export async function main(argv: string[]): Promise<number> {
   for (const id of ids) {
     if (Object.hasOwn(classifiers, id)) {
       const options = { url: values.url, file: values.file, force: values.force };
-      if (!(await convertClassifier(id, classifiers[id]!, outDir, options))) failed++;
+      const file = await convertClassifier(id, classifiers[id]!, outDir, options);
+      if (!file || !(await compressed(file, !values['no-compress']))) failed++;
       continue;
     }
-    const entry = manifest.models[id]!;
+    // A derived model (320n-fp16): its base is installed first, then converted.
+    const made = Object.hasOwn(derived, id) ? derived[id]! : null;
+    const baseId = made ? made.from : id;
+    const entry = manifest.models[baseId]!;
     const progress = createProgressPrinter(entry.file);
     try {
       const r = await fetchModel({
-        id,
+        id: baseId,
         outDir,
         url: values.url,
         file: values.file,
@@ -156,12 +170,24 @@ export async function main(argv: string[]): Promise<number> {
       // Printed when not pinned, so that whoever first downloads a release can pin it.
       const pin = entry.sha256
         ? `sha256 ${r.sha256} (matches models/manifest.json)`
-        : `sha256 ${r.sha256} (not pinned yet: set "sha256" for ${id} in models/manifest.json to verify future downloads)`;
+        : `sha256 ${r.sha256} (not pinned yet: set "sha256" for ${baseId} in models/manifest.json to verify future downloads)`;
       const verb =
         r.status === 'skipped'
           ? `${where} is already present and valid; use --force to download it again.`
           : `${r.status === 'downloaded' ? 'Downloaded' : 'Installed'} ${where} (${formatBytes(r.bytes)}).`;
       process.stdout.write(`${verb}\n  ${contract}\n  ${pin}\n`);
+      if (made) {
+        const d = await deriveModel(manifest, made, r.path, outDir, values.force);
+        const shown = displayPath(d.path);
+        process.stdout.write(
+          d.status === 'skipped'
+            ? `${shown} is already present, valid and newer than ${where}.\n`
+            : `Made ${shown} (${formatBytes(d.bytes)}) from ${where}: ${d.tensors} weight tensors stored as float16, cast to float32 at load.\n`,
+        );
+        if (!(await compressed(d.path, !values['no-compress']))) failed++;
+        continue;
+      }
+      if (!(await compressed(r.path, !values['no-compress']))) failed++;
     } catch (err) {
       progress.finish();
       failed++;
@@ -177,13 +203,33 @@ export async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** Converts one classifier and prints what was made; false when it failed. */
+/**
+ * MODEL.br and MODEL.gz beside the model, or (with --no-compress) none, so that a
+ * server never finds copies of an older file; false when they could not be written.
+ */
+async function compressed(file: string, compress: boolean): Promise<boolean> {
+  try {
+    if (!compress) {
+      await removeCompressed(file);
+      return true;
+    }
+    const c = await writeCompressed(file);
+    const mb = (n: number) => formatBytes(n);
+    process.stdout.write(`  ${c.written ? 'wrote' : 'kept'} ${displayPath(file)}.br (${mb(c.br)}) and .gz (${mb(c.gz)}), for servers that send precompressed files\n`);
+    return true;
+  } catch (err) {
+    process.stderr.write(`Could not write the compressed copies of ${displayPath(file)}: ${err instanceof Error ? err.message : String(err)}.\n`);
+    return false;
+  }
+}
+
+/** Converts one classifier and prints what was made; its path, or null when it failed. */
 async function convertClassifier(
   id: string,
   entry: ClassifierEntry,
   outDir: string,
   options: { url?: string | undefined; file?: string | undefined; force: boolean },
-): Promise<boolean> {
+): Promise<string | null> {
   try {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const r = await fetchClassifier({ id, entry, outDir, ...options, log });
@@ -197,15 +243,15 @@ async function convertClassifier(
       : `sha256 ${r.sha256} (not pinned in models/manifest.json)`;
     const contract = `${r.input.name} ${formatShape(r.input.shape)} -> ${r.output.name} ${formatShape(r.output.shape)} (${entry.classes.join(', ')})`;
     process.stdout.write(`${verb}\n  ${contract}\n  ${pin}\n`);
-    return true;
+    return r.path;
   } catch (err) {
     if (!(err instanceof ModelFetchError)) {
       const msg = err instanceof Error ? err.message : String(err);
       process.stderr.write(`Unexpected error while converting ${entry.file}: ${msg.replace(/\s+/g, ' ').trim()}\n`);
       if (process.env.DEBUG) console.error(err);
-      return false;
+      return null;
     }
     process.stderr.write(`${err.message}\n`);
-    return false;
+    return null;
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NUDENET_CLASSES } from '../../src/nudenet/classes.js';
 import { checkClassifiers, type ClassifierEntry } from './classifier-manifest.js';
+import { checkDerived, type DerivedEntry } from './derived-manifest.js';
 import { ModelFetchError } from './error.js';
 import { displayPath } from './format.js';
 import { libraryContract } from './library-contract.js';
@@ -38,6 +39,8 @@ export interface Manifest {
   readonly models: Readonly<Record<string, ModelEntry>>;
   /** Classifiers converted from TF.js weights; see classifier-manifest.ts. */
   readonly classifiers?: Readonly<Record<string, ClassifierEntry>>;
+  /** Models made from one of `models` (320n-fp16); see derive.ts. */
+  readonly derived?: Readonly<Record<string, DerivedEntry>>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -94,6 +97,7 @@ export function checkManifest(data: unknown, shown = 'models/manifest.json'): Ma
   }
   for (const [id, entry] of Object.entries(data.models)) checkEntry(id, entry, shown);
   if (data.classifiers !== undefined) checkClassifiers(data.classifiers, Object.keys(data.models), shown);
+  if (data.derived !== undefined) checkDerived(data.derived, Object.keys(data.models), shown);
   return data as unknown as Manifest;
 }
 

@@ -27,12 +27,15 @@ type Report = (progress: ModelProgress) => void;
 async function download(model: NodeModel & { url: string }, report: Report): Promise<Uint8Array> {
   const response = await fetch(model.url);
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-  const total = Number(response.headers.get('content-length')) || 0;
+  // fetch decodes a compressed body (Content-Encoding), whose Content-Length counts the compressed bytes.
+  const encoded = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() !== 'identity';
+  let total = encoded ? 0 : Number(response.headers.get('content-length')) || 0;
   const chunks: Uint8Array[] = [];
   let loaded = 0;
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     chunks.push(chunk);
     loaded += chunk.length;
+    if (loaded > total) total = 0;
     report({ model: model.label, loaded, total, cached: false });
   }
   return Buffer.concat(chunks);

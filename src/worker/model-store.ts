@@ -43,7 +43,9 @@ async function download(url: string, report: Report): Promise<Uint8Array> {
       `The model could not be downloaded from ${url}: the server answered HTTP ${response.status}. If it is NudeNet's weights, run \`npx veil-nsfw models 320n\` to put them in public/models/.`,
     );
   }
-  const total = Number(response.headers.get('content-length')) || 0;
+  // A server that sends the model compressed (Content-Encoding: br or gzip) gives
+  // the compressed length, while the body reads decoded: the total is then unknown.
+  let total = compressedBody(response) ? 0 : Number(response.headers.get('content-length')) || 0;
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     report({ model: url, loaded: bytes.length, total: bytes.length, cached: false });
@@ -58,6 +60,8 @@ async function download(url: string, report: Report): Promise<Uint8Array> {
     if (done) break;
     chunks.push(value);
     loaded += value.length;
+    // Cross-origin, Content-Encoding may be hidden from the page: more bytes than announced tells.
+    if (loaded > total) total = 0;
     // One report per percent at most: each one is a message to the page.
     const percent = total ? Math.floor((loaded / total) * 100) : Math.floor(loaded / 1e6);
     if (percent !== lastReported) {
@@ -102,4 +106,10 @@ export async function loadModel(source: ResolvedModel, useCache: boolean, report
 export async function forgetModel(url: string): Promise<void> {
   const cache = await openCache();
   await cache?.delete(url).catch(() => undefined);
+}
+
+/** True when the body was sent compressed, so Content-Length does not count the bytes read. */
+function compressedBody(response: Response): boolean {
+  const encoding = response.headers.get('content-encoding');
+  return encoding !== null && encoding.trim().toLowerCase() !== 'identity' && encoding.trim() !== '';
 }

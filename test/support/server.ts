@@ -9,6 +9,9 @@
  * image of known verdict, and `/__by-dest?image=<path>&other=<path>` answers as
  * `image` when the browser asks for an <img> (Sec-Fetch-Dest: image) and as `other`
  * to anything else (fetch(), a worker), as a host that tells requests apart can.
+ * Where FILE.br or FILE.gz lies beside a file (`npx veil-nsfw assets`, `models`) and
+ * the browser accepts that encoding, the copy is sent with Content-Encoding, as
+ * nginx's brotli_static and gzip_static do; `encodings` records what each path was sent as.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentType } from '../../scripts/mime-types.mjs';
+import { precompressed } from '../../scripts/precompressed.mjs';
 import { VERDICT_IMAGES } from './png.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,6 +28,8 @@ export interface TestServer {
   url: string;
   /** Paths requested so far, in order. */
   requests: string[];
+  /** For each path sent precompressed, the Accept-Encoding asked and the Content-Encoding sent. */
+  encodings: Map<string, { accept: string; sent: 'br' | 'gzip' }>;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,7 @@ export interface TestServer {
  */
 export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: string } = {}): Promise<TestServer> {
   const requests: string[] = [];
+  const encodings: TestServer['encodings'] = new Map();
   const server: Server = createServer((req, res) => {
     let url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url.pathname);
@@ -85,6 +92,13 @@ export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: 
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
+    const copy = precompressed(path, req.headers['accept-encoding']);
+    if (copy) {
+      encodings.set(url.pathname, { accept: String(req.headers['accept-encoding']), sent: copy.encoding });
+      res.writeHead(200, { 'content-type': contentType(path), 'content-encoding': copy.encoding, 'content-length': copy.size, vary: 'Accept-Encoding' });
+      createReadStream(copy.path).pipe(res);
+      return;
+    }
     res.writeHead(200, { 'content-type': contentType(path), 'content-length': size });
     createReadStream(path).pipe(res);
   });
@@ -93,6 +107,7 @@ export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: 
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    encodings,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

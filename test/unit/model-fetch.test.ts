@@ -541,7 +541,9 @@ describe('CLI (f)', () => {
     expect(r.stdout).toContain('images [1,3,320,320] -> output0 [1,22,2100]');
     expect(r.stderr).toContain(`320n.onnx: 100% (${VALID.length} B of ${VALID.length} B)`);
     expect(r.stderr).not.toContain('\r');
-    expect(listOut()).toEqual(['320n.onnx']);
+    // With its brotli and gzip copies (no --no-compress), and no temporary file left.
+    expect(listOut()).toEqual(['320n.onnx', '320n.onnx.br', '320n.onnx.gz']);
+    expect(r.stdout).toMatch(/wrote .*320n\.onnx\.br \(\d+ B\) and \.gz \(\d+ B\), for servers that send precompressed files/);
 
     const again = await runCli(['320n', '--url', `${base}/valid.onnx`, '--out', outDir]);
     expect(again.code).toBe(0);

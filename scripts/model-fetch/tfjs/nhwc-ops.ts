@@ -7,7 +7,7 @@
  * takes the NCHW [1, 3, H, W] tensor Veil's preprocessing produces.
  */
 import { ModelFetchError } from '../error.js';
-import { OnnxGraph, sizeOf, type Value } from '../onnx-builder.js';
+import { arith, cast, OnnxGraph, reshape, sizeOf, stored, transpose, type Stored, type Value } from '../onnx-builder.js';
 import { windowGeometry, type Pads, type Padding, type Window } from './padding.js';
 import type { WeightTensor } from './weights.js';
 
@@ -75,7 +75,22 @@ export function foldBatchNorm(conv: ConvSpec, bn: BatchNorm): ConvSpec {
   for (let i = 0; i < k.length; i++) kernel[i] = k[i]! * scale[i % channels]!;
   const bias = new Float32Array(channels);
   for (let c = 0; c < channels; c++) bias[c] = (conv.bias ? conv.bias[c]! : 0) * scale[c]! + shift[c]!;
-  return { ...conv, kernel: { ...conv.kernel, data: kernel }, bias };
+  return { ...conv, kernel: { ...conv.kernel, data: kernel, stored: scaled(conv.kernel.stored, scale) }, bias };
+}
+
+/**
+ * The fold above as nodes on a stored kernel: float32 times a double per output
+ * channel, rounded once to float32. Only the kernel stays quantized; the
+ * per-channel scale (8 bytes a channel) and the folded bias are stored as computed.
+ */
+function scaled(kernel: Stored | null | undefined, scale: Float64Array): Stored | null {
+  if (!kernel) return null;
+  // The output channels are the trailing axes: `out`, or (in, multiplier) flattened.
+  let axes = kernel.shape.length;
+  while (axes > 0 && sizeOf(kernel.shape.slice(axes)) < scale.length) axes--;
+  const tail = kernel.shape.slice(axes);
+  if (sizeOf(tail) !== scale.length) return null;
+  return cast(arith('Mul', cast(kernel, 'double'), stored('double', tail, scale, `${kernel.hint}/bn_scale`)), 'float');
 }
 
 export function conv2d(g: OnnxGraph, x: Value, spec: ConvSpec, hint: string): Value {
@@ -97,7 +112,10 @@ export function conv2d(g: OnnxGraph, x: Value, spec: ConvSpec, hint: string): Va
           w[to] = src[from]!;
         }
   const weightShape = spec.depthwise ? [out, 1, kh, kw] : [out, cin, kh, kw];
-  const inputs = [x.name, g.addFloats(`${hint}/kernel`, weightShape, w)];
+  // The same reordering as nodes, for a kernel stored as its source stores it.
+  const k = spec.kernel.stored;
+  const from = k && (spec.depthwise ? reshape(transpose(k, [2, 3, 0, 1]), weightShape) : transpose(k, [3, 2, 0, 1]));
+  const inputs = [x.name, g.addWeight(`${hint}/kernel`, weightShape, w, from)];
   if (spec.bias) inputs.push(g.addFloats(`${hint}/bias`, [out], spec.bias));
   const geo = windowGeometry(x, { kernel: [kh, kw], strides: spec.strides, dilations: spec.dilations, padding: spec.padding });
   const y = g.addNode('Conv', inputs, [x.shape[0]!, out, geo.height, geo.width], hint, {
@@ -201,7 +219,7 @@ export function dense(
   if (x.shape.length !== 2 || x.shape[1] !== inputs) {
     throw unsupported(`a [${kernel.shape.join(',')}] dense kernel on a [${x.shape.join(',')}] input`);
   }
-  const names = [x.name, g.addFloats(`${hint}/kernel`, kernel.shape, kernel.data)];
+  const names = [x.name, g.addWeight(`${hint}/kernel`, kernel.shape, kernel.data, kernel.stored)];
   if (bias) names.push(g.addFloats(`${hint}/bias`, [units], bias));
   const y = g.addNode('Gemm', names, [x.shape[0]!, units], hint, { transB: transposed ? 1 : 0 });
   return activation(g, y, act, `${hint}/act`);

@@ -9,7 +9,7 @@
  * same order, gives bit-identical weights.
  */
 import { ModelFetchError } from '../error.js';
-import { sizeOf } from '../onnx-builder.js';
+import { dequantize, sizeOf, stored, type Stored } from '../onnx-builder.js';
 import type { TfjsArtifacts, WeightSpec } from './artifacts.js';
 
 export interface WeightTensor {
@@ -17,6 +17,12 @@ export interface WeightTensor {
   readonly dtype: 'float32' | 'int32';
   /** int32 weights (axes, shapes in graph models) are kept as exact integers in a Float32Array. */
   readonly data: Float32Array;
+  /**
+   * For quantized float32 weights: the stored integers and TF.js's dequantization
+   * of them, which the ONNX file keeps instead of `data` (a quarter of the bytes
+   * for uint8) and onnxruntime turns into `data` at load.
+   */
+  readonly stored?: Stored | null;
 }
 
 export type Weights = ReadonlyMap<string, WeightTensor>;
@@ -66,7 +72,27 @@ function decodeOne(spec: WeightSpec, bytes: DataView): WeightTensor {
   } else {
     for (let i = 0; i < n; i++) out[i] = bytes.getFloat32(4 * i, true);
   }
-  return { shape: [...spec.shape], dtype: spec.dtype, data: out };
+  const quantized =
+    spec.dtype === 'float32' && (q?.dtype === 'uint8' || q?.dtype === 'uint16')
+      ? dequantize(
+          stored(
+            q.dtype,
+            spec.shape,
+            q.dtype === 'uint8' ? new Uint8Array(bytes.buffer, bytes.byteOffset, n).slice() : uint16s(bytes, n),
+            spec.name,
+          ),
+          q.scale!,
+          q.min!,
+        )
+      : null;
+  return { shape: [...spec.shape], dtype: spec.dtype, data: out, stored: quantized };
+}
+
+/** Little-endian uint16s, wherever they sit in the shard. */
+function uint16s(bytes: DataView, n: number): Uint16Array {
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.getUint16(2 * i, true);
+  return out;
 }
 
 /** Every weight of the model by name; the shards must hold exactly the bytes the manifest lists. */

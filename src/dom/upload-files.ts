@@ -55,7 +55,8 @@ export function clock(seconds: number): string {
 /** Where in a clip its verdict was decided: `at 0:02`; empty for an image. */
 const when = (entry?: ScreenedFile) => (entry?.result?.video ? `at ${clock(entry.result.video.decided_at_s)}` : '');
 
-const mb = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MB`;
+/** Megabytes to a tenth, rounded up for the file and down for the limit, so a file over it never reads as equal. */
+const mb = (bytes: number, round: (x: number) => number) => `${round((bytes / 2 ** 20) * 10) / 10} MB`;
 const mp = (pixels: number) => `${Math.round(pixels / 1e6)} megapixels`;
 /** What a camera's own settings can do about a photo too large: its standard resolution makes smaller files. */
 const CAMERA = "take the photo at your camera's standard resolution (12 to 50 megapixels)";
@@ -66,7 +67,7 @@ const CAMERA = "take the photo at your camera's standard resolution (12 to 50 me
  * how to save it, not to "send a smaller image".
  */
 function tooLarge({ limit, value, max, mime }: LimitDetail): string | null {
-  if (limit === 'maxBytes') return `it is ${mb(value)}, and files up to ${mb(max)} can be checked here. To send it, ${CAMERA}, or share a smaller copy of it.`;
+  if (limit === 'maxBytes') return `it is ${mb(value, Math.ceil)}, and files up to ${mb(max, Math.floor)} can be checked here. To send it, ${CAMERA}, or share a smaller copy of it.`;
   if (limit === 'maxPixels') return `it is ${mp(value)}, and photos up to ${mp(max)} can be checked here. To send it, ${CAMERA}, or share a smaller copy of it.`;
   if (limit === 'maxDecodePixels' && mime && mime !== 'image/jpeg') {
     const format = mime.replace('image/', '').toUpperCase();

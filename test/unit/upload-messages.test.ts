@@ -59,7 +59,7 @@ describe('a photo still too large', () => {
 
   it('says how large it is, the most that is checked, and what to change on the camera', () => {
     expect(refused({ limit: 'maxBytes', value: 71 * 2 ** 20 + 5, max: 64 * 2 ** 20 })).toBe(
-      "“IMG_2041.jpg” cannot be uploaded: it is 72 MB, and files up to 64 MB can be checked here. To send it, take the photo at your camera's standard resolution (12 to 50 megapixels), or share a smaller copy of it.",
+      "“IMG_2041.jpg” cannot be uploaded: it is 71.1 MB, and files up to 64 MB can be checked here. To send it, take the photo at your camera's standard resolution (12 to 50 megapixels), or share a smaller copy of it.",
     );
     expect(refused({ limit: 'maxPixels', value: 250e6, max: 200e6 })).toBe(
       "“IMG_2041.jpg” cannot be uploaded: it is 250 megapixels, and photos up to 200 megapixels can be checked here. To send it, take the photo at your camera's standard resolution (12 to 50 megapixels), or share a smaller copy of it.",
@@ -74,6 +74,8 @@ describe('a photo still too large', () => {
 
   it('never tells a person to send a smaller image of a photo their camera took, but keeps a general sentence when the limit is not known', () => {
     for (const limit of ['maxBytes', 'maxPixels'] as const) expect(refused({ limit, value: 2, max: 1 })).not.toMatch(/smaller image/);
+    // Just over the limit never reads as equal to it.
+    expect(refused({ limit: 'maxBytes', value: 2 ** 20 + 1, max: 2 ** 20 })).toContain('it is 1.1 MB, and files up to 1 MB');
     expect(DEFAULT_MESSAGES.refused(photo, 'size', new VeilError(ErrorCodes.TOO_LARGE, 'over the gateway limit'))).toBe('“IMG_2041.jpg” cannot be uploaded: it is too large to be checked. Choose a smaller image.');
   });
 });

@@ -20,7 +20,11 @@
  *                                 only the phone photos' figures (24 to 200 MP JPEGs: time to
  *                                 decision and peak memory, scaled and full decode, and the
  *                                 scaled decode's drift), written to bench/results/big-photos.json
+ *   npm run bench -- --only engines
+ *                                 detect() on the photo set in Firefox ESR and WebKitGTK as a
+ *                                 ratio to Chromium (bench/engines.ts), to bench/results/engines.json
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +48,12 @@ import { probeWebNn } from './lib/webnn.mjs';
 const quick = process.argv.includes('--quick');
 /** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-if (only !== null && only !== 'classifier' && only !== 'video' && only !== 'bigphotos') throw new Error(`--only takes "classifier", "video" or "bigphotos"; got "${only}".`);
+if (only !== null && only !== 'classifier' && only !== 'video' && only !== 'engines' && only !== 'bigphotos') throw new Error(`--only takes "classifier", "video", "engines" or "bigphotos"; got "${only}".`);
+if (only === 'engines') {
+  // detect() in Firefox ESR and WebKitGTK against Chromium (bench/engines.ts, through tsx: it shares the test suite's drivers).
+  const run = spawnSync('npx', ['tsx', 'bench/engines.ts', ...(process.argv.includes('--quick') ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 /** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const CLASSIFIER_ROUNDS = quick ? 1 : 3;

@@ -3,7 +3,8 @@
  * preprocessing gets the same input on both sides. The decoding is the Node
  * entry's (src/node/decode.ts, src/node/bmp.ts):
  *
- * - JPEG, PNG, WebP, GIF (first frame), AVIF: sharp (libvips). Its JPEG decoder
+ * - JPEG, PNG, WebP, GIF, AVIF: sharp (libvips); an animated GIF or WebP one
+ *   frame at a time (`frame`), composited as the browser's ImageDecoder does. Its JPEG decoder
  *   (mozjpeg, libjpeg-turbo's decoder), libpng and libwebp give OpenCV's imread
  *   pixels, as Chromium does: measured equal on the fixture photos. The embedded
  *   ICC profile is ignored, as the browser library asks Chromium to
@@ -29,11 +30,11 @@ import { classifierRows, toClassifierTensor } from '../src/classifier/tensor.js'
 import type { SupportedMime } from '../src/image/sniff.js';
 import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
 import type { Divisor } from '../src/image/input-info.js';
-import { browserAlpha, decodeImage, MAX_DECODE_PIXELS, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
+import { browserAlpha, decodeFrame, decodeImage, frameCount, MAX_DECODE_PIXELS, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
 
 // Decoding itself (sharp, the BMP reader, the browser's alpha round trip) is the
-// Node entry's, so veil/node and the gateway give the browser's pixels the same way.
-export { MAX_DECODE_PIXELS, MAX_PIXELS, browserAlpha, decodeImage, type RgbaImage };
+// Node entry's, so veil-nsfw/node and the gateway give the browser's pixels the same way.
+export { MAX_DECODE_PIXELS, MAX_PIXELS, browserAlpha, decodeImage, frameCount, type RgbaImage };
 
 /** What a classifier's tensor needs: its input side and how pixels are scaled. */
 export interface ClassifierInput {
@@ -81,15 +82,17 @@ export function rowsForModels(width: number, height: number, { nudenet, classifi
 }
 
 /**
- * Decodes an image once and builds the tensors of the models asked for from
- * the same pixels: all the pixel work a request needs, in one call a worker
- * thread can run.
+ * Decodes an image once (or, with `frame`, that frame of an animation, as
+ * veil-nsfw/node reads each sampled frame) and builds the tensors of the models
+ * asked for from the same pixels: all the pixel work a request needs, in one
+ * call a worker thread can run.
  */
 export async function prepareImage(
   bytes: Uint8Array,
   mime: SupportedMime,
   targets: ModelTargets,
   maxPixels = MAX_PIXELS,
+  frame?: number,
   smaller?: { original: { width: number; height: number }; divisor: Divisor },
 ): Promise<PreparedImage> {
   let rows: Int32Array | null = null;
@@ -97,7 +100,7 @@ export async function prepareImage(
   const rowsFor = some ? (width: number, height: number) => (rows = rowsForModels(width, height, targets)) : undefined;
   // Read no more than is decoded at once, unless a JPEG is decoded smaller (then the header's size is what libvips reads).
   const readable = smaller && smaller.divisor > 1 ? maxPixels : Math.min(maxPixels, MAX_DECODE_PIXELS);
-  const image = await decodeImage(bytes, mime, readable, rowsFor, smaller);
+  const image = frame === undefined ? await decodeImage(bytes, mime, readable, rowsFor, smaller) : await decodeFrame(bytes, mime, frame, readable);
   const { width, height } = image.original ?? image;
   const pixels = {
     data: image.data,

@@ -19,6 +19,10 @@
  *                                 only detectVideo's figures (a 60 s 720p clip at 1 frame a
  *                                 second, whole and with the early stop), written to
  *                                 bench/results/video.json instead
+ *   npm run bench -- --only bigphotos
+ *                                 only the phone photos' figures (24 to 200 MP JPEGs: time to
+ *                                 decision and peak memory, scaled and full decode, and the
+ *                                 scaled decode's drift), written to bench/results/big-photos.json
  *   npm run bench -- --only engines
  *                                 detect() on the photo set in Firefox ESR and WebKitGTK as a
  *                                 ratio to Chromium (bench/engines.ts), to bench/results/engines.json
@@ -33,6 +37,7 @@ import { firstDecisions, medianParts } from './lib/cold.mjs';
 import { CLASSIFIER_HEADLINE, CLASSIFIER_IMAGES, IMAGE_URL, PHONE_IMAGE } from './lib/images.mjs';
 import { measureLatency } from './lib/latency.mjs';
 import { measureMemory } from './lib/memory.mjs';
+import { bigPhotoLines, measureBigPhotos, measureDrift, prepareBigPhotos } from './lib/big-photos.mjs';
 import { openNative } from './lib/native.mjs';
 import { inPage, openBenchPage as openPage } from './lib/page.mjs';
 import { buildLibrary, bundleNsfwjs, bundleSizes, prepareImages, prepareModels, prepareNmsModel } from './lib/prepare.mjs';
@@ -46,7 +51,7 @@ import { probeWebNn } from './lib/webnn.mjs';
 const quick = process.argv.includes('--quick');
 /** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-const ONLY = ['classifier', 'video', 'engines', 'first-visit'];
+const ONLY = ['classifier', 'video', 'engines', 'first-visit', 'bigphotos'];
 if (only !== null && !ONLY.includes(only)) throw new Error(`--only takes ${ONLY.map((o) => `"${o}"`).join(', ')}; got "${only}".`);
 if (only === 'engines') {
   // detect() in Firefox ESR and WebKitGTK against Chromium (bench/engines.ts, through tsx: it shares the test suite's drivers).
@@ -61,6 +66,8 @@ if (only === 'first-visit') {
 /** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const CLASSIFIER_ROUNDS = quick ? 1 : 3;
+/** Turns of each large photo with the 12 MP one. */
+const BIG_PHOTO_ROUNDS = quick ? 1 : 3;
 /** The classifier's headline turns per round. */
 const CLASSIFIER_HEADLINE_TURNS = 3;
 const FEED_REPEATS = quick ? 1 : 2;
@@ -104,6 +111,36 @@ if (only === 'video') {
   writeFileSync(join(ROOT, 'bench/results/video.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(['', ...videoLines(section), '', `load average (1 min): ${environment.load_average_1min.start} at start, ${environment.load_average_1min.end} at the end`].join('\n'));
   log('wrote bench/results/video.json');
+  process.exit(0);
+}
+/** The phone photos' section (bench/lib/big-photos.mjs): each size in its own browser, then the drift. */
+async function bigPhotoSection(/** @type {string} */ serverUrl, /** @type {ReturnType<typeof prepareClassifier>} */ classifier) {
+  log('big photos: making the 12 to 200 MP JPEGs (once)');
+  const photos = await prepareBigPhotos({ drift: !quick });
+  log(`big photos: time to decision and peak memory, ${BIG_PHOTO_ROUNDS} turns each`);
+  const timed = await measureBigPhotos({ serverUrl, model, threads: cores, rounds: BIG_PHOTO_ROUNDS, photos: photos.timed, log });
+  const drift = quick ? null : await measureDrift({ serverUrl, model, classifier, threads: cores, photos: photos.drifting, log });
+  return { timed, drift };
+}
+
+if (only === 'bigphotos') {
+  const server = await startServer();
+  const section = await bigPhotoSection(server.url, prepareClassifier());
+  await server.close();
+  const by = (/** @type {number} */ mp) => /** @type {any} */ (section.timed.sizes.find((s) => s.mp === mp));
+  const out = {
+    big_photo_108mp_decision_ms: by(108).scaled.decision_p50_ms,
+    big_photo_200mp_decision_ms: by(200).scaled.decision_p50_ms,
+    big_photo_peak_mb: Math.max(...section.timed.sizes.map((s) => /** @type {any} */ (s).scaled.peak_mb)),
+    model: model.name,
+    threads: cores,
+    generated_at: new Date().toISOString(),
+    details: { environment: { cores, cpu: cpus()[0]?.model, load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) } }, big_photos: section },
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/big-photos.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(['', ...bigPhotoLines(section.timed, section.drift)].join('\n'));
+  log('wrote bench/results/big-photos.json');
   process.exit(0);
 }
 const images = prepareImages();
@@ -181,6 +218,9 @@ await inPage(memPage, 'detectMany', { names: feedImages, count: MEMORY_DETECTION
 const memoryAfter = await measureMemory(memBrowser, memPage, isVeilWorker);
 await memBrowser.close();
 
+// 7b: phone photos from 24 to 200 MP, each size in a browser of its own.
+const bigPhotos = await bigPhotoSection(server.url, classifier);
+
 // 5: first decision on a fresh profile, then on later visits.
 log(`first decision: ${PROFILES} fresh profiles, 3 visits each`);
 const visits = await firstDecisions(server, { model: model.url, image: `${IMAGE_URL}/${PHONE_IMAGE}`, profiles: PROFILES, visits: 3, lingerMs: VISIT_LINGER_MS });
@@ -232,6 +272,9 @@ const result = {
   video_all_p50_ms: videoSection.stop_at_null.p50_ms,
   video_watch_fps: videoSection.watch.sustained_fps,
   video_fixture_early_stop_p50_ms: videoSection.fixture_stop_at_block.p50_ms,
+  big_photo_108mp_decision_ms: /** @type {any} */ (bigPhotos.timed.sizes.find((s) => s.mp === 108)).scaled.decision_p50_ms,
+  big_photo_200mp_decision_ms: /** @type {any} */ (bigPhotos.timed.sizes.find((s) => s.mp === 200)).scaled.decision_p50_ms,
+  big_photo_peak_mb: Math.max(...bigPhotos.timed.sizes.map((s) => /** @type {any} */ (s).scaled.peak_mb)),
   model: model.name,
   photo_set_images: names.length,
   worst_image: lat.worst_image,
@@ -307,6 +350,7 @@ const report = {
     webnn,
     classifier: classifierSection,
     video: videoSection,
+    big_photos: bigPhotos,
     bundle: sizes,
   },
 };

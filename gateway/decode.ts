@@ -17,22 +17,24 @@
  *   rounded to nearest, unpremultiply in float32 rounded half to even); measured
  *   equal on every (colour, alpha) pair in Debian's Chromium 156 on x86-64.
  *
- * Nothing here shrinks an image before the models' resizes do: NudeNet's
+ * Nothing here shrinks an image within the library's memory ceiling
+ * (`limits.maxDecodePixels`, 40 MP) before the models' resizes do: NudeNet's
  * (OpenCV's bilinear) and the classifier's (TF.js's bilinear) read exact source
- * pixels, and libvips' shrink-on-load (JPEG DCT scaling) would give them other
- * ones, so the answer could change. A BMP is instead read in only the rows the
- * two resizes use, which changes nothing.
+ * pixels. A JPEG over it is decoded smaller, at the scale the browser decodes it
+ * at (src/node/decode.ts). A BMP is instead read in only the rows the two
+ * resizes use, which changes nothing.
  * `prepareImage` is what the decode workers run (pixel-job.ts, pixel-worker.ts).
  */
 import type { ClassifierPreprocessing } from '../src/classifier/spec.js';
 import { classifierRows, toClassifierTensor } from '../src/classifier/tensor.js';
 import type { SupportedMime } from '../src/image/sniff.js';
 import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
-import { browserAlpha, decodeFrame, decodeImage, frameCount, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
+import type { Divisor } from '../src/image/input-info.js';
+import { browserAlpha, decodeFrame, decodeImage, frameCount, MAX_DECODE_PIXELS, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
 
 // Decoding itself (sharp, the BMP reader, the browser's alpha round trip) is the
 // Node entry's, so veil-nsfw/node and the gateway give the browser's pixels the same way.
-export { MAX_PIXELS, browserAlpha, decodeImage, frameCount, type RgbaImage };
+export { MAX_DECODE_PIXELS, MAX_PIXELS, browserAlpha, decodeImage, frameCount, type RgbaImage };
 
 /** What a classifier's tensor needs: its input side and how pixels are scaled. */
 export interface ClassifierInput {
@@ -59,6 +61,8 @@ export interface PreparedImage {
   classifierTensor: Float32Array | null;
   /** The source rows read when only some were (ascending), else null. */
   rows: Int32Array | null;
+  /** The size a JPEG over the memory ceiling was decoded at (smaller than `width` x `height`); absent for a full decode. */
+  decoded?: { width: number; height: number };
 }
 
 /**
@@ -83,13 +87,29 @@ export function rowsForModels(width: number, height: number, { nudenet, classifi
  * asked for from the same pixels: all the pixel work a request needs, in one
  * call a worker thread can run.
  */
-export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, targets: ModelTargets, maxPixels = MAX_PIXELS, frame?: number): Promise<PreparedImage> {
+export async function prepareImage(
+  bytes: Uint8Array,
+  mime: SupportedMime,
+  targets: ModelTargets,
+  maxPixels = MAX_PIXELS,
+  frame?: number,
+  smaller?: { original: { width: number; height: number }; divisor: Divisor },
+): Promise<PreparedImage> {
   let rows: Int32Array | null = null;
   const some = targets.nudenet !== null || targets.classifier !== null;
   const rowsFor = some ? (width: number, height: number) => (rows = rowsForModels(width, height, targets)) : undefined;
-  const image = frame === undefined ? await decodeImage(bytes, mime, maxPixels, rowsFor) : await decodeFrame(bytes, mime, frame, maxPixels);
-  const { width, height } = image;
-  const pixels = { data: image.data, width, height, channels: 4 as const, ...(image.rows && { rows: image.rows }) };
+  // Read no more than is decoded at once, unless a JPEG is decoded smaller (then the header's size is what libvips reads).
+  const readable = smaller && smaller.divisor > 1 ? maxPixels : Math.min(maxPixels, MAX_DECODE_PIXELS);
+  const image = frame === undefined ? await decodeImage(bytes, mime, readable, rowsFor, smaller) : await decodeFrame(bytes, mime, frame, readable);
+  const { width, height } = image.original ?? image;
+  const pixels = {
+    data: image.data,
+    width: image.width,
+    height: image.height,
+    channels: 4 as const,
+    ...(image.rows && { rows: image.rows }),
+    ...(image.original && { original: image.original }),
+  };
   let tensor: Float32Array | null = null;
   let box: Letterbox | null = null;
   if (targets.nudenet) {
@@ -98,5 +118,5 @@ export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, targe
   }
   const { classifier } = targets;
   const classifierTensor = classifier ? toClassifierTensor(pixels, classifier.inputSize, classifier.preprocessing) : null;
-  return { width, height, tensor, box, classifierTensor, rows };
+  return { width, height, tensor, box, classifierTensor, rows, ...(image.original && { decoded: { width: image.width, height: image.height } }) };
 }

@@ -9,10 +9,10 @@
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import { decodeImageText } from '../src/image/base64.js';
-import { type ByteSource, checkImageBytes } from '../src/image/input-info.js';
+import { type ByteSource, checkImageBytes, scaledNote } from '../src/image/input-info.js';
 import { IMAGE_FORMATS, type SupportedMime } from '../src/image/sniff.js';
 import type { InputInfo } from '../src/result.js';
-import { frameCount, MAX_PIXELS, type ModelTargets, prepareImage, type PreparedImage } from './decode.js';
+import { frameCount, MAX_DECODE_PIXELS, MAX_PIXELS, type ModelTargets, prepareImage, type PreparedImage } from './decode.js';
 
 export interface PixelJob {
   /** The image as it came: base64 or a data URI (decoded here), or bytes. */
@@ -39,8 +39,12 @@ export interface PixelResult {
   frames: number;
 }
 
-/** Everything an image format allows; the gateway's size limits are its own (`--max-image`) and the library's pixel limit. */
-const GATEWAY_LIMITS = { maxPixels: MAX_PIXELS, formats: IMAGE_FORMATS };
+/**
+ * Everything an image format allows; the gateway's size limits are its own
+ * (`--max-image`) and the library's pixel limit and memory ceiling, so a photo
+ * is decoded here at the scale the browser decodes it at.
+ */
+const GATEWAY_LIMITS = { maxPixels: MAX_PIXELS, maxDecodePixels: MAX_DECODE_PIXELS, formats: IMAGE_FORMATS };
 
 export async function runPixelJob({ image, from, maxBytes, targets, checkOnly, frame }: PixelJob): Promise<PixelResult> {
   if (frame) {
@@ -55,10 +59,12 @@ export async function runPixelJob({ image, from, maxBytes, targets, checkOnly, f
   if (bytes.length > maxBytes) {
     throw new VeilError(ErrorCodes.TOO_LARGE, `The image is ${bytes.length} bytes, more than this gateway accepts (${maxBytes}).`);
   }
-  const { info, notes } = await checkImageBytes(bytes, { ...from, declared }, { ...GATEWAY_LIMITS, maxBytes });
+  const { info, notes, divisor } = await checkImageBytes(bytes, { ...from, declared }, { ...GATEWAY_LIMITS, maxBytes });
   if (checkOnly) return { bytes, info, notes, prepared: null, frames: 1 };
   // An animation's frames are each read as one composited page, its first too, as veil-nsfw/node reads them.
   const frames = await frameCount(bytes, info.mime);
-  const prepared = await prepareImage(bytes, info.mime, targets, MAX_PIXELS, frames > 1 ? 0 : undefined);
+  const original = { width: info.width, height: info.height };
+  const prepared = await prepareImage(bytes, info.mime, targets, MAX_PIXELS, frames > 1 ? 0 : undefined, { original, divisor });
+  if (prepared.decoded) notes.push(scaledNote(prepared.width, prepared.height, prepared.decoded, GATEWAY_LIMITS));
   return { bytes, info: { ...info, width: prepared.width, height: prepared.height }, notes, prepared, frames };
 }

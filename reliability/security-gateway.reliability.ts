@@ -131,7 +131,7 @@ async function attackProcess(url: string, pid: number) {
     healthzMaxMs: flood.healthzMaxMs,
   });
 
-  // Images whose headers declare more than the library's 40 megapixels, and a BMP just under them.
+  // Images whose headers declare more than the library's memory ceiling (40 megapixels decoded at once), and a BMP just under it.
   for (const [name, bytes, want, who] of [
     ['a 10000 x 10000 PNG', blackPng(10_000, 10_000), 413, 'png'],
     ['a 10000 x 8000 1-bit BMP', stripedBmp(10_000, 8000), 413, 'bmp-big'],

@@ -67,19 +67,36 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/**
+ * For a 4004: which input limit refused the input, the input's figure and the
+ * limit's, so a page can tell a person what to do in its own words.
+ */
+export interface LimitDetail {
+  limit: 'maxBytes' | 'maxPixels' | 'maxDecodePixels';
+  /** The input's bytes or pixels. */
+  value: number;
+  /** The limit's. */
+  max: number;
+  /** The input's format (`image/png`), where the limit depends on it. */
+  mime?: string;
+}
+
 /** A failure with a gateway-style `code` and a sentence saying what to do about it. */
 export class VeilError extends Error {
   override readonly name = 'VeilError';
   readonly code: ErrorCode;
+  /** Set on a 4004 from one of Veil's own input limits. */
+  readonly limit?: LimitDetail;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; limit?: LimitDetail }) {
     super(message, options);
     this.code = code;
+    if (options?.limit) this.limit = options.limit;
   }
 
   /** Plain data, safe to post across a worker boundary. */
-  toJSON(): { name: 'VeilError'; code: ErrorCode; message: string } {
-    return { name: this.name, code: this.code, message: this.message };
+  toJSON(): { name: 'VeilError'; code: ErrorCode; message: string; limit?: LimitDetail } {
+    return { name: this.name, code: this.code, message: this.message, ...(this.limit && { limit: this.limit }) };
   }
 }
 

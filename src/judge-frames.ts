@@ -46,11 +46,11 @@ export interface DecodedFrame {
   decoder?: string;
 }
 
-/** The source rows both models read of a width x height image, or null for all of them. */
-export function rowPlan({ detector, classifier }: Models): (width: number, height: number) => Int32Array | null {
-  return (width, height) => {
+/** The source rows both models read of a width x height image (decoded from one of size `original`), or null for all of them. */
+export function rowPlan({ detector, classifier }: Models): (width: number, height: number, original?: { width: number; height: number }) => Int32Array | null {
+  return (width, height, original) => {
     const plans: (Int32Array | null)[] = [];
-    if (detector) plans.push(rowsToRead(width, height, detector.inputSize));
+    if (detector) plans.push(rowsToRead(width, height, detector.inputSize, original));
     if (classifier) plans.push(classifierRows(width, height, classifier.description.inputSize));
     if (plans.some((plan) => plan === null)) return null;
     const rows = Int32Array.from(new Set(plans.flatMap((plan) => [...plan!]))).sort();

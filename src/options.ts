@@ -42,10 +42,22 @@ export interface RemoteRequest {
 
 /** What Veil accepts as input; anything outside is refused with a code before it costs memory. */
 export interface InputLimits {
-  /** Largest file in bytes; default 20 MB. */
+  /** Largest file in bytes; default 64 MiB, above what a 200-megapixel phone photo weighs (docs/limits-and-security.md). */
   maxBytes?: number;
-  /** Largest image in pixels (width x height), read from the file header before decoding; default 40 megapixels. */
+  /**
+   * Largest image in pixels (width x height), read from the file header before
+   * decoding; default 200 megapixels, the largest phone cameras (16320 x 12240).
+   */
   maxPixels?: number;
+  /**
+   * The memory ceiling: the most pixels decoded at once; default 40 megapixels
+   * (160 MB as RGBA). An image within it is decoded whole, exactly. A JPEG over
+   * it is decoded at 1/2, 1/4 or 1/8 of its size, the largest that fits
+   * (libjpeg-turbo's scaled IDCT), and its result's `notes` say so; any other
+   * format over it is refused (4004) before decoding, since no decoder here can
+   * scale it while decoding.
+   */
+  maxDecodePixels?: number;
   /** Accepted formats (from the file's signature); default all six. */
   formats?: ImageFormat[];
   /** SVG can carry script, so it is refused unless this is true; then it is rasterised like an <img> (no script runs). */
@@ -61,8 +73,9 @@ export interface InputLimits {
 }
 
 export const DEFAULT_LIMITS: Required<InputLimits> = {
-  maxBytes: 20 * 1024 * 1024,
-  maxPixels: 40_000_000,
+  maxBytes: 64 * 1024 * 1024,
+  maxPixels: 200_000_000,
+  maxDecodePixels: 40_000_000,
   formats: [...IMAGE_FORMATS],
   allowSvg: false,
   maxFrames: 8,
@@ -278,7 +291,7 @@ export function resolveLimits(limits: InputLimits | undefined): Required<InputLi
   if (limits === undefined) return { ...DEFAULT_LIMITS, formats: [...DEFAULT_LIMITS.formats] };
   if (typeof limits !== 'object' || limits === null) throw bad('`limits` must be an object.');
   const merged = { ...DEFAULT_LIMITS, ...limits };
-  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'fetchTimeoutMs', 'maxVideoBytes', 'maxVideoSeconds'] as const) {
+  for (const key of ['maxBytes', 'maxPixels', 'maxDecodePixels', 'maxFrames', 'fetchTimeoutMs', 'maxVideoBytes', 'maxVideoSeconds'] as const) {
     const value = merged[key];
     if (typeof value !== 'number' || !(value >= 1) || !Number.isFinite(value)) {
       throw bad(`\`limits.${key}\` must be a positive number; got ${String(value)}.`);

@@ -104,7 +104,7 @@ export interface Timings {
    * `planes-I422`, `planes-I444` (a JPEG's or lossy WebP's own planes, with
    * `-oriented` for an EXIF-oriented JPEG), `frame-rgb` (ImageDecoder's RGB
    * frame), `bitmap` or `bitmap-rows` (createImageBitmap, whole or the rows the
-   * resize reads), `scaled-` before a planes or frame path (the opt-in `decode: 'fast'`), `frame-canvas`
+   * resize reads), `scaled-` before a planes or frame path (a JPEG decoded smaller: over `limits.maxDecodePixels`, or with `decode: 'fast'`), `frame-canvas`
    * (animation frames), `pixels` (pixels handed in).
    */
   decoder?: string;

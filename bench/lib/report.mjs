@@ -2,6 +2,7 @@
 /** The issue's targets checked against one run's figures, and the table printed at the end. */
 import { classifierLines } from './classifier.mjs';
 import { videoLines } from './video.mjs';
+import { bigPhotoLines } from './big-photos.mjs';
 
 /**
  * @typedef {{ target: string, figure: string, met: boolean }} TargetRow
@@ -97,6 +98,7 @@ export function printReport(r) {
   }
   if (r.details.classifier) lines.push('', ...classifierLines(r.details.classifier));
   if (r.details.video) lines.push('', ...videoLines(r.details.video));
+  if (r.details.big_photos) lines.push('', ...bigPhotoLines(r.details.big_photos.timed, r.details.big_photos.drift));
   lines.push('');
   for (const key of Object.keys(r)) {
     if (typeof r[key] === 'number' || typeof r[key] === 'string') lines.push(`${pad(key, 34)}${r[key]}`);

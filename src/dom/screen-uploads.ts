@@ -101,7 +101,7 @@ export function screenUploads(target: HTMLInputElement | HTMLFormElement | HTMLE
     if (source.input) {
       const held = source.entries.filter((e) => effective(e) === 'block');
       const blocked = held.filter((e) => e.state !== 'refused').map((e) => e.file);
-      const refused = held.filter((e) => e.state === 'refused').map((e) => messages.refused(e.file, e.reason!));
+      const refused = held.filter((e) => e.state === 'refused').map((e) => messages.refused(e.file, e.reason!, e.error));
       const scanning = source.entries.filter((e) => e.state === 'scanning').map((e) => e.file);
       const reasons = [...(blocked.length ? [messages.blocked(blocked, source.entries.filter((e) => blocked.includes(e.file)).map(publicEntry))] : []), ...refused];
       source.input.setCustomValidity(reasons.length ? reasons.join(' ') : hold && scanning.length ? messages.scanning(scanning) : '');

@@ -2,7 +2,7 @@
  * What a screened upload is (an image, or a video clip): its states, why Veil
  * refuses a file, and the sentences a person sees or hears about it.
  */
-import { ErrorCodes, type VeilError } from '../errors.js';
+import { ErrorCodes, type LimitDetail, type VeilError } from '../errors.js';
 import type { ModerationResult } from '../result.js';
 
 /** What an input, a form or a drop zone says as a whole, in `data-veil`. */
@@ -33,8 +33,8 @@ export interface ScreenedFile {
 export interface ScreenMessages {
   /** The validation message shown when the form is submitted with blocked files; `entries` has their results (a clip's says at which second it blocked). */
   blocked(files: File[], entries?: ScreenedFile[]): string;
-  /** The validation message for a refused file, saying why. */
-  refused(file: File, reason: RefusedReason): string;
+  /** The validation message for a refused file, saying why; `error` is Veil's (its `limit` says which size limit and by how much). */
+  refused(file: File, reason: RefusedReason, error?: VeilError): string;
   /** The validation message while files are still being checked (see `holdWhileScanning`). */
   scanning(files: File[]): string;
   /** What screen readers hear when a file's check ends. */
@@ -55,6 +55,27 @@ export function clock(seconds: number): string {
 /** Where in a clip its verdict was decided: `at 0:02`; empty for an image. */
 const when = (entry?: ScreenedFile) => (entry?.result?.video ? `at ${clock(entry.result.video.decided_at_s)}` : '');
 
+/** Megabytes to a tenth, rounded up for the file and down for the limit, so a file over it never reads as equal. */
+const mb = (bytes: number, round: (x: number) => number) => `${round((bytes / 2 ** 20) * 10) / 10} MB`;
+const mp = (pixels: number) => `${Math.round(pixels / 1e6)} megapixels`;
+/** What a camera's own settings can do about a photo too large: its standard resolution makes smaller files. */
+const CAMERA = "take the photo at your camera's standard resolution (12 to 50 megapixels)";
+
+/**
+ * Why an image is over a size limit, in words a person at a form can act on:
+ * the photo came from their camera, so they are told what to change there or
+ * how to save it, not to "send a smaller image".
+ */
+function tooLarge({ limit, value, max, mime }: LimitDetail): string | null {
+  if (limit === 'maxBytes') return `it is ${mb(value, Math.ceil)}, and files up to ${mb(max, Math.floor)} can be checked here. To send it, ${CAMERA}, or share a smaller copy of it.`;
+  if (limit === 'maxPixels') return `it is ${mp(value)}, and photos up to ${mp(max)} can be checked here. To send it, ${CAMERA}, or share a smaller copy of it.`;
+  if (limit === 'maxDecodePixels' && mime && mime !== 'image/jpeg') {
+    const format = mime.replace('image/', '').toUpperCase();
+    return `a ${format} of ${mp(value)} is too large to check on this device (up to ${mp(max)}; larger photos only as JPEG). Save it as a JPEG, or as a smaller copy.`;
+  }
+  return null;
+}
+
 export const DEFAULT_MESSAGES: ScreenMessages = {
   blocked: (files, entries = []) => {
     const entryOf = (file: File) => entries.find((e) => e.file === file);
@@ -65,14 +86,14 @@ export const DEFAULT_MESSAGES: ScreenMessages = {
     const another = clips.length === files.length ? 'video' : clips.length ? 'file' : 'image';
     return `${names} cannot be uploaded: ${one ? 'it appears' : 'they appear'} to contain nudity. Remove ${one ? 'it' : 'them'} or choose another ${another}.`;
   },
-  refused: (file, reason) => {
+  refused: (file, reason, error) => {
     const clip = isClip(file);
     return `“${file.name}” cannot be uploaded: ${
       {
         format: clip
           ? 'this kind of video cannot be checked here. Choose a WebM or MP4 video.'
           : 'this kind of image is not accepted here. Choose a JPEG, PNG, WebP, GIF, BMP or AVIF image.',
-        size: `it is too large to be checked. Choose a smaller ${clip ? 'video' : 'image'}.`,
+        size: (!clip && error?.limit && tooLarge(error.limit)) || `it is too large to be checked. Choose a smaller ${clip ? 'video' : 'image'}.`,
         'not-an-image': 'it is not an image. Choose a JPEG, PNG, WebP, GIF, BMP or AVIF image.',
       }[reason]
     }`;

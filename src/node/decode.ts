@@ -17,13 +17,20 @@
  * - Animated GIF and WebP: one page at a time, each composited by libvips as
  *   WebCodecs' ImageDecoder composites it for the browser's worker.
  *
- * Nothing here shrinks an image before the models' resizes do: NudeNet's
- * (OpenCV's bilinear) and the classifier's (TF.js's bilinear) read exact source
- * pixels, and libvips' shrink-on-load (JPEG DCT scaling) would give them other
- * ones, so the answer could change. A BMP is instead read in only the rows the
- * two resizes use, which changes nothing.
+ * Nothing here shrinks an image within the memory ceiling (`limits.maxDecodePixels`)
+ * before the models' resizes do: NudeNet's (OpenCV's bilinear) and the
+ * classifier's (TF.js's bilinear) read exact source pixels. A JPEG over it is
+ * decoded at 1/2, 1/4 or 1/8 of its size as the browser decodes it
+ * (image/input-info.ts `decodeDivisor`): libvips streams it through a resize to
+ * that size (lanczos3, libvips' shrink-on-load where sharp takes it), so only the
+ * smaller image is ever held whole. libjpeg's own scaled IDCT, which the browser
+ * uses, is not reachable through sharp at exactly 1/2 (sharp takes it only for a
+ * shrink of 3 or more), so the pixels are near the browser's, not equal
+ * (docs/performance.md has the difference). A BMP is instead read in only the
+ * rows the two resizes use, which changes nothing.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
+import { scaledSize, type Divisor } from '../image/input-info.js';
 import type { SupportedMime } from '../image/sniff.js';
 import { DEFAULT_LIMITS } from '../options.js';
 import { decodeBmp } from './bmp.js';
@@ -34,6 +41,8 @@ export type { RgbaImage };
 
 /** The library's default pixel limit; callers pass their own `limits.maxPixels`. */
 export const MAX_PIXELS = DEFAULT_LIMITS.maxPixels;
+/** The library's default memory ceiling; callers pass their own `limits.maxDecodePixels`. */
+export const MAX_DECODE_PIXELS = DEFAULT_LIMITS.maxDecodePixels;
 
 const f32 = Math.fround;
 const INV_255 = f32(1 / 255);
@@ -69,11 +78,14 @@ export function browserAlpha(data: Uint8Array): void {
   }
 }
 
-/** One image, or one `page` of an animation, as RGBA through sharp. */
-async function decodeWithSharp(bytes: Uint8Array, mime: SupportedMime, maxPixels: number, page?: number): Promise<RgbaImage> {
+/**
+ * One image, or one `page` of an animation, as RGBA through sharp; `scaled`, the
+ * smaller size a JPEG over the memory ceiling is decoded at (as displayed).
+ */
+async function decodeWithSharp(bytes: Uint8Array, mime: SupportedMime, maxPixels: number, page?: number, scaled?: { width: number; height: number }): Promise<RgbaImage> {
   const sharp = await loadSharp();
   try {
-    const { data, info } = await sharp(bytes, {
+    let image = sharp(bytes, {
       autoOrient: true,
       ignoreIcc: true,
       // Chromium refuses truncated files too; lesser warnings it shrugs off.
@@ -81,7 +93,9 @@ async function decodeWithSharp(bytes: Uint8Array, mime: SupportedMime, maxPixels
       limitInputPixels: maxPixels,
       animated: false,
       ...(page !== undefined && { page, pages: 1 }),
-    })
+    });
+    if (scaled) image = image.resize(scaled.width, scaled.height, { fit: 'fill', kernel: 'lanczos3' });
+    const { data, info } = await image
       .toColourspace('srgb')
       .ensureAlpha()
       .raw({ depth: 'uchar' })
@@ -103,14 +117,23 @@ async function decodeWithSharp(bytes: Uint8Array, mime: SupportedMime, maxPixels
 /**
  * Decodes a supported image (mime already sniffed) to browser-equal RGBA pixels;
  * for an animation, its first frame. `rowsFor` may name the only rows wanted; a
- * BMP is then read in just those.
+ * BMP is then read in just those. `smaller`: a JPEG over the memory ceiling,
+ * decoded at 1/divisor of its `original` size (as displayed); `maxPixels` then
+ * bounds what libvips reads, the header's size.
  */
 export async function decodeImage(
   bytes: Uint8Array,
   mime: SupportedMime,
   maxPixels = MAX_PIXELS,
   rowsFor?: (width: number, height: number) => Int32Array | null,
+  smaller?: { original: { width: number; height: number }; divisor: Divisor },
 ): Promise<RgbaImage> {
+  if (smaller && smaller.divisor > 1) {
+    // Only a JPEG comes here (decodeDivisor refuses other formats over the ceiling).
+    const { original, divisor } = smaller;
+    const image = await decodeWithSharp(bytes, mime, maxPixels, undefined, scaledSize(original.width, original.height, divisor));
+    return { ...image, original };
+  }
   const image = mime === 'image/bmp' ? decodeBmp(bytes, maxPixels, rowsFor) : await decodeWithSharp(bytes, mime, maxPixels);
   browserAlpha(image.data);
   return image;

@@ -15,7 +15,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, VeilError } from '../errors.js';
 import { decodeBase64, decodeImageText } from '../image/base64.js';
-import { checkByteCount, checkImageBytes, checkPixels, type ByteSource } from '../image/input-info.js';
+import { checkByteCount, checkDecoded, checkImageBytes, scaledNote, type ByteSource } from '../image/input-info.js';
 import type { Pixels } from '../image/pixels.js';
 import type { InputLimits } from '../options.js';
 import type { InputInfo } from '../result.js';
@@ -113,24 +113,34 @@ const pixelsOf = (image: RgbaImage): Pixels => ({
   height: image.height,
   channels: 4,
   ...(image.rows && { rows: image.rows }),
+  ...(image.original && { original: image.original }),
 });
 
 /** Reads and checks any input within the limits; `frames()` decodes it, an animation up to `limits.maxFrames` frames. */
 export async function readNodeInput(input: NodeDetectInput, limits: Limits, plan?: RowPlan): Promise<NodeReadInput> {
   const { bytes, from } = await bytesOf(input, limits);
   // No allowSvg here: SVG is refused as any unsupported format, with no advice to allow it.
-  const { info, notes } = await checkImageBytes(bytes, from, { maxBytes: limits.maxBytes, maxPixels: limits.maxPixels, formats: limits.formats });
+  const { info, notes, divisor } = await checkImageBytes(bytes, from, {
+    maxBytes: limits.maxBytes,
+    maxPixels: limits.maxPixels,
+    maxDecodePixels: limits.maxDecodePixels,
+    formats: limits.formats,
+  });
   const { mime } = info;
+  const original = { width: info.width, height: info.height };
+  // What libvips may read: the header's size when a JPEG is decoded smaller, else no more than is decoded at once.
+  const readable = divisor > 1 ? limits.maxPixels : Math.min(limits.maxPixels, limits.maxDecodePixels);
 
   async function* frames(): AsyncGenerator<Frame> {
     const total = await frameCount(bytes, mime);
     const indices = total > 1 ? sampleFrames(total, limits.maxFrames) : [0];
     for (const index of indices) {
-      const image = total > 1 ? await decodeFrame(bytes, mime, index, limits.maxPixels) : await decodeImage(bytes, mime, limits.maxPixels, plan);
+      const image = total > 1 ? await decodeFrame(bytes, mime, index, readable) : await decodeImage(bytes, mime, readable, plan, { original, divisor });
       // The decoded size, whatever the header said, as the worker checks every frame.
-      checkPixels(image.width, image.height, limits);
-      info.width = image.width;
-      info.height = image.height;
+      checkDecoded(image.width, image.height, limits);
+      info.width = image.original?.width ?? image.width;
+      info.height = image.original?.height ?? image.height;
+      if (image.original) notes.push(scaledNote(info.width, info.height, image, limits));
       yield { pixels: pixelsOf(image), index, total };
     }
   }

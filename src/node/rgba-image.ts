@@ -5,4 +5,6 @@ export interface RgbaImage {
   height: number;
   /** Set when `data` holds only some rows: `rows[y]` is where row y sits, or -1 (the library's `Pixels.rows`). */
   rows?: Int32Array;
+  /** Set when the image was decoded smaller than it is: its own size (the library's `Pixels.original`). */
+  original?: { width: number; height: number };
 }

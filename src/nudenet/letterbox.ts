@@ -54,11 +54,13 @@ export function letterbox(width: number, height: number, size: number): Letterbo
 
 /**
  * The rows of a `width` x `height` image that `toInputTensor` reads for a model of
- * side `size`, or null when it reads them all or nearly all. Decoding a large
+ * side `size` (`original`: its own size, when it was decoded smaller), or null
+ * when it reads them all or nearly all. Decoding a large
  * photo can then copy out a few hundred rows instead of every pixel.
  */
-export function rowsToRead(width: number, height: number, size: number): Int32Array | null {
-  const box = letterbox(width, height, size);
+export function rowsToRead(width: number, height: number, size: number, original?: { width: number; height: number }): Int32Array | null {
+  // An image decoded smaller keeps its own geometry (see toInputTensor), so the box comes from its own size.
+  const box = letterbox((original ?? { width }).width, (original ?? { height }).height, size);
   const rows = sourceRows(width, height, box.width, box.height);
   // Reading rows one by one costs more per row than one full read; it pays only well below half.
   return rows && rows.length <= height / 2 ? rows : null;

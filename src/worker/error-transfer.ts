@@ -5,7 +5,7 @@
  * Both sides must call it: the worker to send, the page to receive.
  */
 import { transferHandlers, type TransferHandler } from 'comlink';
-import { isVeilError, VeilError } from '../errors.js';
+import { isVeilError, VeilError, type LimitDetail } from '../errors.js';
 
 interface Thrown {
   value: unknown;
@@ -15,6 +15,7 @@ interface SerializedVeilError {
   veil: true;
   code: VeilError['code'];
   message: string;
+  limit?: LimitDetail;
 }
 
 let registered = false;
@@ -28,7 +29,7 @@ export function registerErrorTransfer(): void {
     serialize(thrown: Thrown) {
       const { value } = thrown;
       if (isVeilError(value)) {
-        const data: SerializedVeilError = { veil: true, code: value.code, message: value.message };
+        const data: SerializedVeilError = { veil: true, code: value.code, message: value.message, ...(value.limit && { limit: value.limit }) };
         return [data, []];
       }
       return base.serialize(thrown);
@@ -36,7 +37,7 @@ export function registerErrorTransfer(): void {
     deserialize(data: unknown) {
       const veil = data as Partial<SerializedVeilError>;
       if (veil && veil.veil === true && typeof veil.code === 'string') {
-        throw new VeilError(veil.code, veil.message ?? '');
+        throw new VeilError(veil.code, veil.message ?? '', veil.limit ? { limit: veil.limit } : undefined);
       }
       return base.deserialize(data);
     },

@@ -18,7 +18,7 @@
 import { ErrorCodes, VeilError } from '../errors.js';
 import { decodeImageText } from '../image/base64.js';
 import { fetchImage } from '../image/fetch-image.js';
-import { checkByteCount, checkImageBytes, checkPixels } from '../image/input-info.js';
+import { checkByteCount, checkDecoded, checkImageBytes, scaledNote } from '../image/input-info.js';
 import type { Pixels } from '../image/pixels.js';
 import { sha256Hex } from '../image/sha256.js';
 import type { InputLimits } from '../options.js';
@@ -61,10 +61,11 @@ export interface Frame {
 export type DecoderPath = StillPath | 'bitmap' | 'bitmap-rows' | 'frame-canvas' | 'pixels';
 
 /**
- * Which source rows preprocessing will read of a width x height image, or null
- * for all of them: the worker passes one so a large photo is read in part.
+ * Which source rows preprocessing will read of a width x height image (decoded
+ * from one of size `original`, when smaller), or null for all of them: the
+ * worker passes one so a large photo is read in part.
  */
-export type RowPlan = (width: number, height: number) => Int32Array | null;
+export type RowPlan = (width: number, height: number, original?: { width: number; height: number }) => Int32Array | null;
 
 const crossOrigin = (error: unknown) =>
   new VeilError(
@@ -84,7 +85,7 @@ async function readPixels(source: ImageBitmap | VideoFrame, rows: Int32Array | n
 }
 
 async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string | null, limits: Limits, plan?: RowPlan, fastSide?: number): Promise<ReadInput> {
-  const { info, header, notes } = await checkImageBytes(bytes, { type: input.type, source: input.source, declared }, limits);
+  const { info, header, notes, divisor } = await checkImageBytes(bytes, { type: input.type, source: input.source, declared }, limits);
   const { mime } = info;
   const undecodable = (error: unknown) =>
     new VeilError(ErrorCodes.DECODE_FAILED, `This ${mime} image could not be decoded: the file is truncated or corrupt.`, { cause: error });
@@ -114,10 +115,13 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
       return;
     }
     // ImageDecoder when that gives the same bytes; it checks the size it decoded too.
-    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan, fastSide) : null;
+    // Over the memory ceiling only a JPEG gets here (checkImageBytes refused the rest), and decodeStill decodes it smaller or refuses it.
+    const direct = isDirectMime(mime) ? await decodeStill(bytes, mime, header, limits, plan, fastSide, divisor) : null;
     if (direct) {
-      info.width = (direct.pixels.original ?? direct.pixels).width;
-      info.height = (direct.pixels.original ?? direct.pixels).height;
+      const { width, height } = direct.pixels.original ?? direct.pixels;
+      info.width = width;
+      info.height = height;
+      if (divisor > 1) notes.push(scaledNote(width, height, direct.pixels, limits));
       yield { pixels: direct.pixels, index: 0, total: 1, decoder: direct.decoder };
       return;
     }
@@ -130,7 +134,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
     });
     let pixels: Pixels;
     try {
-      checkPixels(bitmap.width, bitmap.height, limits); // the decoded size, whatever the header said
+      checkDecoded(bitmap.width, bitmap.height, limits); // the decoded size, whatever the header said
       pixels = await readPixels(bitmap, plan?.(bitmap.width, bitmap.height));
     } finally {
       bitmap.close();
@@ -144,7 +148,7 @@ async function readBytes(input: WorkerInput, bytes: Uint8Array, declared: string
 }
 
 async function readPixelInput(input: WorkerInput, pixels: Pixels, limits: Limits): Promise<ReadInput> {
-  checkPixels(pixels.width, pixels.height, limits);
+  checkDecoded(pixels.width, pixels.height, limits);
   return {
     notes: [],
     info: {
@@ -186,7 +190,7 @@ export async function readInput(input: WorkerInput, limits: Limits, plan?: RowPl
     }
     case 'bitmap':
       try {
-        checkPixels(input.bitmap.width, input.bitmap.height, limits);
+        checkDecoded(input.bitmap.width, input.bitmap.height, limits);
         return await readPixelInput(input, await readPixels(input.bitmap), limits);
       } finally {
         input.bitmap.close();

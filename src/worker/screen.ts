@@ -27,7 +27,7 @@ export interface State {
   limits: ResolvedOptions['limits'];
   /** Results by models and SHA-256. */
   cache: Cache<Remembered> | null;
-  /** The models' identity in cache keys: their URLs, or hashes of bytes handed in (and `:fast` for `decode: 'fast'`). */
+  /** The models' identity in cache keys: their URLs, or hashes of bytes handed in (and `:fast` for `decode: 'fast'`, `:ceiling<N>` for a `limits.maxDecodePixels` other than the default). */
   modelKey: string;
   decode: ResolvedOptions['decode'];
 }

@@ -7,7 +7,7 @@ import { describeClassifier } from '../classifier/built-in.js';
 import { createCache } from '../cache.js';
 import { abortedError, ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import { sha256Hex } from '../image/sha256.js';
-import type { ModelProgress, ResolvedOptions } from '../options.js';
+import { DEFAULT_LIMITS, type ModelProgress, type ResolvedOptions } from '../options.js';
 import { registerErrorTransfer } from './error-transfer.js';
 import { openClassifier, openDetector, type Slot } from './models.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from './protocol.js';
@@ -75,7 +75,11 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
     policy: options.policy,
     limits: options.limits,
     cache: createCache<Remembered>(options.cache),
-    modelKey: (await Promise.all([detector, classifier].filter((slot) => slot !== null).map(keyOf))).join('+') + (options.decode === 'fast' ? ':fast' : ''),
+    // A photo over the memory ceiling is decoded smaller, so another ceiling can give it another answer.
+    modelKey:
+      (await Promise.all([detector, classifier].filter((slot) => slot !== null).map(keyOf))).join('+') +
+      (options.decode === 'fast' ? ':fast' : '') +
+      (options.limits.maxDecodePixels === DEFAULT_LIMITS.maxDecodePixels ? '' : `:ceiling${options.limits.maxDecodePixels}`),
     decode: options.decode,
   };
   const ready = state;

@@ -82,7 +82,7 @@ test('limits: bytes, pixels from the header before decoding, formats', async ({ 
   );
   expect(r.bomb).toEqual({
     code: '4004',
-    message: 'The image is 10000 x 5000 (50.0 megapixels), over the 40.0 megapixels limit (limits.maxPixels): send a smaller image.',
+    message: 'The image is 10000 x 5000 (50.0 megapixels): decoding a PNG that large takes 200 MB, over the 40.0 megapixels decoded at once (limits.maxDecodePixels); only a JPEG is decoded at a reduced scale, so send it as a JPEG or smaller.',
     veil: true,
   });
   expect(r.bytes).toMatchObject({ code: '4004', message: 'The image is 300000 bytes, over the 200000-byte limit (limits.maxBytes).' });

@@ -200,7 +200,7 @@ test('limits hold in remote and auto modes: refused with the codes of local mode
   );
   const refused = {
     bytes: { code: '4004', message: 'The image is 300000 bytes, over the 200000-byte limit (limits.maxBytes).' },
-    pixels: { code: '4004', message: 'The image is 10000 x 5000 (50.0 megapixels), over the 40.0 megapixels limit (limits.maxPixels): send a smaller image.' },
+    pixels: { code: '4004', message: 'The image is 10000 x 5000 (50.0 megapixels): decoding a PNG that large takes 200 MB, over the 40.0 megapixels decoded at once (limits.maxDecodePixels); only a JPEG is decoded at a reduced scale, so send it as a JPEG or smaller.' },
     format: { code: '4002', message: 'BMP images are not accepted here (limits.formats allows jpeg, png).' },
     svg: { code: '4002', message: expect.stringMatching(/^SVG images can carry script and are refused/) },
   };

@@ -284,7 +284,8 @@ test('files Veil refuses are held back with a sentence saying why, unless the si
   expect(await page.evaluate(() => (window as any).submitted)).toBe(0);
   const message = await page.locator('#images').evaluate((el: HTMLInputElement) => el.validationMessage);
   expect(message).toContain('“logo.svg” cannot be uploaded: this kind of image is not accepted here.');
-  expect(message).toContain('“huge.png” cannot be uploaded: it is too large to be checked.');
+  // Its size and the limit's (200,000 bytes), and what to do that a camera's owner can do.
+  expect(message).toContain("“huge.png” cannot be uploaded: it is 0.3 MB, and files up to 0.1 MB can be checked here. To send it, take the photo at your camera's standard resolution");
   expect(message).toContain('“photo.jpg” cannot be uploaded: it is not an image.');
 
   // A site that wants them anyway says so with onRefused.

@@ -19,8 +19,8 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 describe('the pixel limit', () => {
-  it("is the library's 40 megapixels, checked from the header: a 10000 x 10000 PNG is refused 4004 at once", async () => {
-    expect(DEFAULT_LIMITS.maxPixels).toBe(40_000_000);
+  it("is the library's memory ceiling, 40 megapixels, checked from the header: a 10000 x 10000 PNG is refused 4004 at once", async () => {
+    expect(DEFAULT_LIMITS.maxDecodePixels).toBe(40_000_000);
     const png = blackPng(10_000, 10_000);
     expect(png.length).toBeLessThan(100_000);
     const started = performance.now();
@@ -28,6 +28,14 @@ describe('the pixel limit', () => {
     expect([answer.status, answer.body.code]).toEqual([413, 4004]);
     expect(answer.body.desc).toMatch(/40\.0 megapixels/);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("refuses a 30000 x 30000 PNG by the library's 200 megapixels, from its header, at once", async () => {
+    expect(DEFAULT_LIMITS.maxPixels).toBe(200_000_000);
+    const png = blackPng(30_000, 30_000);
+    const answer = await postJson(gateway.endpoint, { image_b64: png.toString('base64') });
+    expect([answer.status, answer.body.code]).toEqual([413, 4004]);
+    expect(answer.body.desc).toMatch(/900\.0 megapixels\), over the 200\.0 megapixels limit/);
   });
 
   it('refuses a BMP over it too, from its header', async () => {

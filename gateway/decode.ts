@@ -30,7 +30,7 @@ import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letter
 import { browserAlpha, decodeImage, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
 
 // Decoding itself (sharp, the BMP reader, the browser's alpha round trip) is the
-// Node entry's, so veil/node and the gateway give the browser's pixels the same way.
+// Node entry's, so veil-nsfw/node and the gateway give the browser's pixels the same way.
 export { MAX_PIXELS, browserAlpha, decodeImage, type RgbaImage };
 
 /** What a classifier's tensor needs: its input side and how pixels are scaled. */

@@ -32,7 +32,7 @@ export const DEFAULTS = {
   shutdownGrace: 25,
 } as const;
 
-export const USAGE = `Usage: npm run gateway -- [options]
+export const USAGE = `Usage: npx veil-nsfw gateway [options]   (in this repository: npm run gateway -- [options])
 
   --port N               port to listen on (VEIL_GATEWAY_PORT, default ${DEFAULTS.port}; 0 picks a free one)
   --host H               address to bind (VEIL_GATEWAY_HOST, default ${DEFAULTS.host})

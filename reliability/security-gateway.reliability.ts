@@ -38,7 +38,7 @@ function check(name: string, passed: boolean, details: Record<string, unknown>) 
 /** The compiled gateway in a process of its own, with the default limits. */
 async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
   await run(process.execPath, [`${ROOT}/node_modules/typescript/bin/tsc`, '-p', 'gateway/tsconfig.json'], { cwd: ROOT });
-  const child = spawn(process.execPath, ['gateway/dist/gateway/main.js', '--port', '0', '--keys', KEY, '--model', MODEL_320], {
+  const child = spawn(process.execPath, ['dist/cli/veil-nsfw.js', 'gateway', '--port', '0', '--keys', KEY, '--model', MODEL_320], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

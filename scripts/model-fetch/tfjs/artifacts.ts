@@ -51,18 +51,23 @@ export interface TfjsArtifacts {
   readonly source: string;
 }
 
-const require = createRequire(import.meta.url);
-
-/** The folder an installed package lives in (its exports map may hide package.json itself). */
+/**
+ * The folder an installed package lives in (its exports map may hide package.json
+ * itself): the app's own copy first (the folder the command runs in), then one
+ * beside veil-nsfw (this repository's devDependencies).
+ */
 export function packageRoot(name: string): string {
-  let entry: string;
-  try {
-    entry = require.resolve(name);
-  } catch {
-    throw new ModelFetchError(
-      `The npm package ${name} is not installed; run npm install in the Veil repository and try again.`,
-      'missing',
-    );
+  let entry: string | undefined;
+  for (const from of [path.join(process.cwd(), 'package.json'), import.meta.url]) {
+    try {
+      entry = createRequire(from).resolve(name);
+      break;
+    } catch {
+      // Not installed there: try the next place.
+    }
+  }
+  if (!entry) {
+    throw new ModelFetchError(`The npm package ${name} is not installed; run \`npm install ${name}\` in your app and try again.`, 'missing');
   }
   for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
@@ -91,6 +96,7 @@ const concat = (parts: readonly Uint8Array[]) => new Uint8Array(Buffer.concat(pa
  */
 function requireUmd(file: string): unknown {
   if (!fs.existsSync(file)) throw new ModelFetchError(`${displayPath(file)} does not exist.`, 'missing');
+  const require = createRequire(file);
   try {
     return require(file);
   } catch (err) {

@@ -16,7 +16,11 @@
  *                                 only detectVideo's figures (a 60 s 720p clip at 1 frame a
  *                                 second, whole and with the early stop), written to
  *                                 bench/results/video.json instead
+ *   npm run bench -- --only engines
+ *                                 detect() on the photo set in Firefox ESR and WebKitGTK as a
+ *                                 ratio to Chromium (bench/engines.ts), to bench/results/engines.json
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +43,12 @@ import { probeWebNn } from './lib/webnn.mjs';
 const quick = process.argv.includes('--quick');
 /** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-if (only !== null && only !== 'classifier' && only !== 'video') throw new Error(`--only takes "classifier" or "video"; got "${only}".`);
+if (only !== null && only !== 'classifier' && only !== 'video' && only !== 'engines') throw new Error(`--only takes "classifier", "video" or "engines"; got "${only}".`);
+if (only === 'engines') {
+  // detect() in Firefox ESR and WebKitGTK against Chromium (bench/engines.ts, through tsx: it shares the test suite's drivers).
+  const run = spawnSync('npx', ['tsx', 'bench/engines.ts', ...(process.argv.includes('--quick') ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 /** Rounds over the photo set: each gives every image two detect() and session.run samples, one of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const CLASSIFIER_ROUNDS = quick ? 1 : 3;

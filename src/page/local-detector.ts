@@ -20,6 +20,7 @@ import type { ModerationResult, VideoFrameResult, VideoResult } from '../result.
 import { prepareClip } from '../video/input.js';
 import { resolveVideoPlan, type VideoPlan } from '../video/plan.js';
 import { registerErrorTransfer } from '../worker/error-transfer.js';
+import { FILES_DID_NOT_LOAD } from '../worker/protocol.js';
 
 type ScriptUrlPolicy = { createScriptURL(url: string): unknown };
 let scriptUrls: ScriptUrlPolicy | null | undefined;
@@ -155,6 +156,8 @@ function loadFailure(worker: Worker, workerUrl: string): { promise: Promise<neve
 }
 
 interface Connection {
+  /** The options this worker runs with: `threads` is the count that worked. */
+  resolved: ResolvedOptions;
   worker: Worker;
   remote: Remote<WorkerApi>;
   info: WorkerInfo;
@@ -172,7 +175,43 @@ function whenIdle(task: () => void): void {
 type LockManager = { request(name: string, callback: () => Promise<unknown>): Promise<unknown> };
 const locks = () => (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
 
+/** The thread counts tried after `threads` failed: half as many, then one. */
+function fewerThreads(threads: number): number[] {
+  const half = Math.floor(threads / 2);
+  return [...new Set([half, 1])].filter((n) => n >= 1 && n < threads);
+}
+
+/**
+ * Starts the worker with the thread count asked for; if the WASM session cannot
+ * be made with that many threads (a browser that cannot start them from a
+ * worker, or not so many), starts a fresh worker with fewer, then with one.
+ * A fresh one each time: onnxruntime-web keeps a failed start for the worker's
+ * life. Files that did not load fail alike on any count, so they end it at once.
+ */
 async function connect(resolved: ResolvedOptions, options: DetectorOptions): Promise<Connection> {
+  const retries = resolved.providers.includes('wasm') ? fewerThreads(resolved.threads) : [];
+  let threads = resolved.threads;
+  const failed: number[] = [];
+  let reason = '';
+  for (;;) {
+    try {
+      const connection = await connectWith({ ...resolved, threads }, options);
+      if (failed.length > 0) {
+        const counts = failed.length === 1 ? `${failed[0]} threads` : `${failed.slice(0, -1).join(', ')} or ${failed.at(-1)} threads`;
+        connection.info.notes.push(`WASM runs on ${threads} thread${threads === 1 ? '' : 's'}: its session could not be created with ${counts} (${reason.slice(0, 240)}).`);
+      }
+      return connection;
+    } catch (error) {
+      const next = retries.shift();
+      if (next === undefined || !isVeilError(error) || error.code !== ErrorCodes.NO_BACKEND || error.message.includes(FILES_DID_NOT_LOAD)) throw error;
+      reason = /WASM skipped: creating the session failed \((.*)\)\. /s.exec(error.message)?.[1] ?? error.message;
+      failed.push(threads);
+      threads = next;
+    }
+  }
+}
+
+async function connectWith(resolved: ResolvedOptions, options: DetectorOptions): Promise<Connection> {
   registerErrorTransfer();
   const { worker, url } = startWorker(options.workerUrl);
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
@@ -197,6 +236,7 @@ async function connect(resolved: ResolvedOptions, options: DetectorOptions): Pro
   // Granted only once the worker has released its lock, which it holds until it dies.
   const died = locks()?.request(lock, async () => undefined).then(() => undefined) ?? new Promise<void>(() => {});
   return {
+    resolved,
     worker,
     remote,
     info,
@@ -248,7 +288,7 @@ class WorkerDetector implements Detector {
       if (this.#disposed) return;
       connection.close();
       // A new worker on the next use; what was in flight on the dead one is sent again once.
-      this.#connection = connect(this.#resolved, this.#options);
+      this.#connection = connectWith(connection.resolved, this.#options);
       this.#connection.then(
         (next) => this.#watch(next),
         () => undefined,

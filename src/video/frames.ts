@@ -71,6 +71,31 @@ async function guarded<T>(source: GuardedSource, step: () => Promise<T>): Promis
 const corrupt = (mime: string, error: unknown) =>
   new VeilError(ErrorCodes.VIDEO_DECODE_FAILED, `This ${mime} clip could not be read: the file is truncated or corrupt.`, { cause: error });
 
+/** What a clip can be re-encoded as, each with a codec string of its common profile. */
+const REENCODE_AS: [string, string][] = [
+  ['VP8 in WebM', 'vp8'],
+  ['VP9 in WebM', 'vp09.00.10.08'],
+  ['AV1 in WebM', 'av01.0.04M.08'],
+  ['H.264 in MP4', 'avc1.42E01E'],
+];
+
+/**
+ * Which of those this browser's VideoDecoder takes. Not every browser with
+ * WebCodecs decodes them all: WebKitGTK decodes what its GStreamer plugins do
+ * (VP8 alone on a plain Debian desktop), so the advice names what works here.
+ */
+async function decodableHere(): Promise<string[]> {
+  const answers = await Promise.all(
+    REENCODE_AS.map(([label, codec]) =>
+      VideoDecoder.isConfigSupported({ codec, codedWidth: 640, codedHeight: 360 }).then(
+        (support) => (support.supported ? label : null),
+        () => null,
+      ),
+    ),
+  );
+  return answers.filter((label): label is string => label !== null);
+}
+
 /** 4051 unless this browser's VideoDecoder takes the track's configuration. */
 async function checkDecodable(track: InputVideoTrack, mime: string): Promise<string> {
   const config = await track.getDecoderConfig();
@@ -81,9 +106,13 @@ async function checkDecodable(track: InputVideoTrack, mime: string): Promise<str
   }
   const support = await VideoDecoder.isConfigSupported(config).catch(() => ({ supported: false }));
   if (!support.supported) {
+    const here = await decodableHere();
+    const advice = here.length
+      ? `Re-encode it as ${here.length > 1 ? `${here.slice(0, -1).join(', ')} or ${here.at(-1)}` : here[0]}, which this browser decodes.`
+      : 'This browser decodes none of VP8, VP9, AV1 or H.264: screen clips in another browser.';
     throw new VeilError(
       ErrorCodes.VIDEO_UNSUPPORTED_CODEC,
-      `This browser cannot decode the clip's ${config.codec} video (${name}): VideoDecoder.isConfigSupported says no. Re-encode it as VP8, VP9 or AV1 in WebM, which every browser with WebCodecs decodes.`,
+      `This browser cannot decode the clip's ${config.codec} video (${name}): VideoDecoder.isConfigSupported says no. ${advice}`,
     );
   }
   return config.codec;

@@ -7,6 +7,9 @@ import type { Policy } from '../policy.js';
 import type { InputType, ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
 import type { VideoPlan } from '../video/plan.js';
 
+/** How the worker's 5020 begins its advice when onnxruntime-web's own files did not load: fewer threads will not help then. */
+export const FILES_DID_NOT_LOAD = "onnxruntime-web's files did not load";
+
 /** An input the page has reduced to something a worker can receive. */
 export type WorkerInput =
   | { kind: 'blob'; type: InputType; source: string; blob: Blob }

@@ -13,6 +13,7 @@ import { ErrorCodes, VeilError } from '../errors.js';
 import type { Provider } from '../options.js';
 import { bindModel, type BoundModel, type OpenSession } from '../nudenet/contract.js';
 import { requestAdapter } from '../webgpu-adapter.js';
+import { FILES_DID_NOT_LOAD } from './protocol.js';
 
 export interface SessionOptions {
   providers: Provider[];
@@ -52,6 +53,28 @@ function workerScriptsAllowed(): boolean {
         return url;
       },
     });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * WebKitGTK (2.50, the engine of Safari built for Linux) is cross-origin isolated
+ * under COOP + COEP and shares WebAssembly memory between workers, but leaves the
+ * global `SharedArrayBuffer` out: JavaScriptCore's `useSharedArrayBuffer` option is
+ * off in that port. onnxruntime-web's thread start checks that global, so every
+ * thread fails there ("pthread_create failed"). Threads need only the shared memory,
+ * so the constructor is taken from a shared WebAssembly.Memory's buffer and put
+ * where the check looks. Returns whether threads can start in this worker.
+ */
+export function exposeSharedArrayBuffer(): boolean {
+  const scope = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  if (typeof scope.SharedArrayBuffer === 'function') return true;
+  if (!scope.crossOriginIsolated) return false;
+  try {
+    const constructor = new WebAssembly.Memory({ initial: 0, maximum: 0, shared: true }).buffer.constructor;
+    Object.defineProperty(globalThis, 'SharedArrayBuffer', { value: constructor, writable: true, configurable: true, enumerable: false });
     return true;
   } catch {
     return false;
@@ -101,6 +124,10 @@ async function loadRuntime(provider: Provider, options: SessionOptions, notes: s
   const ort: OrtModule =
     provider === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   let threads = options.threads;
+  if (threads > 1 && !exposeSharedArrayBuffer()) {
+    threads = 1;
+    notes.push('WASM runs on one thread: this browser shares no WebAssembly memory between workers here (no SharedArrayBuffer, even in a cross-origin isolated page).');
+  }
   if (threads > 1 && !workerScriptsAllowed()) {
     threads = 1;
     notes.push(
@@ -247,7 +274,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions, 
     }
   }
   const advice = filesMissing
-    ? "onnxruntime-web's files did not load: serve the ort.*.mjs and ort-wasm-*.wasm files that ship in Veil's dist/ next to its worker.js, or set wasmPaths to where the .wasm files are; with a bundler, check that it emitted them (Vite: worker: { format: 'es' })."
+    ? `${FILES_DID_NOT_LOAD}: serve the ort.*.mjs and ort-wasm-*.wasm files that ship in Veil's dist/ next to its worker.js, or set wasmPaths to where the .wasm files are; with a bundler, check that it emitted them (Vite: worker: { format: 'es' }).`
     : "Try providers ['wasm'] or a browser with WebAssembly support.";
   throw new VeilError(ErrorCodes.NO_BACKEND, `No execution provider could run the model. ${notes.join(' ')} ${advice}`);
 }

@@ -26,6 +26,8 @@ export interface DemoServerOptions {
    * tests do not depend on what `npm start` left there.
    */
   photos?: string;
+  /** More Vite plugins, e.g. one that adds a script to the page. */
+  plugins?: Plugin[];
 }
 
 /** Serves `dir` at /samples/, ahead of Vite's own public folder. */
@@ -43,7 +45,7 @@ function samplesFrom(dir: string): Plugin {
   };
 }
 
-export async function startDemoServer({ photos }: DemoServerOptions = {}): Promise<DemoServer> {
+export async function startDemoServer({ photos, plugins = [] }: DemoServerOptions = {}): Promise<DemoServer> {
   const samples = photos ? mkdtempSync(join(tmpdir(), 'veil-demo-samples-')) : null;
   if (photos && samples) writeSamples(photos, samples);
   const server: ViteDevServer = await createServer({
@@ -52,7 +54,7 @@ export async function startDemoServer({ photos }: DemoServerOptions = {}): Promi
     logLevel: 'error',
     clearScreen: false,
     server: { port: 0, strictPort: false, host: '127.0.0.1' },
-    plugins: samples ? [samplesFrom(samples)] : [],
+    plugins: [...(samples ? [samplesFrom(samples)] : []), ...plugins],
   });
   const close = async () => {
     await server.close();

@@ -37,6 +37,15 @@ describe('veil-nsfw/node', () => {
   });
   afterAll(() => detector.dispose());
 
+  it('judges an animation by its sampled frames: a grey first frame does not hide a red second one', async () => {
+    const { default: sharp } = await import('sharp');
+    const frame = (r: number, g: number, b: number) => sharp({ create: { width: 200, height: 150, channels: 3, background: { r, g, b } } }).png().toBuffer();
+    const frames = [await frame(128, 128, 128), await frame(255, 0, 0)];
+    for (const animation of [await sharp(frames, { join: { animated: true } }).gif().toBuffer(), await sharp(frames, { join: { animated: true } }).webp({ lossless: true }).toBuffer()]) {
+      expect(await detector.detect(animation)).toMatchObject({ decision: 'block', animation: { frames: 2, scanned: 2, decided_by: 1 } });
+    }
+  });
+
   it("gives NudeNet's own detections on the fixture images", async () => {
     const names = readdirSync(join(ROOT, 'test/.cache/reference')).filter((d) => d.endsWith('@320')).map((d) => d.slice(0, -4));
     expect(names.length).toBeGreaterThanOrEqual(8);

@@ -61,10 +61,11 @@ function trustedScriptUrl(url: string): string {
  * one synchronous call, for a subclass that applies the policy to whatever URL the
  * bundler put there.
  */
-function startBundledWorker(): Worker {
+function startBundledWorker(started: { url: string }): Worker {
   const Native = globalThis.Worker;
   globalThis.Worker = class extends Native {
     constructor(url: string | URL, options?: WorkerOptions) {
+      started.url = new URL(String(url), pageBaseUrl()).href;
       super(trustedScriptUrl(String(url)), options);
     }
   };
@@ -75,10 +76,13 @@ function startBundledWorker(): Worker {
   }
 }
 
-function startWorker(workerUrl: string | URL | undefined): Worker {
+/** The worker, and the URL it was started from (as the bundler rewrote it), for the error that names a missing file. */
+function startWorker(workerUrl: string | URL | undefined): { worker: Worker; url: string } {
+  const started = { url: '' };
   try {
-    if (!workerUrl) return startBundledWorker();
-    return new Worker(trustedScriptUrl(new URL(workerUrl, pageBaseUrl()).href), { type: 'module', name: 'veil-detector' });
+    if (!workerUrl) return { worker: startBundledWorker(started), url: started.url };
+    started.url = new URL(workerUrl, pageBaseUrl()).href;
+    return { worker: new Worker(trustedScriptUrl(started.url), { type: 'module', name: 'veil-detector' }), url: started.url };
   } catch (error) {
     throw new VeilError(
       ErrorCodes.WORKER_FAILED,
@@ -88,17 +92,60 @@ function startWorker(workerUrl: string | URL | undefined): Worker {
   }
 }
 
+/** Relative imports in a module's code, as Veil's build and bundlers write them (`from"./x.js"`, `import"./x.js"`). */
+const STATIC_IMPORT = /(?:\bfrom|\bimport)\s*["']((?:\.{1,2})?\/[^"']+)["']/g;
+
+/**
+ * A module worker that fails to load reports an error with no message, whether
+ * its own script or a file it imports is missing. So fetch the worker's script
+ * and what it imports, in order, and name the first file that does not load.
+ */
+async function firstMissingFile(workerUrl: string): Promise<{ url: string; status: string; imported: boolean } | null> {
+  const queue = [workerUrl];
+  const seen = new Set(queue);
+  for (let i = 0; i < queue.length && i < 64; i++) {
+    const url = queue[i]!;
+    let response: Response;
+    try {
+      response = await fetch(url, { cache: 'no-store' });
+    } catch (error) {
+      return { url, status: error instanceof Error ? error.message : String(error), imported: i > 0 };
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok || /html/i.test(type)) return { url, status: response.ok ? 'an HTML page instead of JavaScript' : `HTTP ${response.status}`, imported: i > 0 };
+    for (const [, specifier] of (await response.text()).matchAll(STATIC_IMPORT)) {
+      const next = new URL(specifier!, url).href;
+      if (!seen.has(next)) seen.add(next), queue.push(next);
+    }
+  }
+  return null;
+}
+
 /** Rejects when the worker script fails to load, which comlink alone would never report. */
-function loadFailure(worker: Worker): { promise: Promise<never>; stop(): void } {
+function loadFailure(worker: Worker, workerUrl: string): { promise: Promise<never>; stop(): void } {
   let stop = () => {};
   const promise = new Promise<never>((_, reject) => {
     const onError = (event: ErrorEvent) => {
       event.preventDefault?.();
-      reject(
-        new VeilError(
-          ErrorCodes.WORKER_FAILED,
-          `The detector worker stopped: ${event.message || 'its script failed to load'}. Check that Veil's worker and WASM files are served next to the library (or set workerUrl and wasmPaths).`,
-        ),
+      const advice = "serve Veil's worker.js with the files it imports beside it (`npx veil-nsfw assets --out DIR` copies them there) or set workerUrl and wasmPaths.";
+      if (event.message) {
+        reject(new VeilError(ErrorCodes.WORKER_FAILED, `The detector worker stopped (${event.message}): ${advice}`));
+        return;
+      }
+      const generic = new VeilError(ErrorCodes.WORKER_FAILED, `The detector worker's script failed to load (${workerUrl || 'its URL is unknown'}): ${advice}`);
+      void (workerUrl ? firstMissingFile(workerUrl) : Promise.resolve(null)).then(
+        (missing) =>
+          reject(
+            !missing
+              ? generic
+              : new VeilError(
+                  ErrorCodes.WORKER_FAILED,
+                  missing.imported
+                    ? `The detector worker loaded but a file it imports did not (${missing.url}: ${missing.status}), so ${advice}`
+                    : `The detector worker's script did not load (${missing.url}: ${missing.status}), so ${advice}`,
+                ),
+          ),
+        () => reject(generic),
       );
     };
     worker.addEventListener('error', onError);
@@ -166,9 +213,9 @@ async function connect(resolved: ResolvedOptions, options: DetectorOptions): Pro
 
 async function connectWith(resolved: ResolvedOptions, options: DetectorOptions): Promise<Connection> {
   registerErrorTransfer();
-  const worker = startWorker(options.workerUrl);
+  const { worker, url } = startWorker(options.workerUrl);
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
-  const failure = loadFailure(worker);
+  const failure = loadFailure(worker, url);
   const lock = `veil-worker-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
   let info: WorkerInfo;
   try {

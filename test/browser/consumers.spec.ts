@@ -1,13 +1,15 @@
 /**
- * Veil as its users get it: the packed tarball installed into three fresh apps
- * (test/consumers/, set up by prepare.ts), each using it as the README's "Use it"
- * shows. Each screens the fixture image and must give the library's own result
+ * Veil as its users get it: the packed tarball installed into fresh apps, one
+ * for each common bundler and one without (test/consumers/, set up by
+ * prepare.ts), each using it as the README's "Use it" shows. Each screens the fixture image and must give the library's own result
  * (the harness on /dist/index.js), with the worker, onnxruntime-web's files and
  * the model all fetched from the app's own origin, on as many WASM threads as
  * the library's tests get.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { createServer as viteDevServer, preview as vitePreview } from 'vite';
@@ -22,10 +24,11 @@ const test = base.extend<{}, { apps: ConsumerApps; reference: Result }>({
   apps: [
     async ({}, use) => {
       const apps = await prepareApps();
+      console.log(`consumer app builds (s): ${JSON.stringify(apps.buildSeconds)}`);
       await use(apps);
       apps.cleanup();
     },
-    { scope: 'worker', timeout: 180_000 },
+    { scope: 'worker', timeout: 420_000 },
   ],
   /** The library's own answer for the same model and image. */
   reference: [
@@ -91,6 +94,39 @@ async function visit(page: Page, url: string, options?: object): Promise<Visit> 
   return { origin: new URL(url).origin, outcome, requests, workers, errors };
 }
 
+/** `next start` on a free port, as the app's `npm start` runs it; resolves once it answers. */
+async function nextStart(app: string): Promise<{ url: string; close(): Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const child = spawn(process.execPath, [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: app,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`next start exited: ${output}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) break;
+    if (tries > 300) throw new Error(`next start did not answer: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    close: async () => {
+      child.kill();
+      await exited;
+    },
+  };
+}
+
 const comparable = (r: Result) => ({ decision: r.decision, label: r.label, score: r.score, categories: r.categories, detections: r.detections, raw: r.raw, sha256: r.input.sha256 });
 
 function expectLikeTheLibrary(v: Visit, reference: Result): void {
@@ -120,7 +156,7 @@ function strictPolicy(indexHtml: string): string {
 
 test.describe('consumer apps, installed from the packed tarball', () => {
   test('no bundler: an import map, the files served as they are', async ({ apps, reference, page }) => {
-    const host = await serveStatic([apps.noBundler]);
+    const host = await serveStatic([apps.app['no-bundler']]);
     try {
       const v = await visit(page, `${host.url}/`);
       expectLikeTheLibrary(v, reference);
@@ -131,7 +167,7 @@ test.describe('consumer apps, installed from the packed tarball', () => {
   });
 
   test('no bundler under a strict Content Security Policy with Trusted Types', async ({ apps, reference, page }) => {
-    const host = await serveStatic([apps.noBundler], { csp: strictPolicy(readFileSync(join(apps.noBundler, 'index.html'), 'utf8')) });
+    const host = await serveStatic([apps.app['no-bundler']], { csp: strictPolicy(readFileSync(join(apps.app['no-bundler'], 'index.html'), 'utf8')) });
     try {
       expectLikeTheLibrary(await visit(page, `${host.url}/`), reference);
     } finally {
@@ -141,12 +177,12 @@ test.describe('consumer apps, installed from the packed tarball', () => {
 
   test('no bundler, Veil\'s files hosted elsewhere on the origin: workerUrl and wasmPaths', async ({ apps, reference, page }) => {
     // The worker with its chunks and runtimes under /static/veil/, the .wasm under /static/ort/; none where the import map points.
-    const dist = join(apps.noBundler, 'node_modules/veil-nsfw/dist');
+    const dist = join(apps.app['no-bundler'], 'node_modules/veil-nsfw/dist');
     const elsewhere = join(apps.dir, 'elsewhere');
     for (const file of readdirSync(dist, { withFileTypes: true })) {
       if (file.isFile()) cpSync(join(dist, file.name), join(elsewhere, file.name.endsWith('.wasm') ? 'static/ort' : 'static/veil', file.name));
     }
-    const host = await serveStatic([apps.noBundler, elsewhere], { hide: /^\/node_modules\/veil-nsfw\/dist\/(worker\.js|ort)/ });
+    const host = await serveStatic([apps.app['no-bundler'], elsewhere], { hide: /^\/node_modules\/veil-nsfw\/dist\/(worker\.js|ort)/ });
     try {
       const v = await visit(page, `${host.url}/`, { workerUrl: '/static/veil/worker.js', wasmPaths: '/static/ort/' });
       expectLikeTheLibrary(v, reference);
@@ -158,7 +194,7 @@ test.describe('consumer apps, installed from the packed tarball', () => {
   });
 
   test('Vite dev server', async ({ apps, reference, page }) => {
-    const server = await viteDevServer({ root: apps.vite, logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
+    const server = await viteDevServer({ root: apps.app.vite, logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
     try {
       await server.listen();
       expectLikeTheLibrary(await visit(page, server.resolvedUrls!.local[0]!), reference);
@@ -168,7 +204,7 @@ test.describe('consumer apps, installed from the packed tarball', () => {
   });
 
   test('Vite build, served by vite preview', async ({ apps, reference, page }) => {
-    const server = await vitePreview({ root: apps.vite, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
+    const server = await vitePreview({ root: apps.app.vite, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } });
     try {
       expectLikeTheLibrary(await visit(page, server.resolvedUrls!.local[0]!), reference);
     } finally {
@@ -177,18 +213,47 @@ test.describe('consumer apps, installed from the packed tarball', () => {
   });
 
   test('webpack 5 build, served as static files', async ({ apps, reference, page }) => {
-    const host = await serveStatic([join(apps.webpack, 'dist'), join(apps.webpack, 'public')]);
+    const host = await serveStatic([join(apps.app.webpack, 'dist'), join(apps.app.webpack, 'public')]);
     try {
       expectLikeTheLibrary(await visit(page, `${host.url}/`), reference);
     } finally {
       await host.close();
     }
   });
+
+  for (const [name, title] of [
+    ['next-turbopack', 'Next.js App Router, built with Turbopack (next build), served by next start'],
+    ['next-webpack', 'Next.js App Router, built with webpack (next build --webpack), served by next start'],
+  ] as const) {
+    test(title, async ({ apps, reference, page }) => {
+      const server = await nextStart(apps.app[name]);
+      try {
+        expectLikeTheLibrary(await visit(page, `${server.url}/`), reference);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  for (const [name, title] of [
+    ['esbuild', 'esbuild (--bundle --format=esm --splitting) with `veil-nsfw assets`, served as static files'],
+    ['rollup', 'Rollup 4 with node-resolve and `veil-nsfw assets`, served as static files'],
+    ['parcel', 'Parcel 2 build with Veil left out of the bundle (an import map, its files copied), served as static files'],
+  ] as const) {
+    test(title, async ({ apps, reference, page }) => {
+      const host = await serveStatic([join(apps.app[name], 'dist'), join(apps.app[name], 'public')]);
+      try {
+        expectLikeTheLibrary(await visit(page, `${host.url}/`), reference);
+      } finally {
+        await host.close();
+      }
+    });
+  }
 });
 
 test.describe('when an app is set up wrong, the error says what to change', () => {
   test("Vite's default classic-script workers: 5031 naming worker.format", async ({ apps, page }) => {
-    const server = await vitePreview({ root: apps.vite, logLevel: 'warn', build: { outDir: 'dist-iife' }, preview: { host: '127.0.0.1', port: 0 } });
+    const server = await vitePreview({ root: apps.app.vite, logLevel: 'warn', build: { outDir: 'dist-iife' }, preview: { host: '127.0.0.1', port: 0 } });
     try {
       const { outcome } = await visit(page, server.resolvedUrls!.local[0]!);
       expect(outcome).toEqual({ error: { code: '5031', message: expect.stringContaining("Vite: worker: { format: 'es' }") } });
@@ -198,12 +263,46 @@ test.describe('when an app is set up wrong, the error says what to change', () =
   });
 
   test('the .wasm files not served: 5020 saying which files to serve', async ({ apps, page }) => {
-    const host = await serveStatic([apps.noBundler], { hide: /\.wasm$/ });
+    const host = await serveStatic([apps.app['no-bundler']], { hide: /\.wasm$/ });
     try {
       const { outcome } = await visit(page, `${host.url}/`);
       expect(outcome).toEqual({ error: { code: '5020', message: expect.stringContaining("onnxruntime-web's files did not load") } });
     } finally {
       await host.close();
     }
+  });
+
+  test('the worker loads but a file it imports does not: 5031 naming that file', async ({ apps, page }) => {
+    const dist = join(apps.app.esbuild, 'dist');
+    const chunk = /from\s*"\.\/([^"]+)"/.exec(readFileSync(join(dist, 'worker.js'), 'utf8'))![1]!;
+    const host = await serveStatic([dist, join(apps.app.esbuild, 'public')], { hide: new RegExp(`^/${chunk.replace(/[.$-]/g, '\\$&')}$`) });
+    try {
+      const { outcome } = await visit(page, `${host.url}/`);
+      expect(outcome).toEqual({
+        error: { code: '5031', message: expect.stringContaining(`a file it imports did not (${host.url}/${chunk}: HTTP 404)`) },
+      });
+      expect((outcome as { error: { message: string } }).error.message).toContain('npx veil-nsfw assets --out DIR');
+    } finally {
+      await host.close();
+    }
+  });
+
+  test("the worker's own script not served: 5031 naming it", async ({ apps, page }) => {
+    const host = await serveStatic([join(apps.app.esbuild, 'dist'), join(apps.app.esbuild, 'public')], { hide: /^\/worker\.js$/ });
+    try {
+      const { outcome } = await visit(page, `${host.url}/`);
+      expect(outcome).toEqual({
+        error: { code: '5031', message: expect.stringContaining(`The detector worker's script did not load (${host.url}/worker.js: HTTP 404)`) },
+      });
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('a plain `parcel build`, Parcel bundling Veil itself: the build fails naming the fix', async ({ apps }) => {
+    // Parcel 2.16 mis-bundles Veil's worker (its shared and async bundles miss modules at run time), so
+    // Veil's package.json points Parcel's resolver at a file whose name says what to do instead.
+    expect(apps.parcelPlainError).toContain("Failed to resolve './worker.js'");
+    expect(apps.parcelPlainError).toContain('parcel-cannot-bundle-this-worker.exclude-veil-nsfw-with-targets-includeNodeModules-see-README-bundler-table');
   });
 });

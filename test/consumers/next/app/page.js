@@ -1,0 +1,5 @@
+import Screen from './screen.js';
+
+export default function Page() {
+  return <Screen />;
+}

@@ -5,9 +5,11 @@
  * Rollup without a plugin): serve DIR and point `workerUrl` (and `wasmPaths`)
  * at it. Vite, webpack and Next.js emit these files themselves.
  *
- * Beside each file it writes FILE.br and FILE.gz (unless --no-compress): the
- * runtime's .wasm is 14 MB raw and 2.3 MB brotli, and a server sends the copy
- * only if it finds one (docs/hosting.md).
+ * With --compress it writes FILE.br and FILE.gz beside each file: the runtime's
+ * .wasm is 14 MB raw and 2.3 MB brotli, and a server that sends precompressed
+ * files (nginx's brotli_static) sends the copy only if it finds one
+ * (docs/hosting.md). Opt in: brotli 11 takes most of a minute on these files,
+ * too long for every build, and hosts that compress on the fly ignore copies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,21 +18,26 @@ import { parseArgs } from 'node:util';
 import { removeCompressed, writeCompressed } from '../model-fetch/compress.js';
 import { displayPath, formatBytes } from '../model-fetch/format.js';
 
-const USAGE = `Usage: npx veil-nsfw assets --out DIR [--base URL] [--no-compress]
+const USAGE = `Usage: npx veil-nsfw assets --out DIR [--all] [--base URL] [--compress]
 
 Copies Veil's worker (worker.js and the chunks it imports) and onnxruntime-web's
-runtime (.mjs) and .wasm files into DIR, with a brotli (.br) and a gzip (.gz)
-copy of each for servers that send precompressed files, then prints the
-createDetector options that point at them. Use it when your bundler does not
+runtime (.mjs) and .wasm files into DIR (with --compress, a brotli .br and a
+gzip .gz copy of each for servers that send precompressed files), then prints
+the createDetector options that point at them. Use it when your bundler does not
 emit them itself (esbuild, Rollup, Parcel); Vite, webpack and Next.js need
 nothing.
 
 Options:
   --out DIR    the folder to copy into (created if missing; existing files of
                the same names are replaced)
+  --all        the library's entries too (index.js, dialects.js and what they
+               import): the whole browser library, to serve with an import map
+               where the bundler leaves Veil out (Parcel); never the server code
   --base URL   the URL path DIR is served at (default: DIR's path below public/,
                or /DIR/)
-  --no-compress  copy the files only (and remove .br/.gz copies left from before)
+  --compress   also write FILE.br (brotli 11) and FILE.gz (gzip 9) beside each
+               file, for nginx's brotli_static/gzip_static (most of a minute);
+               without it, .br/.gz copies left from before are removed
   -h, --help   show this help
 `;
 
@@ -40,8 +47,12 @@ const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../d
 /** Relative imports in a built file: `from"./x.js"`, `import("./x.js")`, and onnxruntime-web's `.mjs`. */
 const RELATIVE_IMPORT = /["'`](\.\/[\w.-]+\.m?js)["'`]/g;
 
-/** worker.js and every file it reaches through relative imports, then every .wasm the runtimes load. */
-export function workerFiles(dist = DIST): string[] {
+/**
+ * worker.js (and with `all`, the browser entries) and every file they reach
+ * through relative imports, then every .wasm the runtimes load. Never dist/cli/
+ * or node.js: nothing of the server goes into a web root.
+ */
+export function workerFiles(dist = DIST, all = false): string[] {
   if (!fs.existsSync(path.join(dist, 'worker.js'))) {
     throw new Error(`${dist} has no worker.js: the package is incomplete (reinstall veil-nsfw; in its repository, run npm run build).`);
   }
@@ -54,6 +65,7 @@ export function workerFiles(dist = DIST): string[] {
     for (const match of fs.readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) visit(path.basename(match[1]!));
   };
   visit('worker.js');
+  if (all) for (const entry of ['index.js', 'dialects.js']) visit(entry);
   for (const name of fs.readdirSync(dist)) if (name.endsWith('.wasm')) files.add(name);
   return [...files].sort();
 }
@@ -74,7 +86,8 @@ export async function assets(argv: string[]): Promise<number> {
       options: {
         out: { type: 'string' },
         base: { type: 'string' },
-        'no-compress': { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        compress: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -96,7 +109,7 @@ export async function assets(argv: string[]): Promise<number> {
   let bytes = 0;
   const sent = { br: 0, gz: 0 };
   try {
-    files = workerFiles();
+    files = workerFiles(DIST, values.all);
     fs.mkdirSync(out, { recursive: true });
     for (const name of files) {
       fs.copyFileSync(path.join(DIST, name), path.join(out, name));
@@ -106,7 +119,7 @@ export async function assets(argv: string[]): Promise<number> {
     await Promise.all(
       files.map(async (name) => {
         const file = path.join(out, name);
-        if (values['no-compress']) return removeCompressed(file);
+        if (!values.compress) return removeCompressed(file);
         const c = await writeCompressed(file);
         sent.br += c.br;
         sent.gz += c.gz;
@@ -121,11 +134,13 @@ export async function assets(argv: string[]): Promise<number> {
   const shown = displayPath(out) || '.';
   process.stdout.write(
     `Copied ${files.length} files (${(bytes / 1024 / 1024).toFixed(1)} MB) into ${shown}/.\n` +
-      (values['no-compress']
+      (!values.compress
         ? ''
         : `Beside each, FILE.br (${formatBytes(sent.br)} in all) and FILE.gz (${formatBytes(sent.gz)}): a server that sends precompressed files (nginx's brotli_static/gzip_static) sends those.\n`) +
-      `Served at ${base}, pass these to createDetector (unless the folder is next to your bundle):\n` +
-      `  createDetector({ model, workerUrl: '${base}worker.js', wasmPaths: '${base}' })\n`,
+      (values.all
+        ? `Served at ${base}, map the name in your page: <script type="importmap">{ "imports": { "veil-nsfw": "${base}index.js" } }</script>\n`
+        : `Served at ${base}, pass these to createDetector (unless the folder is next to your bundle):\n` +
+          `  createDetector({ model, workerUrl: '${base}worker.js', wasmPaths: '${base}' })\n`),
   );
   return 0;
 }

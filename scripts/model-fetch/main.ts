@@ -4,7 +4,7 @@
  * Veil expects. The manifest's classifiers (nsfwjs's) are converted to ONNX from
  * the installed npm package instead (classifier.ts).
  *
- *   npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH] [--no-compress]
+ *   npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH] [--compress]
  *   npm run model:fetch -- 320n          (in this repository: the same command)
  *
  * The weights are third-party files (see "licence" in the manifest): each user
@@ -45,7 +45,7 @@ function usage(manifest: Manifest): string {
       Object.entries(manifest.derived ?? {}).map(([id, e]) => `  ${id.padEnd(width)} ${e.description}, about ${formatBytes(e.approxBytes)}`),
     )
     .join('\n');
-  return `Usage: npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH] [--no-compress]
+  return `Usage: npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH] [--compress]
        (in Veil's repository: npm run model:fetch -- <id...> [options])
 
 Downloads NudeNet detector weights (third-party files, see "licence" in
@@ -64,9 +64,10 @@ Options:
                for a classifier, the address of a hosted TF.js model.json
   --file PATH  install and check a local file instead of downloading;
                for a classifier, a TF.js model folder or its model.json
-  --no-compress  do not write MODEL.br and MODEL.gz beside the model (written
-               by default, for servers that send precompressed files: nginx's
-               brotli_static and gzip_static; see Veil's docs/hosting.md)
+  --compress   also write MODEL.br and MODEL.gz beside the model, for servers
+               that send precompressed files (nginx's brotli_static and
+               gzip_static; see Veil's docs/hosting.md); without it, copies
+               left from before are removed
   -h, --help   show this help
 `;
 }
@@ -91,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
         force: { type: 'boolean', default: false },
         url: { type: 'string' },
         file: { type: 'string' },
-        'no-compress': { type: 'boolean', default: false },
+        compress: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -142,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     if (Object.hasOwn(classifiers, id)) {
       const options = { url: values.url, file: values.file, force: values.force };
       const file = await convertClassifier(id, classifiers[id]!, outDir, options);
-      if (!file || !(await compressed(file, !values['no-compress']))) failed++;
+      if (!file || !(await compressed(file, values.compress))) failed++;
       continue;
     }
     // A derived model (320n-fp16): its base is installed first, then converted.
@@ -184,10 +185,10 @@ export async function main(argv: string[]): Promise<number> {
             ? `${shown} is already present, valid and newer than ${where}.\n`
             : `Made ${shown} (${formatBytes(d.bytes)}) from ${where}: ${d.tensors} weight tensors stored as float16, cast to float32 at load.\n`,
         );
-        if (!(await compressed(d.path, !values['no-compress']))) failed++;
+        if (!(await compressed(d.path, values.compress))) failed++;
         continue;
       }
-      if (!(await compressed(r.path, !values['no-compress']))) failed++;
+      if (!(await compressed(r.path, values.compress))) failed++;
     } catch (err) {
       progress.finish();
       failed++;
@@ -204,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * MODEL.br and MODEL.gz beside the model, or (with --no-compress) none, so that a
+ * MODEL.br and MODEL.gz beside the model with --compress, or none, so that a
  * server never finds copies of an older file; false when they could not be written.
  */
 async function compressed(file: string, compress: boolean): Promise<boolean> {

@@ -1,5 +1,5 @@
 /**
- * Precompressed delivery: `npx veil-nsfw assets` and `models` write FILE.br and
+ * Precompressed delivery: `npx veil-nsfw assets --compress` and `models --compress` write FILE.br and
  * FILE.gz beside what they write, and a server that sends them (the test
  * server here, as nginx's brotli_static/gzip_static would) must hand the
  * runtime the exact bytes of the original: the WASM that onnxruntime-web

@@ -157,8 +157,8 @@ describe('npx veil-nsfw in an app', () => {
   });
 
   it('assets --out copies the worker with every chunk it imports and the runtime, and prints the options', async () => {
-    // --no-compress: brotli at quality 11 takes a minute on the .wasm files; the copies are checked in test/browser/compressed-delivery.spec.ts.
-    const r = await npx(['assets', '--out', 'public/veil', '--no-compress']);
+    //: brotli at quality 11 takes a minute on the .wasm files; the copies are checked in test/browser/compressed-delivery.spec.ts.
+    const r = await npx(['assets', '--out', 'public/veil']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("createDetector({ model, workerUrl: '/veil/worker.js', wasmPaths: '/veil/' })");
     const copied = readdirSync(join(app, 'public/veil'));

@@ -45,7 +45,7 @@ describe('float16 weights', () => {
   it('models 320n-fp16 --file: half the bytes, the contract, float32 weights after load, nearly the same outputs', { timeout: 60_000 }, async () => {
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const script = path.join(ROOT, 'scripts/cli/main.ts');
-      execFile(process.execPath, ['--import', 'tsx', script, 'models', '320n-fp16', '--file', TWIN, '--out', out, '--no-compress'], { cwd: ROOT }, (err, stdout, stderr) =>
+      execFile(process.execPath, ['--import', 'tsx', script, 'models', '320n-fp16', '--file', TWIN, '--out', out], { cwd: ROOT }, (err, stdout, stderr) =>
         resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -534,20 +534,22 @@ describe('CLI (f)', () => {
   });
 
   it('downloads, prints the sha256 to pin, and reports progress lines when not a TTY', async () => {
-    const r = await runCli(['320n', '--url', `${base}/valid.onnx`, '--out', outDir]);
+    const r = await runCli(['320n', '--url', `${base}/valid.onnx`, '--out', outDir, '--compress']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Downloaded ${path.join(outDir, '320n.onnx')}`);
     expect(r.stdout).toContain(`sha256 ${sha256(VALID)} (not pinned yet`);
     expect(r.stdout).toContain('images [1,3,320,320] -> output0 [1,22,2100]');
     expect(r.stderr).toContain(`320n.onnx: 100% (${VALID.length} B of ${VALID.length} B)`);
     expect(r.stderr).not.toContain('\r');
-    // With its brotli and gzip copies (no --no-compress), and no temporary file left.
+    // With its brotli and gzip copies (--compress), and no temporary file left.
     expect(listOut()).toEqual(['320n.onnx', '320n.onnx.br', '320n.onnx.gz']);
     expect(r.stdout).toMatch(/wrote .*320n\.onnx\.br \(\d+ B\) and \.gz \(\d+ B\), for servers that send precompressed files/);
 
+    // Without --compress, the copies of an earlier run go: a server never sends a copy of another file.
     const again = await runCli(['320n', '--url', `${base}/valid.onnx`, '--out', outDir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already present and valid');
+    expect(listOut()).toEqual(['320n.onnx']);
   });
 
   it('exits 1 and removes the file when the download has the wrong shape', async () => {

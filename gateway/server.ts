@@ -24,6 +24,7 @@ import { Cors } from './cors.js';
 import { detectImage, type DetectDeps } from './detect.js';
 import { formKey } from './form-key.js';
 import { lookUpHash, OFFERS_LOOKUP } from './hash-lookup.js';
+import { openApiDocument } from './openapi.js';
 import { addressKey, Connections, Gate, InFlight } from './limits.js';
 import { discardRest } from './lingering-close.js';
 import { loadLocalModels, localBackends, type LocalModels } from './local.js';
@@ -71,7 +72,7 @@ export interface Gateway {
 }
 
 const routeOf = (path: string): Route =>
-  path === ENDPOINT ? 'detect' : path === HASH_ENDPOINT ? 'hash' : path === '/healthz' ? 'healthz' : path === '/readyz' ? 'readyz' : path === '/metrics' ? 'metrics' : 'other';
+  path === ENDPOINT ? 'detect' : path === HASH_ENDPOINT ? 'hash' : path === '/healthz' ? 'healthz' : path === '/readyz' ? 'readyz' : path === '/metrics' ? 'metrics' : path === '/openapi.json' ? 'openapi' : 'other';
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -103,6 +104,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const admission = new Admission(config, redis, (why) => metrics.refused(why));
   const cache = new ResultCache(config.cacheTtlS, redis, config.redisPrefix);
   let deps: DetectDeps | null = null;
+  const openApi = openApiDocument();
 
   /** The key's index; a missing or wrong key counts against the address. */
   function authenticate(key: string | null, address: string, where?: string): number {
@@ -174,6 +176,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }).end(text);
       return;
     }
+    if (record.route === 'openapi' && read) return sendJson(res, 200, openApi);
     connections.check(req.socket);
     if (record.route !== 'detect' && record.route !== 'hash') {
       throw new GatewayError(ErrorCodes.NOT_FOUND, `There is no ${url.pathname.slice(0, 100)} here: POST images to ${ENDPOINT}.`, 404);

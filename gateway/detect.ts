@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Policy } from '../src/policy.js';
 import type { ModerationResult } from '../src/result.js';
 import { type BackendChoice, chooseBackend } from './backends.js';
-import { callCloud } from './cloud.js';
+import { callClouds } from './cloud.js';
 import type { GatewayConfig } from './config.js';
 import { NO_TARGETS } from './decode.js';
 import { checkImage, decodeChecked, type LoadedImage, loadImage } from './image-input.js';
@@ -83,7 +83,8 @@ export async function detectImage(
   if ('local' in choice) {
     result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started });
   } else {
-    const answer = await callCloud(choice.cloud, config.cloud[choice.cloud]!, image, signal);
+    const answer = await callClouds(choice, config, image, signal);
+    record.backend = answer.backend;
     result = { ...answer, elapsed_ms: Math.round(performance.now() - started) };
   }
   record.inferenceMs = performance.now() - inferenceStarted;

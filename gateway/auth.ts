@@ -53,7 +53,7 @@ interface Bucket {
  * full bucket is the same as none, so full ones are dropped once there are many
  * (addresses come and go; a bucket per address must not grow without end).
  */
-class Buckets<K> {
+export class Buckets<K> {
   private readonly buckets = new Map<K, Bucket>();
 
   constructor(

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, isVeilError } from '../src/errors.js';
 import { resolvePolicy } from '../src/policy.js';
 import { Admission } from './admission.js';
+import { AnonymousAdmission } from './anonymous.js';
 import { FailureLimiter, KeyRing } from './auth.js';
 import { CLOUD_BACKENDS } from './backends.js';
 import type { ClassifierBackend } from './classifier.js';
@@ -102,9 +103,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   metrics.redisUp(false); // until the first connection is ready
   const redis = config.redis ? connectRedis(config.redis, logger, (up) => metrics.redisUp(up)) : null;
   const admission = new Admission(config, redis, (why) => metrics.refused(why));
+  const anonymous = new AnonymousAdmission(config, redis, (why) => metrics.refused(why));
   const cache = new ResultCache(config.cacheTtlS, redis, config.redisPrefix);
   let deps: DetectDeps | null = null;
-  const openApi = openApiDocument();
+  const openApi = openApiDocument({ anonymousDaily: config.anonymousDaily });
 
   /** The key's index; a missing or wrong key counts against the address. */
   function authenticate(key: string | null, address: string, where?: string): number {
@@ -126,8 +128,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const form = record.route === 'detect' && /^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType);
     let index: number;
     let sofar: BodySoFar | undefined;
+    // -1: no key at all, let through by --anonymous-daily (a wrong key is never anonymous).
     if (earlyKey || !form) {
-      index = authenticate(earlyKey || null, address);
+      index = !earlyKey && anonymous.enabled ? -1 : authenticate(earlyKey || null, address);
     } else {
       // Anyone can make a browser send a form: nothing past its first few KB is read before its key (form-key.ts).
       const keyBytes = config.formKeyBytes;
@@ -135,11 +138,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const head = Buffer.concat(sofar.chunks, sofar.size).subarray(0, keyBytes);
       const key = formKey(bodyKind(contentType), head, sofar.ended && sofar.size <= keyBytes, contentType);
       const where = `in the X-Api-Key header, as the apikey query parameter, or as an apikey form field before the image (within the body's first ${keyBytes} bytes)`;
-      index = authenticate(key, address, where);
+      index = !key && anonymous.enabled ? -1 : authenticate(key, address, where);
     }
-    record.keyId = config.keyDetails[index]!.id;
+    record.keyId = index < 0 ? 'anonymous' : config.keyDetails[index]!.id;
     record.admission = true;
-    const headers = record.route === 'hash' ? await admission.admitLookup(index) : await admission.admit(index);
+    const headers =
+      index < 0
+        ? await anonymous.admit(address, record.route === 'hash')
+        : record.route === 'hash'
+          ? await admission.admitLookup(index)
+          : await admission.admit(index);
     record.admission = false;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const leave = inFlight.enter(index);

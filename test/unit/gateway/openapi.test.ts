@@ -44,6 +44,19 @@ describe('/openapi.json', () => {
     expect(Object.keys(paths[ENDPOINT].post.responses['429'].headers)).toContain('Retry-After');
   });
 
+  it('lists keyless calls among the ways in only when --anonymous-daily allows them', async () => {
+    const security = (await (await fetch(`${gateway.url}/openapi.json`)).json()).paths[ENDPOINT].post.security;
+    expect(security).toEqual([{ ApiKeyHeader: [] }, { ApiKeyQuery: [] }]);
+    const open = await startTestGateway(['--anonymous-daily', '10'], { model: null });
+    try {
+      const document = await (await fetch(`${open.url}/openapi.json`)).json();
+      expect(document.paths[ENDPOINT].post.security).toEqual([{ ApiKeyHeader: [] }, { ApiKeyQuery: [] }, {}]);
+      expect(document.info.description).toMatch(/Without a key, a call is allowed 10 times a UTC day per client address/);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('lists every code with its HTTP status, each code under the statuses the server sends it with', () => {
     const documented = Object.values(CODES_BY_STATUS).flat();
     expect(new Set(documented)).toEqual(new Set(Object.keys(ERROR_CODES).map(Number)));

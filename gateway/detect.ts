@@ -89,6 +89,8 @@ export async function detectImage(
   }
   record.inferenceMs = performance.now() - inferenceStarted;
   metrics.stage('inference', backend, record.inferenceMs / 1000);
-  if (fingerprint) cache.put(fingerprint, result, image.notes);
+  // An answer handed over to the next cloud backend is not the one this fingerprint names: it is not kept.
+  const handedOver = 'cloud' in choice && result.backend !== choice.cloud;
+  if (fingerprint && !handedOver) cache.put(fingerprint, result, image.notes);
   sendJson(res, 200, result);
 }

@@ -48,6 +48,11 @@ describe('--anonymous-daily in one process', () => {
     expect(refused.body.desc).toMatch(/^This address has used its 3 calls without an API key for today; they reset at \d{4}-\d\d-\d\dT00:00:00Z \(midnight UTC\), in \d+ min: send an API key to go on\.$/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.headers.get('x-quota-remaining')).toBe('0');
+    // A keyless hash look-up is still admitted, on the hash rate and nothing from the allowance
+    // (answered 5020 for want of a backend on this model-less gateway).
+    const look = await postJson(`${gateway.url}/api/image-nsfw/hash`, { sha256: 'a'.repeat(64) }, null);
+    expect([look.status, look.body.code]).toEqual([503, 5020]);
+    expect([look.headers.get('ratelimit-policy'), look.headers.get('x-quota-limit')]).toEqual(['20;w=1', null]);
     // A keyless form is anonymous too; a wrong key never is.
     const form = await fetch(gateway.endpoint, { method: 'POST', body: new URLSearchParams({ image_b64 }) });
     expect([form.status, ((await form.json()) as { code: number }).code]).toEqual([429, 4029]);

@@ -26,8 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => host.close());
 
-async function gatewayWith(env: Record<string, string>) {
-  const gateway = await startTestGateway(['--allow-private-urls', '127.0.0.1/32'], { model: null, env });
+async function gatewayWith(env: Record<string, string>, flags: string[] = []) {
+  const gateway = await startTestGateway(['--allow-private-urls', '127.0.0.1/32', ...flags], { model: null, env });
   closers.push(() => gateway.close());
   return gateway;
 }
@@ -304,16 +304,17 @@ describe('auto', () => {
     const baidu = await standIn(baiduStandIn(BAIDU));
     const tencent = await standIn(tencentStandIn(TENCENT));
     tencent.reply = { json: { Response: { Suggestion: 'Block', Label: 'Porn', Score: 80, RequestId: 't' } } };
-    const gateway = await gatewayWith({ ...baiduEnv(baidu.url), ...tencentEnv(tencent.url) });
-    const first = await postJson(gateway.endpoint, { image_b64 });
+    const gateway = await gatewayWith({ ...baiduEnv(baidu.url), ...tencentEnv(tencent.url) }, ['--cache-ttl', '60']);
+    const first = await postJson(gateway.endpoint, { image_b64: imageBytes('landscape-640x480.jpg').toString('base64') });
     expect(first.body).toMatchObject({ backend: 'baidu', decision: 'pass' });
     await baidu.close(); // unreachable from now on
     const handed = await postJson(gateway.endpoint, { image_b64 });
     expect(handed.status).toBe(200);
     expect(handed.body).toMatchObject({ backend: 'tencent', decision: 'block' });
     expect(handed.body.notes[0]).toMatch(/^backend auto: baidu could not answer \(The baidu backend could not be reached .*\) so tencent was asked\.$/);
-    // Asked for by name, a backend answers for itself: no hand-over.
+    // Asked for by name, a backend answers for itself: no hand-over, and no cached answer of another backend's.
     const named = await postJson(gateway.endpoint, { image_b64, backend: 'baidu' });
     expect([named.status, named.body.code]).toEqual([503, 5021]);
+    expect((await postJson(gateway.endpoint, { image_b64, backend: 'tencent' })).headers.get('x-cache')).toBe('miss');
   });
 });

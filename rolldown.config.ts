@@ -108,10 +108,29 @@ const nodeTypes: RolldownOptions = {
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].js' },
 };
 
+/** Packages the command and the gateway load on a server: optional peers, never bundled. */
+const SERVER_PACKAGES = ['onnxruntime-node', 'sharp', 'pino', 'prom-client', 'ioredis'];
+
+/**
+ * dist/cli/: `npx veil-nsfw` (scripts/cli/main.ts) with the model tool, the
+ * nsfwjs converter and the gateway, each loaded only by its command, and the
+ * gateway's decode worker beside them (pixel-pool.ts starts
+ * `new URL('./pixel-worker.js', import.meta.url)`). Node-only: no entry of the
+ * browser library imports any of it.
+ */
+const cli: RolldownOptions = {
+  input: { 'veil-nsfw': 'scripts/cli/main.ts', 'pixel-worker': 'gateway/pixel-worker.ts' },
+  platform: 'node',
+  external: [...SERVER_PACKAGES, /^node:/],
+  transform: { target: 'es2022' },
+  output: { dir: 'dist/cli', format: 'es', minify: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+};
+
 export default defineConfig([
   library,
   types('index', 'src/index.ts'),
   types('dialects', 'src/remote/dialects/index.ts'),
   node,
   nodeTypes,
+  cli,
 ]);

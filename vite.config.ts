@@ -23,7 +23,7 @@ export default defineConfig(({ command, mode }) => {
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' as const },
   test: {
-    include: ['test/unit/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     typecheck: { enabled: true, include: ['test/unit/**/*.test-d.ts'] },

@@ -79,7 +79,7 @@ function reason(error) {
  * @returns {Promise<{ ok: boolean, line: string }>}
  */
 export function fetchNudeNet(dir, { url = process.env.VEIL_MODEL_URL } = {}) {
-  const args = ['--import', 'tsx', join(ROOT, 'scripts/model-fetch/main.ts'), '320n', '--out', dir, ...(url ? ['--url', url] : [])];
+  const args = ['--import', 'tsx', join(ROOT, 'scripts/cli/main.ts'), 'models', '320n', '--out', dir, ...(url ? ['--url', url] : [])];
   return new Promise((done) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let said = '';
@@ -105,7 +105,7 @@ async function main() {
 
   try {
     // model:fetch converts only when the file is missing or invalid, so a later start takes well under a second.
-    execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/model-fetch/main.ts'), 'nsfwjs-mobilenet-v2', '--out', MODELS], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/cli/main.ts'), 'models', 'nsfwjs-mobilenet-v2', '--out', MODELS], { cwd: ROOT, stdio: 'pipe' });
     console.log('demo: whole-image classifier ready, public/models/nsfwjs-mobilenet-v2.onnx (converted from the nsfwjs package)');
   } catch (error) {
     console.log(`demo: the classifier could not be made (${reason(error)}); the demo runs on the test model`);

@@ -50,49 +50,56 @@ interface Bucket {
 
 /**
  * Token buckets by name: `rate` tokens a second, holding at most `capacity`. A
- * full bucket is the same as none, so full ones are dropped once there are many
- * (addresses come and go; a bucket per address must not grow without end).
+ * full bucket is the same as none, so only a bucket that was taken from is
+ * stored, and reading one stores nothing. At most `maxEntries` are kept, in two
+ * generations of half as many: when the newer is full it becomes the older and
+ * the older is dropped whole, and a bucket taken from moves to the newer. So the
+ * buckets least recently taken from go first, every call is O(1) (no scan, no
+ * iteration over deleted entries), and the table has a fixed bound however many
+ * names (addresses) come.
  */
 export class Buckets<K> {
-  private readonly buckets = new Map<K, Bucket>();
+  private newer = new Map<K, Bucket>();
+  private older = new Map<K, Bucket>();
+  private readonly generation: number;
 
   constructor(
     private readonly rate: number,
     private readonly capacity: number,
     private readonly now: () => number,
-  ) {}
-
-  private refill(key: K): Bucket {
-    const now = this.now();
-    const state = this.buckets.get(key) ?? { tokens: this.capacity, updated: now };
-    state.tokens = Math.min(this.capacity, state.tokens + ((now - state.updated) / 1000) * this.rate);
-    state.updated = now;
-    if (this.buckets.size >= 10_000 && !this.buckets.has(key)) this.prune();
-    this.buckets.set(key, state);
-    return state;
+    maxEntries = Number.POSITIVE_INFINITY,
+  ) {
+    this.generation = Math.max(1, Math.floor(maxEntries / 2));
   }
 
-  private prune(): void {
-    for (const [key, state] of this.buckets) {
-      if (state.tokens + ((this.now() - state.updated) / 1000) * this.rate >= this.capacity) this.buckets.delete(key);
-    }
+  /** Buckets stored: those taken from and not yet dropped. */
+  get size(): number {
+    return this.newer.size + this.older.size;
+  }
+
+  /** Tokens `key` holds now, fractions included (a bucket never taken from is full). */
+  level(key: K): number {
+    const state = this.newer.get(key) ?? this.older.get(key);
+    if (!state) return this.capacity;
+    return Math.min(this.capacity, state.tokens + ((this.now() - state.updated) / 1000) * this.rate);
   }
 
   /** Whole seconds until `key` has a token; 0 when it has one now. */
   wait(key: K): number {
-    const state = this.refill(key);
-    return state.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - state.tokens) / this.rate));
-  }
-
-  /** Tokens `key` holds now, fractions included. */
-  level(key: K): number {
-    return this.refill(key).tokens;
+    const tokens = this.level(key);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.rate));
   }
 
   /** Takes a token if there is one; returns `wait(key)` as it was. */
   take(key: K): number {
-    const wait = this.wait(key);
-    if (wait === 0) this.buckets.get(key)!.tokens -= 1;
+    const tokens = this.level(key);
+    const wait = tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.rate));
+    this.older.delete(key);
+    if (!this.newer.has(key) && this.newer.size >= this.generation) {
+      this.older = this.newer;
+      this.newer = new Map();
+    }
+    this.newer.set(key, { tokens: wait === 0 ? tokens - 1 : tokens, updated: this.now() });
     return wait;
   }
 }
@@ -132,17 +139,29 @@ export class RateLimiter {
   }
 }
 
+/** Addresses with failed key attempts the gateway keeps count of at most (about 100 bytes each). */
+export const MAX_FAILING_ADDRESSES = 50_000;
+
 /**
  * Failed key attempts per address: `perMinute` of them, all at once if need be,
  * coming back at `perMinute` a minute. An address that has used them up is
  * answered 4029 before its key is even compared, right key or not, so guessing
- * keys from one address gets `perMinute` answers a minute.
+ * keys from one address gets `perMinute` answers a minute. Only addresses that
+ * failed are counted, the most recent `maxAddresses` of them, in O(1) a request:
+ * a flood of new addresses costs a fixed amount of memory and no scan (one that
+ * rotates through more than that many can be forgotten, but then each of its
+ * addresses still gets only `perMinute` tries).
  */
 export class FailureLimiter {
   private readonly buckets: Buckets<string>;
 
-  constructor(perMinute: number, now: () => number = () => performance.now()) {
-    this.buckets = new Buckets(perMinute / 60, perMinute, now);
+  constructor(perMinute: number, now: () => number = () => performance.now(), maxAddresses = MAX_FAILING_ADDRESSES) {
+    this.buckets = new Buckets(perMinute / 60, perMinute, now, maxAddresses);
+  }
+
+  /** Addresses counted now. */
+  get tracked(): number {
+    return this.buckets.size;
   }
 
   /** Throws 4029 with Retry-After when `address` has no failed attempt left. */

@@ -29,7 +29,7 @@ const RESERVED = ['auto', 'nudenet', 'local', ...CLOUD_BACKENDS];
 
 const isBuiltIn = (name: string) => (CLASSIFIER_NAMES as readonly string[]).includes(name);
 
-/** Where a built-in classifier's file is when no path is given: where `npm run model:fetch` writes it. */
+/** Where a built-in classifier's file is when no path is given: where `npx veil-nsfw models` writes it. */
 export const builtInModelPath = (name: string) => `public/models/${name}.onnx`;
 
 function describe(name: string, own: Record<string, unknown> | null, where: string): ClassifierDescription {

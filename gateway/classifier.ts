@@ -34,7 +34,7 @@ export async function loadClassifier({ description, model }: ClassifierSpec): Pr
     session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all' });
   } catch (error) {
     const fix = (CLASSIFIER_NAMES as readonly string[]).includes(name)
-      ? `Make it with npm run model:fetch -- ${name}, or pass another --classifier-model`
+      ? `Make it with npx veil-nsfw models ${name}, or pass another --classifier-model`
       : 'Check the "model" path in its description, or pass --classifier-model';
     throw new VeilError(ErrorCodes.MODEL_UNAVAILABLE, `The classifier model ${model} could not be loaded (${(error as Error).message}). ${fix}.`, {
       cause: error,

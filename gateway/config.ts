@@ -22,7 +22,7 @@ export interface GatewayConfig {
   /** API keys accepted in X-Api-Key or `apikey`; at least one. */
   keys: string[];
   /** Each key's name, daily allowance and rate, in the order of `keys` (keys-file.ts). */
-  keyDetails: { id: string; dailyQuota: number; qps: number }[];
+  keyDetails: { id: string; dailyQuota: number; qps: number; tenant: string }[];
   /** Requests per second per key, the token bucket's refill rate and burst size. */
   qps: number;
   /** Calls per key per UTC day unless its keys-file entry says otherwise; 0 for no limit. */
@@ -39,8 +39,16 @@ export interface GatewayConfig {
   redisPrefix: string;
   /** Seconds a result stays in the cache; 0 for none. */
   cacheTtlS: number;
-  /** Load balancers whose X-Forwarded-For (or X-Real-IP) names the client. */
+  /** `tenant`: a key is answered from, and looks up, only its tenant's results; `shared`: every key's (result-cache.ts). */
+  cacheScope: 'tenant' | 'shared';
+  /** Signs cached results (HMAC-SHA256), so that none written by another deployment, or forged, is served; from the environment only. Null: a random secret of this process. */
+  cacheSecret: string | null;
+  /** Load balancers whose `proxyHeader` names the client. */
   trustProxy: Cidr[];
+  /** The one header a trusted proxy names the client in; null without --trust-proxy. */
+  proxyHeader: 'x-forwarded-for' | 'x-real-ip' | null;
+  /** Trusted proxies that append to X-Forwarded-For: the client is this many entries from its end. */
+  proxyHops: number;
   /** pino's level for the request log. */
   logLevel: string;
   /** How long a stopping instance waits for the requests it holds, in milliseconds. */
@@ -127,6 +135,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'redis-prefix': { type: 'string' },
         'cache-ttl': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        'proxy-header': { type: 'string' },
+        'proxy-hops': { type: 'string' },
+        'cache-scope': { type: 'string' },
         'log-level': { type: 'string' },
         'shutdown-grace': { type: 'string' },
         'max-body': { type: 'string' },
@@ -191,6 +202,23 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!cidr) throw new ConfigError(`--trust-proxy takes address ranges such as 127.0.0.1/32 or 10.0.0.0/8; got "${text}".`);
     return cidr;
   });
+  const proxyHeaderText = pick('proxy-header', 'PROXY_HEADER')?.trim().toLowerCase();
+  if (proxyHeaderText !== undefined && proxyHeaderText !== 'x-forwarded-for' && proxyHeaderText !== 'x-real-ip') {
+    throw new ConfigError(`--proxy-header must be x-forwarded-for or x-real-ip; got "${proxyHeaderText}".`);
+  }
+  // Proxies differ (Express reads X-Forwarded-For, nginx's real_ip_header defaults to X-Real-IP), so the operator says which one theirs sets.
+  if (trustProxy.length > 0 && !proxyHeaderText) {
+    throw new ConfigError('--trust-proxy needs --proxy-header: x-forwarded-for (which your proxy appends the client to; --proxy-hops for more than one proxy) or x-real-ip (which it sets).');
+  }
+  if (trustProxy.length === 0 && proxyHeaderText) throw new ConfigError('--proxy-header needs --trust-proxy: the proxies whose header is believed.');
+  const proxyHops = parseNumber(pick('proxy-hops', 'PROXY_HOPS') ?? '1', '--proxy-hops', { min: 1, integer: true });
+  if (proxyHops > 1 && proxyHeaderText !== 'x-forwarded-for') throw new ConfigError('--proxy-hops counts X-Forwarded-For entries: it needs --proxy-header x-forwarded-for.');
+  const cacheScope = pick('cache-scope', 'CACHE_SCOPE') ?? 'tenant';
+  if (cacheScope !== 'tenant' && cacheScope !== 'shared') throw new ConfigError(`--cache-scope must be tenant or shared; got "${cacheScope}".`);
+  const cacheSecret = env.VEIL_GATEWAY_CACHE_SECRET || null;
+  if (cacheSecret !== null && cacheSecret.length < 32) {
+    throw new ConfigError('VEIL_GATEWAY_CACHE_SECRET must be at least 32 characters, e.g. from `openssl rand -hex 32`.');
+  }
   const policy = pick('policy', 'POLICY') ?? DEFAULTS.policy;
   if (!['strict', 'balanced', 'lenient'].includes(policy)) {
     throw new ConfigError(`--policy must be strict, balanced or lenient; got "${policy}".`);
@@ -222,7 +250,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     model: pick('model', 'MODEL') || null,
     classifier,
     keys,
-    keyDetails: keyring.details.map((key) => ({ id: key.id, dailyQuota: key.dailyQuota ?? dailyQuota, qps: key.qps ?? qps })),
+    keyDetails: keyring.details.map((key) => ({ id: key.id, dailyQuota: key.dailyQuota ?? dailyQuota, qps: key.qps ?? qps, tenant: key.tenant })),
     qps,
     dailyQuota,
     hashQps: parseNumber(pick('hash-qps', 'HASH_QPS') ?? String(DEFAULTS.hashQps), '--hash-qps', { min: 0.01, integer: false }),
@@ -232,7 +260,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     redisPrefix,
     // A cache in Redis is shared and survives restarts; one in the process only helps that process, so it is asked for.
     cacheTtlS: cacheTtl !== undefined ? parseNumber(cacheTtl, '--cache-ttl', { min: 0, integer: true }) : redis ? DEFAULTS.cacheTtl : 0,
+    cacheScope,
+    cacheSecret,
     trustProxy,
+    proxyHeader: (proxyHeaderText as GatewayConfig['proxyHeader']) ?? null,
+    proxyHops,
     logLevel,
     shutdownGraceMs: Math.round(
       1000 * parseNumber(pick('shutdown-grace', 'SHUTDOWN_GRACE') ?? String(DEFAULTS.shutdownGrace), '--shutdown-grace', { min: 0, integer: false }),

@@ -3,7 +3,8 @@
  * preprocessing gets the same input on both sides. The decoding is the Node
  * entry's (src/node/decode.ts, src/node/bmp.ts):
  *
- * - JPEG, PNG, WebP, GIF (first frame), AVIF: sharp (libvips). Its JPEG decoder
+ * - JPEG, PNG, WebP, GIF, AVIF: sharp (libvips); an animated GIF or WebP one
+ *   frame at a time (`frame`), composited as the browser's ImageDecoder does. Its JPEG decoder
  *   (mozjpeg, libjpeg-turbo's decoder), libpng and libwebp give OpenCV's imread
  *   pixels, as Chromium does: measured equal on the fixture photos. The embedded
  *   ICC profile is ignored, as the browser library asks Chromium to
@@ -27,11 +28,11 @@ import type { ClassifierPreprocessing } from '../src/classifier/spec.js';
 import { classifierRows, toClassifierTensor } from '../src/classifier/tensor.js';
 import type { SupportedMime } from '../src/image/sniff.js';
 import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
-import { browserAlpha, decodeImage, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
+import { browserAlpha, decodeFrame, decodeImage, frameCount, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
 
 // Decoding itself (sharp, the BMP reader, the browser's alpha round trip) is the
-// Node entry's, so veil/node and the gateway give the browser's pixels the same way.
-export { MAX_PIXELS, browserAlpha, decodeImage, type RgbaImage };
+// Node entry's, so veil-nsfw/node and the gateway give the browser's pixels the same way.
+export { MAX_PIXELS, browserAlpha, decodeImage, frameCount, type RgbaImage };
 
 /** What a classifier's tensor needs: its input side and how pixels are scaled. */
 export interface ClassifierInput {
@@ -77,15 +78,16 @@ export function rowsForModels(width: number, height: number, { nudenet, classifi
 }
 
 /**
- * Decodes an image once and builds the tensors of the models asked for from
- * the same pixels: all the pixel work a request needs, in one call a worker
- * thread can run.
+ * Decodes an image once (or, with `frame`, that frame of an animation, as
+ * veil-nsfw/node reads each sampled frame) and builds the tensors of the models
+ * asked for from the same pixels: all the pixel work a request needs, in one
+ * call a worker thread can run.
  */
-export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, targets: ModelTargets, maxPixels = MAX_PIXELS): Promise<PreparedImage> {
+export async function prepareImage(bytes: Uint8Array, mime: SupportedMime, targets: ModelTargets, maxPixels = MAX_PIXELS, frame?: number): Promise<PreparedImage> {
   let rows: Int32Array | null = null;
   const some = targets.nudenet !== null || targets.classifier !== null;
   const rowsFor = some ? (width: number, height: number) => (rows = rowsForModels(width, height, targets)) : undefined;
-  const image = await decodeImage(bytes, mime, maxPixels, rowsFor);
+  const image = frame === undefined ? await decodeImage(bytes, mime, maxPixels, rowsFor) : await decodeFrame(bytes, mime, frame, maxPixels);
   const { width, height } = image;
   const pixels = { data: image.data, width, height, channels: 4 as const, ...(image.rows && { rows: image.rows }) };
   let tensor: Float32Array | null = null;

@@ -12,7 +12,7 @@ import { type BackendChoice, chooseBackend } from './backends.js';
 import { callClouds } from './cloud.js';
 import type { GatewayConfig } from './config.js';
 import { NO_TARGETS } from './decode.js';
-import { checkImage, decodeChecked, type LoadedImage, loadImage } from './image-input.js';
+import { checkImage, decodeChecked, type LoadedImage, loadFrame, loadImage } from './image-input.js';
 import { type LocalModels, screenLocally, targetsFor } from './local.js';
 import type { GatewayMetrics } from './metrics.js';
 import { readParams } from './params.js';
@@ -43,7 +43,7 @@ export async function detectImage(
   deps: DetectDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  { sofar, started, record }: { sofar?: BodySoFar; started: number; record: RequestRecord },
+  { sofar, started, record, scope }: { sofar?: BodySoFar; started: number; record: RequestRecord; scope: string },
 ): Promise<void> {
   const { config, models, cache, metrics } = deps;
   const contentType = req.headers['content-type'] ?? '';
@@ -61,8 +61,9 @@ export async function detectImage(
   let fingerprint: string | null = null;
   if (cache.enabled) {
     const checked = await checkImage(params.image, config.maxImageBytes, fetchOptions, deps.pixels);
+    checked.notes.unshift(...params.notes);
     fingerprint = deps.fingerprint(choice);
-    const { outcome, entry } = await cache.get(fingerprint, checked.info.sha256);
+    const { outcome, entry } = await cache.get(scope, fingerprint, checked.info.sha256);
     record.cache = outcome;
     metrics.looked(outcome, 'detect');
     res.setHeader('x-cache', outcome === 'hit' ? 'hit' : 'miss');
@@ -74,6 +75,7 @@ export async function detectImage(
   } else {
     record.cache = 'off';
     image = await loadImage(params.image, config.maxImageBytes, fetchOptions, pixels);
+    image.notes.unshift(...params.notes);
   }
   record.decodeMs = performance.now() - decodeStarted;
   metrics.stage('decode', backend, record.decodeMs / 1000);
@@ -81,7 +83,8 @@ export async function detectImage(
   const inferenceStarted = performance.now();
   let result: ModerationResult;
   if ('local' in choice) {
-    result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started });
+    const frame = (index: number) => loadFrame(image, index, signal, pixels);
+    result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started, frame });
   } else {
     const answer = await callClouds(choice, config, image, signal);
     record.backend = answer.backend;
@@ -91,6 +94,6 @@ export async function detectImage(
   metrics.stage('inference', backend, record.inferenceMs / 1000);
   // An answer handed over to the next cloud backend is not the one this fingerprint names: it is not kept.
   const handedOver = 'cloud' in choice && result.backend !== choice.cloud;
-  if (fingerprint && !handedOver) cache.put(fingerprint, result, image.notes);
+  if (fingerprint && !handedOver) cache.put(scope, fingerprint, result, image.notes);
   sendJson(res, 200, result);
 }

@@ -2,7 +2,10 @@
  * The hash look-up, in the manner of nsfw-categorize's: `POST
  * /api/image-nsfw/hash` with `{ "sha256": "<64 hex>", "backend": "auto" }`
  * answers the cached result for that image, backend and this gateway's policy,
- * or 4040 ("not seen", HTTP 404): then send the image itself. It costs nothing
+ * or 4040 ("not seen", HTTP 404): then send the image itself. Like the cache,
+ * it answers only from results of the caller's own tenant (unless the operator
+ * chose `--cache-scope shared`), so a key cannot ask whether an image it never
+ * sent was seen elsewhere. It costs nothing
  * from the key's daily allowance (it has a rate of its own, `--hash-qps`), so
  * a client can always ask before it uploads. Every answer of the endpoint says
  * the look-up is offered (X-Hash-Lookup), which is how the library's `gateway`
@@ -28,7 +31,7 @@ export async function lookUpHash(
   deps: DetectDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  { started, record }: { started: number; record: RequestRecord },
+  { started, record, scope }: { started: number; record: RequestRecord; scope: string },
 ): Promise<void> {
   const { models, cache, config } = deps;
   const contentType = req.headers['content-type'] ?? '';
@@ -50,7 +53,7 @@ export async function lookUpHash(
     sendJson(res, 404, { code: NOT_SEEN, desc: 'This gateway keeps no results (--cache-ttl 0): send the image itself to /api/image-nsfw.' });
     return;
   }
-  const { outcome, entry } = await cache.get(deps.fingerprint(choice), sha256);
+  const { outcome, entry } = await cache.get(scope, deps.fingerprint(choice), sha256);
   record.cache = outcome;
   deps.metrics.looked(outcome, 'hash');
   if (!entry) {

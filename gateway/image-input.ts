@@ -22,7 +22,12 @@ export interface LoadedImage {
   /** The classifier's tensor, when it was asked for. */
   classifierInput: Float32Array | null;
   notes: string[];
+  /** Frames in the file: more than 1 for an animated GIF or WebP, whose first frame the tensors are. */
+  frames: number;
 }
+
+/** One frame's tensors, as the models take them. */
+export type FrameTensors = Pick<LoadedImage, 'input' | 'classifierInput'>;
 
 async function jobOf(image: ImageSource, fetchOptions: FetchImageOptions): Promise<Pick<PixelJob, 'image' | 'from'>> {
   switch (image.kind) {
@@ -47,16 +52,27 @@ export interface Pixels {
 }
 
 /** The tensors a decode worker built, as the models take them. */
-function loaded(bytes: Uint8Array, info: InputInfo, notes: string[], prepared: PixelResult['prepared']): LoadedImage {
+function tensorsOf(prepared: PixelResult['prepared']): FrameTensors {
   const input = prepared?.tensor && prepared.box ? { tensor: prepared.tensor, box: prepared.box } : null;
-  return { bytes, info, input, classifierInput: prepared?.classifierTensor ?? null, notes };
+  return { input, classifierInput: prepared?.classifierTensor ?? null };
+}
+
+function loaded(bytes: Uint8Array, info: InputInfo, notes: string[], prepared: PixelResult['prepared'], frames: number): LoadedImage {
+  return { bytes, info, ...tensorsOf(prepared), notes, frames };
+}
+
+/** Frame `index` of an animation loadImage or decodeChecked read: its tensors, from one more worker job. */
+export async function loadFrame(image: LoadedImage, index: number, signal: AbortSignal, pixels: Pixels): Promise<FrameTensors> {
+  const from = { type: image.info.type, source: image.info.source, declared: null };
+  const job = { image: { bytes: image.bytes }, from, maxBytes: image.bytes.length, targets: pixels.targets, frame: { index, info: image.info } };
+  return tensorsOf((await pixels.pool.run(job, signal)).prepared);
 }
 
 /** Reads, checks and decodes the image in one worker job. */
 export async function loadImage(image: ImageSource, maxBytes: number, fetchOptions: FetchImageOptions, pixels: Pixels): Promise<LoadedImage> {
   const job = await jobOf(image, fetchOptions);
-  const { bytes, info, notes, prepared } = await pixels.pool.run({ ...job, maxBytes, targets: pixels.targets }, fetchOptions.signal);
-  return loaded(bytes, info, notes, prepared);
+  const { bytes, info, notes, prepared, frames } = await pixels.pool.run({ ...job, maxBytes, targets: pixels.targets }, fetchOptions.signal);
+  return loaded(bytes, info, notes, prepared, frames);
 }
 
 /** An image read and checked, not decoded: its bytes, `input` block (its SHA-256 included) and the notes on it. */
@@ -76,6 +92,6 @@ export async function checkImage(image: ImageSource, maxBytes: number, fetchOpti
 /** The second half: decodes a checked image for the models; its `input` and notes are the check's. */
 export async function decodeChecked(checked: CheckedImage, maxBytes: number, signal: AbortSignal, pixels: Pixels): Promise<LoadedImage> {
   const from = { type: checked.info.type, source: checked.info.source, declared: null };
-  const { info, prepared } = await pixels.pool.run({ image: { bytes: checked.bytes }, from, maxBytes, targets: pixels.targets }, signal);
-  return loaded(checked.bytes, { ...checked.info, width: info.width, height: info.height }, checked.notes, prepared);
+  const { info, prepared, frames } = await pixels.pool.run({ image: { bytes: checked.bytes }, from, maxBytes, targets: pixels.targets }, signal);
+  return loaded(checked.bytes, { ...checked.info, width: info.width, height: info.height }, checked.notes, prepared, frames);
 }

@@ -1,9 +1,14 @@
 /**
  * API keys with what belongs to each: a name for logs, metrics and Redis (never
  * the key itself, which is a secret), and optionally a daily allowance and a
- * rate of its own. `--keys` gives bare keys; `--keys-file` a JSON list:
+ * rate of its own, and the tenant it belongs to. `--keys` gives bare keys;
+ * `--keys-file` a JSON list:
  *
- *   [{ "key": "sk_live_…", "id": "shop", "daily_quota": 5000, "qps": 10 }, { "key": "sk_…" }]
+ *   [{ "key": "sk_live_…", "id": "shop", "tenant": "acme", "daily_quota": 5000, "qps": 10 }, { "key": "sk_…" }]
+ *
+ * The result cache and the hash look-up are scoped by tenant (result-cache.ts):
+ * a key learns nothing about images that keys of other tenants sent. A key
+ * without a tenant is a tenant of its own (its id).
  *
  * A key without an id is named by the first 12 hex digits of its SHA-256, the
  * same on every instance, so its counts in Redis are shared without the key
@@ -19,6 +24,8 @@ export interface KeyDetails {
   dailyQuota: number | null;
   /** Requests a second; null for the gateway's --qps. */
   qps: number | null;
+  /** Whose cached results this key may be answered from: keys of one tenant share them. */
+  tenant: string;
 }
 
 const ID = /^[\w.-]{1,64}$/;
@@ -42,10 +49,13 @@ export function readKeysFile(path: string): { keys: string[]; details: KeyDetail
   const details: KeyDetails[] = [];
   entries.forEach((entry: unknown, index) => {
     const where = `--keys-file entry ${index + 1}`;
-    const { key, id, daily_quota: quota, qps } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const { key, id, tenant, daily_quota: quota, qps } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
     if (typeof key !== 'string' || key.trim() === '') throw new KeysFileError(`${where} needs "key", a non-empty string.`);
     if (id !== undefined && (typeof id !== 'string' || !ID.test(id))) {
       throw new KeysFileError(`${where}: "id" must be 1 to 64 letters, digits, "_", "." or "-".`);
+    }
+    if (tenant !== undefined && (typeof tenant !== 'string' || !ID.test(tenant))) {
+      throw new KeysFileError(`${where}: "tenant" must be 1 to 64 letters, digits, "_", "." or "-".`);
     }
     if (quota !== undefined && quota !== null && !(Number.isInteger(quota) && (quota as number) >= 0)) {
       throw new KeysFileError(`${where}: "daily_quota" must be a whole number of calls (0 for no limit).`);
@@ -54,7 +64,8 @@ export function readKeysFile(path: string): { keys: string[]; details: KeyDetail
       throw new KeysFileError(`${where}: "qps" must be a number of requests a second, at least 0.01.`);
     }
     keys.push(key.trim());
-    details.push({ id: (id as string | undefined) ?? keyIdOf(key.trim()), dailyQuota: (quota as number | null | undefined) ?? null, qps: (qps as number | null | undefined) ?? null });
+    const keyId = (id as string | undefined) ?? keyIdOf(key.trim());
+    details.push({ id: keyId, dailyQuota: (quota as number | null | undefined) ?? null, qps: (qps as number | null | undefined) ?? null, tenant: (tenant as string | undefined) ?? keyId });
   });
   return { keys, details };
 }
@@ -66,7 +77,7 @@ export function mergeKeys(listed: string[], file: { keys: string[]; details: Key
   for (const key of listed) {
     if (keys.includes(key)) continue;
     keys.push(key);
-    details.push({ id: keyIdOf(key), dailyQuota: null, qps: null });
+    details.push({ id: keyIdOf(key), dailyQuota: null, qps: null, tenant: keyIdOf(key) });
   }
   const seen = new Set<string>();
   for (const { id } of details) {

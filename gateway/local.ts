@@ -3,15 +3,24 @@
  * classifier (`--classifier`): loaded and checked at start, told which tensors
  * a request's one decode must build, run side by side on their own queues, and
  * judged by the library's policy and result builder, so the answer is the
- * browser library's for the same image and models.
+ * browser library's for the same image and models. An animated GIF or WebP is
+ * judged as the browser's worker and veil-nsfw/node judge one
+ * (src/judge-frames.ts): up to the library's `maxFrames` sampled frames, spread
+ * over the animation (src/worker/animation.ts), one at a time, stopping at the
+ * first that blocks, else the most severe decides; the answer says so in
+ * `animation`.
  */
-import { buildResult } from '../src/nudenet/build-result.js';
-import type { Policy } from '../src/policy.js';
-import type { ModerationResult } from '../src/result.js';
+import { buildResult, type ClassifierAnswer } from '../src/nudenet/build-result.js';
+import type { NudeNetDetection } from '../src/nudenet/detections.js';
+import { DEFAULT_LIMITS } from '../src/options.js';
+import { applyPolicy, type Policy, severity } from '../src/policy.js';
+import type { AnimationInfo, ModerationResult } from '../src/result.js';
+import { reaches } from '../src/video/plan.js';
+import { sampleFrames } from '../src/worker/animation.js';
 import { type ClassifierBackend, loadClassifier } from './classifier.js';
 import type { GatewayConfig } from './config.js';
 import type { ModelTargets } from './decode.js';
-import type { LoadedImage } from './image-input.js';
+import type { FrameTensors, LoadedImage } from './image-input.js';
 import { loadNudenet, type NudenetBackend } from './nudenet.js';
 
 export interface LocalModels {
@@ -47,17 +56,36 @@ export function targetsFor(choice: LocalChoice, models: LocalModels): ModelTarge
   };
 }
 
-/** Runs the chosen models on the image's tensors, both at once (separate sessions, separate queues), and builds the result. */
+/** Frames an animation is judged by at most: the library's default `limits.maxFrames`, as in the browser and in Node. */
+export const MAX_FRAMES = DEFAULT_LIMITS.maxFrames;
+
+/**
+ * Runs the chosen models on the image's tensors, both at once (separate
+ * sessions, separate queues), frame after sampled frame for an animation
+ * (`frame` decodes the next), and builds the result.
+ */
 export async function screenLocally(
   image: LoadedImage,
   choice: LocalChoice,
   models: LocalModels,
-  { policy, signal, started }: { policy: Policy; signal: AbortSignal; started: number },
+  { policy, signal, started, frame }: { policy: Policy; signal: AbortSignal; started: number; frame: (index: number) => Promise<FrameTensors> },
 ): Promise<ModerationResult> {
-  const [raw, classifier] = await Promise.all([
-    choice.nudenet ? models.nudenet!.detect(image.input!, signal) : [],
-    choice.classifier ? models.classifier!.classify(image.classifierInput!, signal) : null,
-  ]);
+  const indices = image.frames > 1 ? sampleFrames(image.frames, MAX_FRAMES) : [0];
+  let best: { raw: NudeNetDetection[]; classifier: ClassifierAnswer | null; index: number; severity: number } | null = null;
+  let scanned = 0;
+  for (const index of indices) {
+    const tensors = index === indices[0] ? image : await frame(index);
+    const [raw, classifier] = await Promise.all([
+      choice.nudenet ? models.nudenet!.detect(tensors.input!, signal) : [],
+      choice.classifier ? models.classifier!.classify(tensors.classifierInput!, signal) : null,
+    ]);
+    const verdict = applyPolicy(raw, policy, classifier);
+    scanned++;
+    if (!best || severity(verdict) > best.severity) best = { raw, classifier, index, severity: severity(verdict) };
+    if (reaches(verdict.decision, 'block')) break; // and being the worst so far, it decides
+  }
+  const { raw, classifier } = best!;
+  const animation: AnimationInfo | undefined = image.frames > 1 ? { frames: image.frames, scanned, decided_by: best!.index } : undefined;
   return buildResult({
     raw,
     classifier,
@@ -66,6 +94,7 @@ export async function screenLocally(
     input: image.info,
     elapsedMs: performance.now() - started,
     notes: image.notes,
+    ...(animation && { animation }),
   });
 }
 

@@ -38,7 +38,7 @@ export async function loadNudenet(modelPath: string): Promise<NudenetBackend> {
   } catch (error) {
     throw new VeilError(
       ErrorCodes.MODEL_UNAVAILABLE,
-      `The model ${modelPath} could not be loaded (${(error as Error).message}). Fetch it with npm run model:fetch -- 320n, or pass another --model.`,
+      `The model ${modelPath} could not be loaded (${(error as Error).message}). Fetch it with npx veil-nsfw models 320n, or pass another --model.`,
       { cause: error },
     );
   }

@@ -2,11 +2,14 @@
  * Who a request comes from when a load balancer stands in front. Behind nginx
  * every connection comes from nginx, so the limits per address (failed key
  * attempts, connections) would lump every client together: one guesser would
- * lock everyone out. For a peer inside `--trust-proxy`, the client is the last
- * address in X-Forwarded-For that is not itself a trusted proxy (the addresses
- * before it are whatever the client wrote), else X-Real-IP, else the peer. A
- * peer outside those ranges is the client whatever it sends, so the headers
- * cannot be forged from outside.
+ * lock everyone out. The operator names the proxies (`--trust-proxy`), the one
+ * header they set (`--proxy-header`) and, for X-Forwarded-For, how many of them
+ * append to it (`--proxy-hops`), as Express's `trust proxy` and nginx's
+ * `real_ip_header` are told. For a peer inside those ranges the client is
+ * X-Real-IP, or the X-Forwarded-For entry `hops` from its end (what the proxy
+ * nearest the client appended); the entries before it are whatever the client
+ * wrote, and any other header is ignored. A peer outside those ranges is the
+ * client whatever it sends, so the headers cannot be forged from outside.
  */
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
@@ -22,17 +25,22 @@ export function isTrusted(address: string | undefined, ranges: readonly Cidr[]):
   return bytes !== null && ranges.some((range) => inCidr(bytes, range));
 }
 
-/** The client's address: the peer's, or what a trusted proxy says it forwarded for. */
-export function clientAddress(req: IncomingMessage, trusted: readonly Cidr[]): string {
+export interface ProxyTrust {
+  trustProxy: readonly Cidr[];
+  proxyHeader: 'x-forwarded-for' | 'x-real-ip' | null;
+  proxyHops: number;
+}
+
+/** The client's address: the peer's, or what a trusted proxy says in the header the operator named. */
+export function clientAddress(req: IncomingMessage, { trustProxy, proxyHeader, proxyHops }: ProxyTrust): string {
   const peer = req.socket.remoteAddress ?? '';
-  if (!isTrusted(peer, trusted)) return peer;
-  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
-    .split(',')
-    .map(bare)
-    .filter((address) => isIP(address) !== 0);
-  for (let i = forwarded.length - 1; i >= 0; i--) {
-    if (!isTrusted(forwarded[i], trusted)) return forwarded[i]!;
-  }
-  const real = bare(String(req.headers['x-real-ip'] ?? ''));
-  return isIP(real) !== 0 ? real : peer;
+  if (!proxyHeader || !isTrusted(peer, trustProxy)) return peer;
+  const value = req.headers[proxyHeader];
+  // Two headers of the name: one may be the client's own, so neither is believed.
+  if (Array.isArray(value)) return peer;
+  const entries = String(value ?? '').split(',').map(bare);
+  if (proxyHeader === 'x-real-ip') return entries.length === 1 && isIP(entries[0]!) !== 0 ? entries[0]! : peer;
+  // Fewer entries than proxies: the chain is not what the operator described, so the peer is all that is known.
+  const client = entries.length >= proxyHops ? entries[entries.length - proxyHops]! : '';
+  return isIP(client) !== 0 ? client : peer;
 }

@@ -38,7 +38,7 @@ import { createLogger, logRequest, newRecord, type RequestRecord, type Route } f
 import { bodyKind, type BodySoFar, readBodyPart } from './request-body.js';
 import { createResolver, limitLookups, type Resolver } from './resolver.js';
 import { GatewayError, sendError, sendJson } from './responses.js';
-import { fingerprinter, ResultCache } from './result-cache.js';
+import { fingerprinter, ResultCache, SHARED_SCOPE } from './result-cache.js';
 
 export const ENDPOINT = '/api/image-nsfw';
 export const HASH_ENDPOINT = `${ENDPOINT}/hash`;
@@ -104,7 +104,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const redis = config.redis ? connectRedis(config.redis, logger, (up) => metrics.redisUp(up)) : null;
   const admission = new Admission(config, redis, (why) => metrics.refused(why));
   const anonymous = new AnonymousAdmission(config, redis, (why) => metrics.refused(why));
-  const cache = new ResultCache(config.cacheTtlS, redis, config.redisPrefix);
+  const cache = new ResultCache(config.cacheTtlS, redis, config.redisPrefix, config.cacheSecret, (line) => logger.warn(line));
+  if (redis && config.cacheTtlS > 0 && !config.cacheSecret) {
+    logger.warn('VEIL_GATEWAY_CACHE_SECRET is not set: results this instance caches in Redis are signed with a secret of its own, so other instances cannot use them. Give every instance of this deployment the same secret.');
+  }
   let deps: DetectDeps | null = null;
   const openApi = openApiDocument({ anonymousDaily: config.anonymousDaily });
 
@@ -151,9 +154,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     record.admission = false;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const leave = inFlight.enter(index);
+    // Whose cached results this key may see: its tenant's, unless the operator shares them all. A keyless
+    // caller is a tenant of its own per address (":" is in no keys-file tenant), so it learns nothing of the keys' images.
+    const tenant = index < 0 ? `anonymous:${address}` : config.keyDetails[index]!.tenant;
+    const scope = config.cacheScope === 'shared' ? SHARED_SCOPE : tenant;
     try {
-      if (record.route === 'hash') await lookUpHash(deps!, req, res, { started, record });
-      else await detectImage(deps!, req, res, { sofar, started, record });
+      if (record.route === 'hash') await lookUpHash(deps!, req, res, { started, record, scope });
+      else await detectImage(deps!, req, res, { sofar, started, record, scope });
     } finally {
       leave();
     }
@@ -204,7 +211,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const server = createServer((req, res) => {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://gateway');
-    const record = newRecord(routeOf(url.pathname), clientAddress(req, config.trustProxy));
+    const record = newRecord(routeOf(url.pathname), clientAddress(req, config));
     active++;
     res.once('close', () => {
       active--;

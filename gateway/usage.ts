@@ -36,7 +36,7 @@ export const DEFAULTS = {
   shutdownGrace: 25,
 } as const;
 
-export const USAGE = `Usage: npm run gateway -- [options]
+export const USAGE = `Usage: npx veil-nsfw gateway [options]   (in this repository: npm run gateway -- [options])
 
   --port N               port to listen on (VEIL_GATEWAY_PORT, default ${DEFAULTS.port}; 0 picks a free one)
   --host H               address to bind (VEIL_GATEWAY_HOST, default ${DEFAULTS.host})
@@ -59,7 +59,14 @@ export const USAGE = `Usage: npm run gateway -- [options]
   --redis-prefix TEXT    prefix of the gateway's Redis keys (VEIL_GATEWAY_REDIS_PREFIX, default ${DEFAULTS.redisPrefix})
   --cache-ttl S          seconds a result is kept by image SHA-256, 0 for no cache (VEIL_GATEWAY_CACHE_TTL,
                          default ${DEFAULTS.cacheTtl} with --redis, 0 without)
-  --trust-proxy CIDRS    load balancers whose X-Forwarded-For names the client (VEIL_GATEWAY_TRUST_PROXY)
+  --cache-scope SCOPE    tenant: a key gets cached results and hash look-ups of its own tenant's images only;
+                         shared: of every key's (a privacy trade; VEIL_GATEWAY_CACHE_SCOPE, default tenant)
+                         VEIL_GATEWAY_CACHE_SECRET (environment only): signs cached results; the same on every
+                         instance of one deployment, another for each deployment
+  --trust-proxy CIDRS    load balancers whose --proxy-header names the client (VEIL_GATEWAY_TRUST_PROXY)
+  --proxy-header NAME    x-forwarded-for or x-real-ip: the one header those proxies set (VEIL_GATEWAY_PROXY_HEADER)
+  --proxy-hops N         trusted proxies appending to X-Forwarded-For: the client is the Nth entry from its end
+                         (VEIL_GATEWAY_PROXY_HOPS, default 1)
   --log-level LEVEL      fatal, error, warn, info, debug or silent (VEIL_GATEWAY_LOG_LEVEL, default ${DEFAULTS.logLevel})
   --shutdown-grace S     seconds to finish held requests after SIGTERM (VEIL_GATEWAY_SHUTDOWN_GRACE, default ${DEFAULTS.shutdownGrace})
   --max-body SIZE        largest request body, e.g. 15mb (VEIL_GATEWAY_MAX_BODY, default ${DEFAULTS.maxBody})

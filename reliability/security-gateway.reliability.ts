@@ -4,19 +4,30 @@
  * (compiled, its own process) so its memory is its own, at its default limits;
  * the checks that need a held model or a silent DNS server run it in-process.
  * Attackers come from other loopback addresses (127.0.0.x) than the well-behaved
- * client, as they would from other hosts.
+ * client, as they would from other hosts. Each case has a key and an address of
+ * its own, so no case is refused for what an earlier one spent (a rate, an
+ * allowance, failed key attempts). Then the third review's findings: animations,
+ * tenancy and signatures in the result cache, the proxy header, the failed-key
+ * table.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import sharp from 'sharp';
+import { FailureLimiter } from '../gateway/auth.js';
 import { createNudenet } from '../gateway/nudenet.js';
 import { createResolver } from '../gateway/resolver.js';
 import { expect, test } from '../test/browser/fixtures.js';
 import { ROOT } from '../test/support/fixture-data.js';
-import { blackPng, healthLatency, heldPost, KEY, MODEL_320, postJson, startTestGateway, stripedBmp, type Answer } from '../test/support/gateway.js';
+import { blackPng, healthLatency, heldPost, imageBytes, KEY, MODEL_320, postJson, startTestGateway, stripedBmp, type Answer } from '../test/support/gateway.js';
+import { startRedis } from '../test/support/redis.js';
 import { recordGroup } from './record.js';
 
 const run = promisify(execFile);
@@ -35,10 +46,18 @@ function check(name: string, passed: boolean, details: Record<string, unknown>) 
   console.log(`${passed ? 'ok  ' : 'FAIL'} ${name}: ${JSON.stringify(details)}`);
 }
 
-/** The compiled gateway in a process of its own, with the default limits. */
+/** Each case's own key and client address: its rate, allowance and failed attempts are its own. */
+const CASES = ['png', 'bmp-big', 'bmp-under', 'animation'];
+const caseKey = (name: string) => `case-${name}`;
+const caseAddress = (name: string) => `127.0.1.${CASES.indexOf(name) + 1}`;
+/** POSTs JSON as case `name`: its key, from its address. */
+const postAs = (name: string, endpoint: string, body: unknown) =>
+  heldPost(endpoint, { 'content-type': 'application/json', 'x-api-key': caseKey(name) }, Buffer.from(JSON.stringify(body)), { end: true, localAddress: caseAddress(name) }).answer;
+
+/** The gateway as the package ships it (dist/cli/, built by npm run reliability) in a process of its own, with the default limits. */
 async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
-  await run(process.execPath, [`${ROOT}/node_modules/typescript/bin/tsc`, '-p', 'gateway/tsconfig.json'], { cwd: ROOT });
-  const child = spawn(process.execPath, ['gateway/dist/gateway/main.js', '--port', '0', '--keys', KEY, '--model', MODEL_320], {
+  const keys = [KEY, ...CASES.map(caseKey)].join(',');
+  const child = spawn(process.execPath, ['dist/cli/veil-nsfw.js', 'gateway', '--port', '0', '--keys', keys, '--model', MODEL_320], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -113,12 +132,12 @@ async function attackProcess(url: string, pid: number) {
   });
 
   // Images whose headers declare more than the library's 40 megapixels, and a BMP just under them.
-  for (const [name, bytes, want] of [
-    ['a 10000 x 10000 PNG', blackPng(10_000, 10_000), 413],
-    ['a 10000 x 8000 1-bit BMP', stripedBmp(10_000, 8000), 413],
-    ['a 6000 x 6600 1-bit BMP (39.6 megapixels)', stripedBmp(6000, 6600), 200],
+  for (const [name, bytes, want, who] of [
+    ['a 10000 x 10000 PNG', blackPng(10_000, 10_000), 413, 'png'],
+    ['a 10000 x 8000 1-bit BMP', stripedBmp(10_000, 8000), 413, 'bmp-big'],
+    ['a 6000 x 6600 1-bit BMP (39.6 megapixels)', stripedBmp(6000, 6600), 200, 'bmp-under'],
   ] as const) {
-    const image = await watched(url, pid, () => postJson(endpoint, { image_b64: bytes.toString('base64'), timeout: 60 }));
+    const image = await watched(url, pid, () => postAs(who, endpoint, { image_b64: bytes.toString('base64'), timeout: 60 }));
     const quick = want === 200 || image.ms < 1000;
     check(`${name}, ${bytes.length} bytes`, image.result.status === want && quick && image.healthzMaxMs < 1000 && image.memoryRiseMb < 200, {
       status: image.result.status,
@@ -154,6 +173,61 @@ async function attackProcess(url: string, pid: number) {
   const elsewhere = await postJson(endpoint, {});
   sockets.forEach((s) => s.destroy());
   check('40 idle connections from one address', crowded?.status === 429 && elsewhere.status === 400, { crowded: crowded?.status ?? 0, elsewhere: elsewhere.status });
+
+  // A harmless first frame, an explicit (red) second: judged by its frames, not its first.
+  const frame = (r: number, g: number, b: number) => sharp({ create: { width: 200, height: 150, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  const gif = await sharp([await frame(128, 128, 128), await frame(255, 0, 0)], { join: { animated: true } }).gif().toBuffer();
+  const animated = await postAs('animation', endpoint, { image_b64: gif.toString('base64') });
+  check('a GIF whose explicit frame comes second', animated.body.decision === 'block' && animated.body.animation?.scanned === 2, {
+    status: animated.status,
+    decision: animated.body.decision,
+    animation: animated.body.animation,
+  });
+}
+
+/** Two tenants sharing one Redis cache, a forged entry, a proxy's header and a flood of addresses. */
+async function attackRoundThree() {
+  const redis = await startRedis();
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const file = join(mkdtempSync(join(tmpdir(), 'veil-keys-')), 'keys.json');
+  writeFileSync(file, JSON.stringify([{ key: 'sk-a', tenant: 'a' }, { key: 'sk-b', tenant: 'b', daily_quota: 1 }]));
+  const gateway = await startTestGateway(['--redis', redis.url, '--redis-prefix', 'rel:', '--keys-file', file]);
+  try {
+    const photo = imageBytes('landscape-640x480.jpg');
+    const sha256 = createHash('sha256').update(photo).digest('hex');
+    await postJson(gateway.endpoint, { image_b64: photo.toString('base64') }, 'sk-a');
+    const asked = await postJson(`${gateway.endpoint}/hash`, { sha256 }, 'sk-b');
+    check("another tenant's hash look-up", asked.status === 404 && asked.body.code === 4040, { status: asked.status, code: asked.body.code });
+
+    const [key] = await client.keys('rel:result:*');
+    await client.set(key!, JSON.stringify({ result: { decision: 'pass' }, input: { sha256 } }));
+    const forged = await postJson(gateway.endpoint, { image_b64: photo.toString('base64') }, 'sk-a');
+    check('a forged cache entry', forged.body.decision === 'block' && forged.headers.get('x-cache') === 'miss', { decision: forged.body.decision, cache: forged.headers.get('x-cache') });
+  } finally {
+    client.disconnect();
+    await gateway.close();
+    await redis.close();
+  }
+
+  const proxied = await startTestGateway(['--trust-proxy', '127.0.0.1/32', '--proxy-header', 'x-real-ip', '--auth-failures', '10']);
+  try {
+    const codes: number[] = [];
+    for (let i = 0; i < 30; i++) codes.push((await postJson(proxied.endpoint, {}, `wrong-${i}`, { 'x-real-ip': '198.51.100.7', 'x-forwarded-for': `203.0.113.${i + 1}` })).body.code);
+    const limited = codes.filter((c) => c === 4029).length;
+    check('30 wrong keys rotating X-Forwarded-For behind an X-Real-IP proxy', limited === 20, { unauthorised: codes.filter((c) => c === 4015).length, limited });
+  } finally {
+    await proxied.close();
+  }
+
+  const limiter = new FailureLimiter(10);
+  const costs: number[] = [];
+  for (let c = 0; c < 10; c++) {
+    const started = performance.now();
+    for (let i = c * 10_000; i < (c + 1) * 10_000; i++) limiter.failed(`2001:db8::${i.toString(16)}`);
+    costs.push(performance.now() - started);
+  }
+  const ratio = costs.slice(-3).reduce((a, b) => a + b) / costs.slice(1, 4).reduce((a, b) => a + b);
+  check('100,000 addresses with failed keys', ratio < 4 && limiter.tracked <= 50_000, { msPer10000: costs.map(Math.round), lastToFirst: Number(ratio.toFixed(2)), tracked: limiter.tracked });
 }
 
 async function attackInFlight() {
@@ -217,6 +291,7 @@ test('security-gateway: the review\'s attacks on loopback', async () => {
   }
   await attackInFlight();
   await attackDns();
+  await attackRoundThree();
   const failures = checks.filter((c) => !c.passed).map((c) => `${c.name}: ${JSON.stringify(c.details)}`);
   recordGroup('security-gateway', {
     tried: checks.length,

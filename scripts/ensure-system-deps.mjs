@@ -5,7 +5,9 @@
  * python3-opencv (it runs NudeNet's reference preprocessing), python3-pil (it
  * writes animated and CMYK test images), and redis-server and nginx (the gateway's
  * cluster tests start their own, on free loopback ports; no system service is
- * used), and ffmpeg (it encodes the video clips). Installs them with apt-get when
+ * used), ffmpeg (it encodes the video clips), and curl, python3-requests,
+ * golang-go, php-cli and php-curl (the image-nsfw gateway API documentation's
+ * request examples run in their own languages). Installs them with apt-get when
  * running as root, otherwise says what to install.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,6 +28,13 @@ if (!pythonHas('PIL')) missing.push('python3-pil');
 if (!existsSync(redisServer)) missing.push('redis-server');
 if (!existsSync(nginx)) missing.push('nginx');
 if (spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0) missing.push('ffmpeg');
+const runs = (/** @type {string} */ command, /** @type {string[]} */ args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+if (!runs('curl', ['--version'])) missing.push('curl');
+// Debian's own python3: the examples' test runs /usr/bin/python3, whatever python3 is first on PATH.
+if (!runs('/usr/bin/python3', ['-c', 'import requests'])) missing.push('python3-requests');
+if (!runs('go', ['version'])) missing.push('golang-go');
+if (!runs('php', ['--version'])) missing.push('php-cli');
+if (!runs('php', ['-r', 'exit(function_exists("curl_init") ? 0 : 1);'])) missing.push('php-curl');
 
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -91,7 +91,7 @@ export interface ModelProgress {
 /** A model file: its URL (relative URLs resolve against the page), or its bytes. */
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array;
 
-/** The whole-image classifiers Veil knows by name (nsfwjs's, converted by `npm run model:fetch`). */
+/** The whole-image classifiers Veil knows by name (nsfwjs's, converted by `npx veil-nsfw models`). */
 export const CLASSIFIER_NAMES = ['nsfwjs-mobilenet-v2', 'nsfwjs-mobilenet-v2-mid', 'nsfwjs-inception-v3'] as const;
 export type ClassifierName = (typeof CLASSIFIER_NAMES)[number];
 
@@ -108,7 +108,7 @@ export interface ClassifierOptions extends Partial<Omit<ClassifierDescription, '
 export interface DetectorOptions {
   /**
    * The NudeNet ONNX model: a URL (relative URLs resolve against the page), or its
-   * bytes. `npm run model:fetch -- 320n` puts NudeNet's 320n.onnx in public/models/.
+   * bytes. `npx veil-nsfw models 320n` puts NudeNet's 320n.onnx in public/models/.
    * Required unless `mode` is `remote` or a `classifier` runs alone.
    */
   model?: ModelSource;
@@ -256,7 +256,7 @@ function resolveModel(model: unknown, baseUrl: string): ResolvedModel {
     return { url: new URL(String(model), baseUrl).href };
   }
   throw bad(
-    'Pass `model`: the URL of a NudeNet .onnx file (run `npm run model:fetch -- 320n` to put 320n.onnx in public/models/), or its bytes as an ArrayBuffer or Uint8Array.',
+    'Pass `model`: the URL of a NudeNet .onnx file (run `npx veil-nsfw models 320n` to put 320n.onnx in public/models/), or its bytes as an ArrayBuffer or Uint8Array.',
   );
 }
 

@@ -24,7 +24,7 @@ export const VARIANTS = ['nudenet', 'classifier', 'classifier_one_thread', 'both
 /** Converts the classifier from the installed nsfwjs package (offline; skipped when the file is already valid). */
 export function prepareClassifier() {
   const file = `${CLASSIFIER}.onnx`;
-  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/model-fetch/main.ts'), CLASSIFIER, '--out', MODELS_DIR], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/cli/main.ts'), 'models', CLASSIFIER, '--out', MODELS_DIR], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const path = join(MODELS_DIR, file);
   return { name: CLASSIFIER, file, path, url: `/public/models/${file}`, bytes: statSync(path).size };
 }

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { createTempPath, DEFAULT_IDLE_TIMEOUT_MS, download, keepTempPath, removeTempPath, type Progress } from './download.js';
 import { ModelFetchError } from './error.js';
 import { displayPath } from './format.js';
-import { loadManifest, REPO_ROOT, type Manifest } from './manifest.js';
+import { loadManifest, type Manifest } from './manifest.js';
 import { validateModel, type ValidationResult } from './validate.js';
 
 /** git-ignored: the weights are third-party files each user downloads, never committed. */
-export const DEFAULT_OUT_DIR = path.join(REPO_ROOT, 'public', 'models');
+/** public/models under the folder the command runs in: where an app (and this repository) serves its models from. */
+export const defaultOutDir = (): string => path.resolve('public', 'models');
 
 export interface FetchOptions {
   readonly id: string;
@@ -45,7 +46,7 @@ export interface FetchResult extends ValidationResult {
  */
 export async function fetchModel({
   id,
-  outDir = DEFAULT_OUT_DIR,
+  outDir = defaultOutDir(),
   url,
   file,
   force = false,

@@ -1,33 +1,29 @@
 /**
- * Downloads NudeNet detector weights listed in models/manifest.json and checks
- * that they match the input/output contract Veil expects. The manifest's
- * classifiers (nsfwjs's) are converted to ONNX from the installed npm package
- * instead (classifier.ts).
+ * `npx veil-nsfw models`: downloads NudeNet detector weights listed in
+ * models/manifest.json and checks that they match the input/output contract
+ * Veil expects. The manifest's classifiers (nsfwjs's) are converted to ONNX from
+ * the installed npm package instead (classifier.ts).
  *
- *   npx tsx scripts/model-fetch/main.ts <id...> [--out DIR] [--force] [--url URL] [--file PATH]
- *   npm run model:fetch -- 320n
+ *   npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH]
+ *   npm run model:fetch -- 320n          (in this repository: the same command)
  *
  * The weights are third-party files (see "licence" in the manifest): each user
- * downloads them into public/models/ (git-ignored); they are never committed.
+ * downloads them into their own public/models/ (git-ignored here); they are
+ * never committed, bundled or redistributed.
  *
  * Exit codes: 0 when every model is installed, 1 when one failed for an expected
  * reason (printed as one sentence, without a stack trace), 2 for a usage error.
  * Ctrl-C removes the partial download and exits 130 (143 for SIGTERM).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetchClassifier } from './classifier.js';
 import type { ClassifierEntry } from './classifier-manifest.js';
-import { removeAllTempPaths } from './download.js';
 import { ModelFetchError } from './error.js';
 import { displayPath, formatBytes, formatShape } from './format.js';
-import { DEFAULT_OUT_DIR, fetchModel } from './install.js';
+import { defaultOutDir, fetchModel } from './install.js';
 import { loadManifest, type Manifest } from './manifest.js';
 import { createProgressPrinter } from './progress.js';
-
-const SCRIPT_PATH = fileURLToPath(import.meta.url);
 
 function usage(manifest: Manifest): string {
   const classifiers = Object.entries(manifest.classifiers ?? {});
@@ -44,19 +40,20 @@ function usage(manifest: Manifest): string {
       ),
     )
     .join('\n');
-  return `Usage: npx tsx scripts/model-fetch/main.ts <id...> [--out DIR] [--force] [--url URL] [--file PATH]
-       npm run model:fetch -- <id...> [options]
+  return `Usage: npx veil-nsfw models <id...> [--out DIR] [--force] [--url URL] [--file PATH]
+       (in Veil's repository: npm run model:fetch -- <id...> [options])
 
 Downloads NudeNet detector weights (third-party files, see "licence" in
-models/manifest.json) and checks them with onnxruntime-node. Classifiers are
-converted to ONNX from their TF.js weights in the installed npm package (or
-from a hosted TF.js model.json given with --url or --file).
+veil-nsfw's models/manifest.json) and checks them with onnxruntime-node
+(npm install onnxruntime-node). Classifiers are converted to ONNX from their
+TF.js weights in the app's installed npm package (npm install nsfwjs), or from
+a hosted TF.js model.json given with --url or --file.
 
 Model ids:
 ${ids}
 
 Options:
-  --out DIR    where to put the model (default: public/models)
+  --out DIR    where to put the model (default: public/models, from here)
   --force      download (or convert) again even if a valid file is already there
   --url URL    download from this URL instead of the manifest's (mirror);
                for a classifier, the address of a hosted TF.js model.json
@@ -129,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const outDir = values.out ? path.resolve(values.out) : DEFAULT_OUT_DIR;
+  const outDir = values.out ? path.resolve(values.out) : defaultOutDir();
   let failed = 0;
   for (const id of ids) {
     if (Object.hasOwn(classifiers, id)) {
@@ -211,34 +208,4 @@ async function convertClassifier(
     process.stderr.write(`${err.message}\n`);
     return false;
   }
-}
-
-/** True when this file is the command run, not a module imported by tests. */
-function isEntryPoint(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return fs.realpathSync(process.argv[1]) === fs.realpathSync(SCRIPT_PATH);
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const onSignal = (signal: NodeJS.Signals) => {
-    removeAllTempPaths();
-    process.stderr.write(`\nInterrupted (${signal}); the download in progress was discarded.\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`Unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
-      if (process.env.DEBUG) console.error(err);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -17,8 +17,9 @@ import type { TensorContract } from './tensor-contract.js';
 
 export type { TensorContract };
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const MANIFEST_PATH = path.join(REPO_ROOT, 'models', 'manifest.json');
+/** The package's root: two folders up from scripts/model-fetch/ in the repository, and from dist/cli/ in the package. */
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MANIFEST_PATH = path.join(PACKAGE_ROOT, 'models', 'manifest.json');
 
 export interface ModelEntry {
   readonly file: string;

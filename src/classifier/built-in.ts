@@ -1,6 +1,6 @@
 /**
  * The classifiers Veil knows by name, described by the model manifest (the same
- * file `npm run model:fetch` converts them by), so their classes and preprocessing
+ * file `npx veil-nsfw models` converts them by), so their classes and preprocessing
  * are written down once. Imported by the worker only: the page sends a name.
  */
 import manifest from '../../models/manifest.json' with { type: 'json' };

@@ -27,17 +27,27 @@ export function setClear(img: HTMLElement, token: string, on: boolean): void {
 }
 
 /**
- * Takes off what an image brings that would lift the blur: Veil's own attributes
- * (this controller's token, copied along with the rest by cloneNode, and
- * data-veil-shown, which older versions unblurred on), and inline !important
- * filter or transition declarations, which beat the stylesheet's own (a slow
- * transition would hold off the blur when the picture changes).
+ * Inline properties that would show pictures Veil never checked on a watched
+ * image: `content: url(…)` replaces what an <img> shows, and a background or
+ * border image shows around (or through) it. The stylesheet sets them to none
+ * with !important (cover.ts blurCss), which only an inline !important beats.
+ */
+const UNCHECKED_PICTURES = ['content', 'background-image', 'border-image-source'];
+
+/**
+ * Takes off what an image brings that would lift the blur or show what was not
+ * checked: Veil's own attributes (this controller's token, copied along with the
+ * rest by cloneNode, and data-veil-shown, which older versions unblurred on),
+ * and inline !important declarations that beat the stylesheet's own: filter or
+ * transition (a slow transition would hold off the blur when the picture
+ * changes), and the UNCHECKED_PICTURES.
  */
 export function stripForged(img: HTMLElement, token: string): void {
   img.removeAttribute('data-veil-shown');
   setClear(img, token, false);
   for (const name of [...img.style]) {
-    if ((name === 'filter' || name.startsWith('transition')) && img.style.getPropertyPriority(name)) img.style.removeProperty(name);
+    const lifts = name === 'filter' || name.startsWith('transition') || UNCHECKED_PICTURES.includes(name);
+    if (lifts && img.style.getPropertyPriority(name)) img.style.removeProperty(name);
   }
   if (img.getAttribute('style') === '') img.removeAttribute('style');
 }

@@ -45,6 +45,7 @@ export function blurCss(scope: string, selector: string, blur: string, transitio
 :where(${img}){clip-path:inset(0)}
 :where(${img}):is(${clear}){transition:filter ${transitionMs}ms ease-out}
 @media (prefers-reduced-motion:reduce){:where(${img}){transition:none!important}}
+:where(${img}){content:normal!important;background-image:none!important;border-image-source:none!important}
 ${coverCss(`${s} .veil-cover`)}`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * veil/node: the browser library's `createDetector` on a server, with
+ * veil-nsfw/node: the browser library's `createDetector` on a server, with
  * onnxruntime-node and sharp (optional peer dependencies, loaded only here) in
  * place of onnxruntime-web and the canvas, and the library's own preprocessing,
  * postprocessing, policy and result builder, so a server re-checking an upload

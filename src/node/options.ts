@@ -134,17 +134,17 @@ export function resolveNodeOptions(options: NodeDetectorOptions): ResolvedNodeOp
   }
   const given = options as Record<string, unknown>;
   for (const [key, why] of Object.entries(BROWSER_ONLY)) {
-    if (given[key] !== undefined) throw bad(`\`${key}\` is a browser option with no meaning in veil/node: ${why}. Leave it out.`);
+    if (given[key] !== undefined) throw bad(`\`${key}\` is a browser option with no meaning in veil-nsfw/node: ${why}. Leave it out.`);
   }
   if (options.mode !== undefined && options.mode !== 'local') {
-    throw bad(`veil/node screens locally only, so \`mode\` can only be "local"; got ${String(options.mode)}. For remote screening, call the gateway from your server.`);
+    throw bad(`veil-nsfw/node screens locally only, so \`mode\` can only be "local"; got ${String(options.mode)}. For remote screening, call the gateway from your server.`);
   }
   if (options.cache !== undefined && options.cache !== 'memory' && options.cache !== false) {
-    throw bad(`\`cache\` in veil/node must be 'memory' or false (there is no IndexedDB on a server); got ${String(options.cache)}.`);
+    throw bad(`\`cache\` in veil-nsfw/node must be 'memory' or false (there is no IndexedDB on a server); got ${String(options.cache)}.`);
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw bad('`onProgress` must be a function.');
   const limits = resolveLimits(options.limits as InputLimits | undefined);
-  if (limits.allowSvg) throw bad('`limits.allowSvg` has no meaning in veil/node: SVG is never rasterised on the server. Leave it out.');
+  if (limits.allowSvg) throw bad('`limits.allowSvg` has no meaning in veil-nsfw/node: SVG is never rasterised on the server. Leave it out.');
   const classifier = resolveClassifier(options.classifier);
   return {
     model: options.model === undefined && classifier ? null : resolveNodeModel(options.model),

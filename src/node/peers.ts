@@ -34,7 +34,7 @@ async function load<T>(name: Peer, importer: () => Promise<T>): Promise<T> {
     if (isMissing(error, name)) {
       throw new VeilError(
         ErrorCodes.NO_BACKEND,
-        `veil/node ${ROLE[name]}, an optional peer dependency that is not installed: run \`${install}\` (the Node entry needs onnxruntime-node and sharp; the browser entry needs neither).`,
+        `veil-nsfw/node ${ROLE[name]}, an optional peer dependency that is not installed: run \`${install}\` (the Node entry needs onnxruntime-node and sharp; the browser entry needs neither).`,
         { cause: error },
       );
     }
@@ -57,7 +57,7 @@ export async function loadPeers(): Promise<{ ort: OrtModule; sharp: Sharp }> {
   if (ort.status === 'rejected' && sharp.status === 'rejected' && isMissing(ort.reason.cause, 'onnxruntime-node') && isMissing(sharp.reason.cause, 'sharp')) {
     throw new VeilError(
       ErrorCodes.NO_BACKEND,
-      'veil/node runs the models with onnxruntime-node and decodes images with sharp, optional peer dependencies that are not installed: run `npm install onnxruntime-node sharp` (the browser entry needs neither).',
+      'veil-nsfw/node runs the models with onnxruntime-node and decodes images with sharp, optional peer dependencies that are not installed: run `npm install onnxruntime-node sharp` (the browser entry needs neither).',
     );
   }
   if (ort.status === 'rejected') throw ort.reason;

@@ -58,20 +58,20 @@ function fromString(text: string): { bytes: Uint8Array; from: ByteSource } {
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) {
     throw badInput(
-      'veil/node reads a string as base64 or a data URI, never as a URL or a path: pass a file as new URL("file:...") or pathToFileURL(path), and fetch http(s) images yourself and pass their bytes.',
+      'veil-nsfw/node reads a string as base64 or a data URI, never as a URL or a path: pass a file as new URL("file:...") or pathToFileURL(path), and fetch http(s) images yourself and pass their bytes.',
     );
   }
   try {
     return { bytes: decodeBase64(text), from: { type: 'base64', source: 'base64', declared: null } };
   } catch {
-    throw badInput('The string is not valid base64: pass base64 or a data URI of an image file (veil/node never reads a string as a path or URL).');
+    throw badInput('The string is not valid base64: pass base64 or a data URI of an image file (veil-nsfw/node never reads a string as a path or URL).');
   }
 }
 
 async function fromFileUrl(url: URL, limits: Limits): Promise<{ bytes: Uint8Array; from: ByteSource }> {
   if (url.protocol !== 'file:') {
     throw badInput(
-      `veil/node does not fetch ${url.protocol} URLs: a server fetching addresses it is handed needs an address policy (the gateway has one). Fetch the image yourself and pass its bytes.`,
+      `veil-nsfw/node does not fetch ${url.protocol} URLs: a server fetching addresses it is handed needs an address policy (the gateway has one). Fetch the image yourself and pass its bytes.`,
     );
   }
   const path = fileURLToPath(url);

@@ -6,7 +6,7 @@
  * nsfw-categorize.it; a caller can pass its own object of this shape.
  */
 import type { Policy } from '../policy.js';
-import type { Categories, Decision, Detection, InputInfo, Label } from '../result.js';
+import type { AnimationInfo, Categories, Decision, Detection, InputInfo, Label } from '../result.js';
 
 /** The image as the page could read it. */
 export interface RemoteImage {
@@ -48,6 +48,11 @@ export interface RemoteVerdict {
   tips?: string;
   /** What the service reported about the image, e.g. its dimensions. */
   input?: Partial<InputInfo>;
+  /**
+   * How the service judged an animated GIF or WebP, when it says (Veil's
+   * gateway does): without it, the page sends the animation's frames as stills.
+   */
+  animation?: AnimationInfo;
 }
 
 export interface Dialect {

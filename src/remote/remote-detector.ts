@@ -2,6 +2,12 @@
  * The remote path: reads the image in the page, asks the service through its
  * dialect within the timeout, and completes the gateway-shaped result, so a
  * caller cannot tell it from a local one except by `runtime.location`.
+ *
+ * An animated GIF or WebP is sent as it is; when the service does not say that
+ * it judged the animation's frames (Veil's gateway does, in `animation`) and
+ * its answer is not already `block`, the page samples the frames as the worker
+ * would (remote-animation.ts) and sends them as stills, one at a time, so a
+ * harmless first frame cannot carry an explicit later one past the check.
  */
 import { createCache, type Cache } from '../cache.js';
 import type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, VideoInput, WarmUpReport } from '../detector.js';
@@ -57,6 +63,7 @@ export function completeResult(verdict: RemoteVerdict, local: InputInfo, policy:
     notes: [...notes, ...(verdict.notes ?? [])],
     tips: verdict.tips ?? '',
     ...(runtime && { runtime }),
+    ...(verdict.animation && { animation: verdict.animation }),
   };
 }
 
@@ -157,7 +164,17 @@ export class RemoteDetector implements Detector {
     });
   }
 
-  async #screen(input: DetectInput, { reason, beforeSend }: RemoteRoute): Promise<ModerationResult> {
+  async #screen(input: DetectInput, route: RemoteRoute): Promise<ModerationResult> {
+    const { result, image } = await this.#screenFile(input, route);
+    // What the service judged is final when it blocked, or when it says how it judged the animation.
+    if (!image.bytes || result.decision === 'block' || result.animation) return result;
+    const mime = image.info.mime;
+    if (mime !== 'image/gif' && mime !== 'image/webp') return result;
+    const { screenFramesRemotely } = await import('./remote-animation.js');
+    return screenFramesRemotely(image.bytes, mime, result, this.#limits.maxFrames, async (png) => (await this.#screenFile(png, { reason: route.reason })).result);
+  }
+
+  async #screenFile(input: DetectInput, { reason, beforeSend }: RemoteRoute): Promise<{ result: ModerationResult; image: RemoteImage }> {
     const started = performance.now();
     const notes = [reason];
     const image = await readForRemote(input, this.#baseUrl, this.#limits, notes);
@@ -166,7 +183,7 @@ export class RemoteDetector implements Detector {
     const remembered = key ? await this.#cache?.get(key) : undefined;
     if (remembered) {
       notes.push('Answered from the cache: this image was screened before by the same service.');
-      return this.#complete(remembered.verdict, image.info, started, reason, notes);
+      return { result: this.#complete(remembered.verdict, image.info, started, reason, notes), image };
     }
     await beforeSend?.(image.info);
 
@@ -182,7 +199,7 @@ export class RemoteDetector implements Detector {
           .finally(() => this.#inflight.delete(key));
       }
     }
-    return this.#complete(await pending, image.info, started, reason, notes);
+    return { result: this.#complete(await pending, image.info, started, reason, notes), image };
   }
 
   #complete(verdict: RemoteVerdict, info: InputInfo, started: number, reason: string, notes: string[]): ModerationResult {

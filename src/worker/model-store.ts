@@ -40,7 +40,7 @@ async function download(url: string, report: Report): Promise<Uint8Array> {
   if (!response.ok) {
     throw new VeilError(
       ErrorCodes.MODEL_UNAVAILABLE,
-      `The model could not be downloaded from ${url}: the server answered HTTP ${response.status}. If it is NudeNet's weights, run \`npm run model:fetch -- 320n\` to put them in public/models/.`,
+      `The model could not be downloaded from ${url}: the server answered HTTP ${response.status}. If it is NudeNet's weights, run \`npx veil-nsfw models 320n\` to put them in public/models/.`,
     );
   }
   const total = Number(response.headers.get('content-length')) || 0;

@@ -238,7 +238,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions, 
       if (/protobuf|parse|model format|invalid model|load model/i.test(detail)) {
         throw new VeilError(
           ErrorCodes.MODEL_UNAVAILABLE,
-          `The model file could not be read as ONNX (${detail}). Download it again: npm run model:fetch -- 320n.`,
+          `The model file could not be read as ONNX (${detail}). Download it again: npx veil-nsfw models 320n.`,
           { cause: error },
         );
       }

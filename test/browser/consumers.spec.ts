@@ -143,8 +143,10 @@ test.describe('consumer apps, installed from the packed tarball', () => {
     // The worker with its chunks and runtimes under /static/veil/, the .wasm under /static/ort/; none where the import map points.
     const dist = join(apps.noBundler, 'node_modules/veil-nsfw/dist');
     const elsewhere = join(apps.dir, 'elsewhere');
-    for (const file of readdirSync(dist)) cpSync(join(dist, file), join(elsewhere, file.endsWith('.wasm') ? 'static/ort' : 'static/veil', file));
-    const host = await serveStatic([apps.noBundler, elsewhere], { hide: /^\/node_modules\/veil\/dist\/(worker\.js|ort)/ });
+    for (const file of readdirSync(dist, { withFileTypes: true })) {
+      if (file.isFile()) cpSync(join(dist, file.name), join(elsewhere, file.name.endsWith('.wasm') ? 'static/ort' : 'static/veil', file.name));
+    }
+    const host = await serveStatic([apps.noBundler, elsewhere], { hide: /^\/node_modules\/veil-nsfw\/dist\/(worker\.js|ort)/ });
     try {
       const v = await visit(page, `${host.url}/`, { workerUrl: '/static/veil/worker.js', wasmPaths: '/static/ort/' });
       expectLikeTheLibrary(v, reference);

@@ -82,3 +82,69 @@ test("the gateway's own errors reach the page with its codes", async ({ harness,
   // A wrong key is the gateway's 4015; a truncated JPEG passes the page's header check and fails to decode there: 4003.
   expect(errors).toEqual(['4015', '4003']);
 });
+
+/** A 2-frame animation, grey then red (the fixture model's "nudity"), as GIF and as lossless WebP. */
+async function greyThenRed(): Promise<Record<'gif' | 'webp', string>> {
+  const { default: sharp } = await import('sharp');
+  const frame = (r: number, g: number, b: number) => sharp({ create: { width: 200, height: 150, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  const frames = [await frame(128, 128, 128), await frame(255, 0, 0)];
+  const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+  const webp = await sharp(frames, { join: { animated: true } }).webp({ lossless: true }).toBuffer();
+  return { gif: gif.toString('base64'), webp: webp.toString('base64') };
+}
+
+test('an animation whose explicit frame comes second is blocked remotely: the gateway samples its frames and says so', async ({ harness, page }) => {
+  const animations = await greyThenRed();
+  await harness.open();
+  const posts: string[] = [];
+  page.on('request', (request) => request.method() === 'POST' && request.url().startsWith(gateway.endpoint) && posts.push(request.url()));
+  const r = await page.evaluate(
+    async ({ endpoint, key, animations }) => {
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint, apiKey: key }, cache: false });
+      const out: Record<string, unknown> = {};
+      for (const [kind, b64] of Object.entries(animations)) out[kind] = await detector.detect(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+      detector.dispose();
+      return out as Record<string, any>;
+    },
+    { endpoint: gateway.endpoint, key: KEY, animations },
+  );
+  for (const kind of ['gif', 'webp']) {
+    expect(r[kind], kind).toMatchObject({ decision: 'block', animation: { frames: 2, scanned: 2, decided_by: 1 }, runtime: { location: 'remote' } });
+  }
+  // One request each: the gateway's answer says it judged the frames, so none is sent again.
+  expect(posts.length).toBe(2);
+});
+
+test('a service that judges only the first frame: the page sends the sampled frames as stills, and the second blocks', async ({ harness, page }) => {
+  const animations = await greyThenRed();
+  await harness.open();
+  const posts: string[] = [];
+  page.on('request', (request) => request.method() === 'POST' && request.url().startsWith(gateway.endpoint) && posts.push(request.url()));
+  const r = await page.evaluate(
+    async ({ endpoint, key, gif }) => {
+      // A service that decodes only the first frame of what it is sent, and says nothing of frames: the real gateway, given that frame.
+      const firstFrameService = {
+        name: 'first-frame-service',
+        async screen(image: { bytes: Uint8Array }, context: { endpoint: string; apiKey: string }) {
+          const bitmap = await createImageBitmap(new Blob([image.bytes as BlobPart]));
+          const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+          canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+          const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+          const body = JSON.stringify({ image_b64: btoa(String.fromCharCode(...png)) });
+          const answer = await (await fetch(context.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': context.apiKey }, body })).json();
+          const { backend, categories, decision, label, score, detections, raw } = answer;
+          return { backend, categories, decision, label, score, detections, raw };
+        },
+      };
+      const detector = await (window as any).veil.createDetector({ mode: 'remote', remote: { url: endpoint, apiKey: key, dialect: firstFrameService }, cache: false });
+      const result = await detector.detect(Uint8Array.from(atob(gif), (c) => c.charCodeAt(0)));
+      detector.dispose();
+      return result;
+    },
+    { endpoint: gateway.endpoint, key: KEY, gif: animations.gif },
+  );
+  expect(r).toMatchObject({ decision: 'block', animation: { frames: 2, scanned: 2, decided_by: 1 }, input: { mime: 'image/gif', width: 200, height: 150 } });
+  expect(r.notes.at(-1)).toMatch(/2 of its 2 frames were sent as stills \(PNG\); frame 1 decided/);
+  // The file, then each sampled frame.
+  expect(posts.length).toBe(3);
+});

@@ -130,7 +130,7 @@ test.describe('failures are VeilErrors with the gateway codes, across the worker
     const e = await failure(page, `await veil.createDetector({ model: '/public/models/320n-missing.onnx' })`);
     expect(e).toMatchObject({ name: 'VeilError', code: '5010', isVeilError: true, instance: true });
     expect(e.message).toContain('HTTP 404');
-    expect(e.message).toContain('npm run model:fetch -- 320n');
+    expect(e.message).toContain('npx veil-nsfw models 320n');
   });
 
   test('a model that is not NudeNet: 5010 saying what it takes and gives', async ({ page }) => {

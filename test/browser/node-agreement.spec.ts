@@ -1,5 +1,5 @@
 /**
- * veil/node answers as the browser library does. The same files, as Blobs, go
+ * veil-nsfw/node answers as the browser library does. The same files, as Blobs, go
  * through the built library in Chromium (WASM) and through the Node entry in this
  * process (onnxruntime-node on the CPU, sharp), with the fixture NudeNet model
  * alone and with nsfwjs's MobileNetV2 beside it: every fixture image, every real
@@ -62,7 +62,7 @@ const CONFIGS = [
 const figures: Record<string, unknown> = {};
 
 for (const config of CONFIGS) {
-  test(`veil/node answers as the library does in Chromium: ${config.name}`, async ({ harness, page }) => {
+  test(`veil-nsfw/node answers as the library does in Chromium: ${config.name}`, async ({ harness, page }) => {
     test.setTimeout(300_000);
     const files = images();
     expect(files.length).toBeGreaterThanOrEqual(24);
@@ -103,7 +103,7 @@ for (const config of CONFIGS) {
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     writeFileSync(join(ROOT, 'test-results', 'node-agreement.json'), JSON.stringify(figures, null, 2));
     console.log(
-      `veil/node vs Chromium, ${config.name}: ${agreeing}/${rows.length} images with the same input block, backend, decision, label, classes and animation ` +
+      `veil-nsfw/node vs Chromium, ${config.name}: ${agreeing}/${rows.length} images with the same input block, backend, decision, label, classes and animation ` +
         `(${rows.reduce((n, r) => n + r.detections, 0)} detections), worst box ${worst('boxPx')} px, worst score ${worst('score').toExponential(2)}` +
         (config.classifier ? `, worst probability ${worst('probability').toExponential(2)}` : ''),
     );

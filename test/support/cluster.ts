@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ROOT } from './fixture-data.js';
+import { CACHE_SECRET } from './gateway.js';
 import { type Nginx, startNginx } from './nginx.js';
 import { freePort, type RedisServer, spawnTracked, startFailure, startRedis, stopProcess } from './redis.js';
 
@@ -37,7 +38,7 @@ export async function startInstance(flags: string[], env: NodeJS.ProcessEnv = {}
     output = '';
     child = spawnTracked(process.execPath, ['--import', 'tsx', 'gateway/main.ts', '--port', String(port), ...flags], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, VEIL_GATEWAY_CACHE_SECRET: CACHE_SECRET, ...env },
     });
     child.stdout!.on('data', (c: Buffer) => (output += c));
     child.stderr!.on('data', (c: Buffer) => (output += c));
@@ -142,7 +143,7 @@ export async function startDeployment(count: number, flags: string[], keys: obje
   const keysFile = join(mkdtempSync(join(tmpdir(), 'veil-cluster-')), 'keys.json');
   writeFileSync(keysFile, JSON.stringify(keys));
   const redis = await startRedis();
-  const shared = ['--keys-file', keysFile, '--redis', redis.url, '--trust-proxy', '127.0.0.1/32', '--max-in-flight-per-key', '64', ...flags];
+  const shared = ['--keys-file', keysFile, '--redis', redis.url, '--trust-proxy', '127.0.0.1/32', '--proxy-header', 'x-forwarded-for', '--max-in-flight-per-key', '64', ...flags];
   const instances = await Promise.all(Array.from({ length: count }, () => startInstance(shared)));
   const nginx = await startNginx(instances.map((i) => i.port));
   return {

@@ -15,6 +15,8 @@ import { ROOT } from './fixture-data.js';
 import { checkAgainstOpenApi } from './openapi.js';
 
 export const KEY = 'test-key-1';
+/** The cache-signing secret test gateways share, as one deployment's instances do (VEIL_GATEWAY_CACHE_SECRET). */
+export const CACHE_SECRET = 'test-cache-secret-0123456789abcdef0123456789abcdef';
 export const OTHER_KEY = 'test-key-2';
 export const MODEL_320 = join(ROOT, 'public/models/veil-fixture-320.onnx');
 export const MODEL_640 = join(ROOT, 'public/models/veil-fixture-640.onnx');
@@ -41,7 +43,7 @@ export async function startTestGateway(
   { model = MODEL_320, env = {}, ...options }: GatewayOptions & { env?: NodeJS.ProcessEnv; model?: string | null } = {},
 ): Promise<Gateway & { config: GatewayConfig; endpoint: string }> {
   const base = ['--port', '0', '--keys', `${KEY},${OTHER_KEY}`, '--qps', '1000', '--daily-quota', '0', ...UNCAPPED, ...(model ? ['--model', model] : [])];
-  const config = readConfig([...base, ...flags], env);
+  const config = readConfig([...base, ...flags], { VEIL_GATEWAY_CACHE_SECRET: CACHE_SECRET, ...env });
   if (config === 'help') throw new Error('unexpected --help');
   const gateway = await startGateway(config, { log: () => undefined, logger: createLogger('silent'), ...options });
   return { ...gateway, config, endpoint: `${gateway.url}/api/image-nsfw` };

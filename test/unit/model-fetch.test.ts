@@ -22,7 +22,8 @@ import { NUDENET_CLASSES } from '../../src/nudenet/classes.js';
 
 const { onnx } = onnxProto;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SCRIPT = path.join(REPO_ROOT, 'scripts/model-fetch/main.ts');
+/** The package's command (scripts/cli/main.ts); its `models` command is what these tests run. */
+const SCRIPT = path.join(REPO_ROOT, 'scripts/cli/main.ts');
 const manifest = loadManifest();
 const entry320 = manifest.models['320n']!;
 
@@ -487,7 +488,7 @@ describe('fetchModel over HTTP', () => {
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   // Asynchronous on purpose: the local server lives in this process.
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: REPO_ROOT, env: { ...process.env, DEBUG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', SCRIPT, 'models', ...args], { cwd: REPO_ROOT, env: { ...process.env, DEBUG: '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -1,5 +1,5 @@
 /**
- * veil/node on its own: NudeNet's Python reference on the fixture images, every
+ * veil-nsfw/node on its own: NudeNet's Python reference on the fixture images, every
  * input form a server has, the result's runtime and cache, each error code it
  * shares with the browser, and, on the compiled output in plain Node, the
  * sentence a server gets when an optional peer dependency is not installed.
@@ -30,12 +30,21 @@ async function codeOf(run: () => unknown): Promise<string> {
   throw new Error('expected a VeilError');
 }
 
-describe('veil/node', () => {
+describe('veil-nsfw/node', () => {
   let detector: NodeDetector;
   beforeAll(async () => {
     detector = await createDetector({ model: MODEL_320, cache: false, threads: 1 });
   });
   afterAll(() => detector.dispose());
+
+  it('judges an animation by its sampled frames: a grey first frame does not hide a red second one', async () => {
+    const { default: sharp } = await import('sharp');
+    const frame = (r: number, g: number, b: number) => sharp({ create: { width: 200, height: 150, channels: 3, background: { r, g, b } } }).png().toBuffer();
+    const frames = [await frame(128, 128, 128), await frame(255, 0, 0)];
+    for (const animation of [await sharp(frames, { join: { animated: true } }).gif().toBuffer(), await sharp(frames, { join: { animated: true } }).webp({ lossless: true }).toBuffer()]) {
+      expect(await detector.detect(animation)).toMatchObject({ decision: 'block', animation: { frames: 2, scanned: 2, decided_by: 1 } });
+    }
+  });
 
   it("gives NudeNet's own detections on the fixture images", async () => {
     const names = readdirSync(join(ROOT, 'test/.cache/reference')).filter((d) => d.endsWith('@320')).map((d) => d.slice(0, -4));
@@ -121,7 +130,7 @@ describe('veil/node', () => {
   });
 });
 
-describe('veil/node errors', () => {
+describe('veil-nsfw/node errors', () => {
   it.each([
     ['no options', undefined],
     ['no model', {}],
@@ -189,7 +198,7 @@ describe('veil/node errors', () => {
   });
 });
 
-describe('veil/node compiled, with a peer dependency missing', () => {
+describe('veil-nsfw/node compiled, with a peer dependency missing', () => {
   const out = mkdtempSync(join(tmpdir(), 'veil-node-build-'));
   beforeAll(() => {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.node.json'), '--outDir', out]);
@@ -213,7 +222,7 @@ describe('veil/node compiled, with a peer dependency missing', () => {
     expect(startWith(['sharp'])).toEqual({
       code: '5020',
       message:
-        'veil/node runs the models with onnxruntime-node, an optional peer dependency that is not installed: run `npm install onnxruntime-node` (the Node entry needs onnxruntime-node and sharp; the browser entry needs neither).',
+        'veil-nsfw/node runs the models with onnxruntime-node, an optional peer dependency that is not installed: run `npm install onnxruntime-node` (the Node entry needs onnxruntime-node and sharp; the browser entry needs neither).',
     });
     expect(startWith(['onnxruntime-node'])).toMatchObject({ code: '5020', message: expect.stringContaining('run `npm install sharp`') });
     expect(startWith([])).toMatchObject({ code: '5020', message: expect.stringContaining('run `npm install onnxruntime-node sharp`') });

@@ -418,8 +418,8 @@ describe('converting a TF.js layers model from files, a URL and the CLI', () => 
   it('CLI: converts with --file and prints the contract, or fails in one line', { timeout: 30_000 }, async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const script = path.join(REPO_ROOT, 'scripts/model-fetch/main.ts');
-        execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_ROOT }, (err, stdout, stderr) =>
+        const script = path.join(REPO_ROOT, 'scripts/cli/main.ts');
+        execFile(process.execPath, ['--import', 'tsx', script, 'models', ...args], { cwd: REPO_ROOT }, (err, stdout, stderr) =>
           resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
         );
       });

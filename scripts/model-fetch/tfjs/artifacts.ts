@@ -51,18 +51,23 @@ export interface TfjsArtifacts {
   readonly source: string;
 }
 
-const require = createRequire(import.meta.url);
-
-/** The folder an installed package lives in (its exports map may hide package.json itself). */
+/**
+ * The folder an installed package lives in (its exports map may hide package.json
+ * itself): the app's own copy first (the folder the command runs in), then one
+ * beside veil-nsfw (this repository's devDependencies).
+ */
 export function packageRoot(name: string): string {
-  let entry: string;
-  try {
-    entry = require.resolve(name);
-  } catch {
-    throw new ModelFetchError(
-      `The npm package ${name} is not installed; run npm install in the Veil repository and try again.`,
-      'missing',
-    );
+  let entry: string | undefined;
+  for (const from of [path.join(process.cwd(), 'package.json'), import.meta.url]) {
+    try {
+      entry = createRequire(from).resolve(name);
+      break;
+    } catch {
+      // Not installed there: try the next place.
+    }
+  }
+  if (!entry) {
+    throw new ModelFetchError(`The npm package ${name} is not installed; run \`npm install ${name}\` in your app and try again.`, 'missing');
   }
   for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
@@ -71,12 +76,33 @@ export function packageRoot(name: string): string {
   throw new ModelFetchError(`Could not find the folder of the npm package ${name} (from ${entry}).`, 'missing');
 }
 
+/**
+ * Whether a weight path stays beside model.json: a plain relative path, as TF.js
+ * writes them. Absolute paths (POSIX, Windows drive or UNC), any ".." segment,
+ * and URLs with a scheme or host ("http://…", "//host/…", "file:…") would let an
+ * untrusted model.json read any file, or make the converter fetch any address.
+ */
+export function isSafeWeightPath(p: unknown): boolean {
+  if (typeof p !== 'string' || p === '' || p.includes('\0')) return false;
+  if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p) || /^[a-z][a-z0-9+.-]*:/i.test(p)) return false;
+  return !p.split(/[\\/]/).includes('..');
+}
+
 function checkJson(data: unknown, shown: string): TfjsModelJson {
   const j = data as Partial<TfjsModelJson> | null;
   const groupsOk =
     Array.isArray(j?.weightsManifest) && j.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights));
   if (typeof j !== 'object' || j === null || typeof j.modelTopology !== 'object' || !groupsOk) {
     throw new ModelFetchError(`${shown} is not a TF.js model (no "modelTopology" and "weightsManifest").`, 'not-tfjs');
+  }
+  // Checked before any shard is read or fetched; the message names the entry, never what it points at.
+  const paths = j.weightsManifest!.flatMap((g) => g.paths);
+  const unsafe = paths.findIndex((p) => !isSafeWeightPath(p));
+  if (unsafe >= 0) {
+    throw new ModelFetchError(
+      `${shown} is refused: weight path ${unsafe + 1} of ${paths.length} is absolute, climbs out of the model's folder with "..", or names another origin.`,
+      'unsafe-path',
+    );
   }
   return j as TfjsModelJson;
 }
@@ -91,6 +117,7 @@ const concat = (parts: readonly Uint8Array[]) => new Uint8Array(Buffer.concat(pa
  */
 function requireUmd(file: string): unknown {
   if (!fs.existsSync(file)) throw new ModelFetchError(`${displayPath(file)} does not exist.`, 'missing');
+  const require = createRequire(file);
   try {
     return require(file);
   } catch (err) {

@@ -12,7 +12,7 @@
  * its answers): every call to a gateway without it stays one request.
  */
 import { ErrorCodes, VeilError, type ErrorCode } from '../../errors.js';
-import type { Categories, Decision, Detection, InputInfo, Label } from '../../result.js';
+import type { AnimationInfo, Categories, Decision, Detection, InputInfo, Label } from '../../result.js';
 import type { Dialect, RemoteContext, RemoteImage, RemoteVerdict } from '../dialect.js';
 import { expectObject, numberOf, toBase64 } from '../http.js';
 
@@ -214,5 +214,13 @@ function verdictOf(answer: Record<string, unknown>): RemoteVerdict {
   const label = oneOf<Label>(answer.label, ['porn', 'sexy', 'normal']);
   const decision = oneOf<Decision>(answer.decision, ['block', 'review', 'pass']);
   const score = numberOf(answer.score);
-  return { ...verdict, ...(label && { label }), ...(decision && { decision }), ...(score !== null && { score }) };
+  const animation = animationOf(answer.animation);
+  return { ...verdict, ...(label && { label }), ...(decision && { decision }), ...(score !== null && { score }), ...(animation && { animation }) };
+}
+
+/** A gateway that samples an animation's frames says how (Veil's does); anything malformed is as if it had not said. */
+function animationOf(value: unknown): AnimationInfo | null {
+  const a = value as Partial<AnimationInfo> | null | undefined;
+  const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  return a && count(a.frames) && count(a.scanned) && count(a.decided_by) ? { frames: a.frames!, scanned: a.scanned!, decided_by: a.decided_by! } : null;
 }

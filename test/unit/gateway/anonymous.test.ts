@@ -63,7 +63,7 @@ describe('--anonymous-daily in one process', () => {
   });
 
   it('has its own rate per address, and counts an IPv6 address by its /64', async () => {
-    const gateway = await start(['--anonymous-daily', '2', '--anonymous-qps', '0.01', '--trust-proxy', '127.0.0.1/32']);
+    const gateway = await start(['--anonymous-daily', '2', '--anonymous-qps', '0.01', '--trust-proxy', '127.0.0.1/32', '--proxy-header', 'x-forwarded-for']);
     const from = (address: string) => keyless(gateway.endpoint, { 'x-forwarded-for': address });
     expect((await from('2001:db8:1:2::a')).status).toBe(503);
     const limited = await from('2001:db8:1:2:ffff::b'); // the same /64: its one-call burst is spent

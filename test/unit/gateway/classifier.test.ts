@@ -164,7 +164,7 @@ describe('refused at start', () => {
     await expect(start(['--classifier', file])).rejects.toMatchObject({ code: '5010', message: expect.stringContaining('takes [1,3,299,299]') });
     await expect(start(['--classifier', CLASSIFIER, '--classifier-model', join(folder, 'missing.onnx')])).rejects.toMatchObject({
       code: '5010',
-      message: expect.stringMatching(/could not be loaded .*npm run model:fetch -- nsfwjs-mobilenet-v2/),
+      message: expect.stringMatching(/could not be loaded .*npx veil-nsfw models nsfwjs-mobilenet-v2/),
     });
   });
 });

@@ -55,6 +55,7 @@ describe('readConfig: several instances', () => {
       VEIL_GATEWAY_ANONYMOUS_QPS: '0.5',
       VEIL_GATEWAY_CACHE_TTL: '600',
       VEIL_GATEWAY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      VEIL_GATEWAY_PROXY_HEADER: 'X-Real-IP',
       VEIL_GATEWAY_LOG_LEVEL: 'warn',
       VEIL_GATEWAY_SHUTDOWN_GRACE: '2.5',
     };
@@ -72,22 +73,23 @@ describe('readConfig: several instances', () => {
       keyDetails: [{ dailyQuota: 0, qps: 2 }],
     });
     expect(config.trustProxy.map((c) => c.text)).toEqual(['10.0.0.0/8', '127.0.0.1/32']);
+    expect(config).toMatchObject({ proxyHeader: 'x-real-ip', proxyHops: 1 });
     expect(read(['--daily-quota', '7', '--redis', 'unix:/run/redis.sock', '--anonymous-daily', '3'], env)).toMatchObject({ dailyQuota: 7, redis: 'unix:/run/redis.sock', anonymousDaily: 3 });
   });
 
   it('reads a keys file: ids, allowances and rates of their own, with --keys beside it', () => {
     const file = keysFile([
-      { key: 'sk-shop', id: 'shop', daily_quota: 5000, qps: 10 },
+      { key: 'sk-shop', id: 'shop', tenant: 'acme', daily_quota: 5000, qps: 10 },
       { key: 'sk-free', daily_quota: 0 },
       { key: 'sk-plain' },
     ]);
     const config = read(['--keys-file', file, '--keys', 'sk-extra,sk-shop', '--daily-quota', '50', '--qps', '3']);
     expect(config.keys).toEqual(['sk-shop', 'sk-free', 'sk-plain', 'sk-extra']);
     expect(config.keyDetails).toEqual([
-      { id: 'shop', dailyQuota: 5000, qps: 10 },
-      { id: keyIdOf('sk-free'), dailyQuota: 0, qps: 3 },
-      { id: keyIdOf('sk-plain'), dailyQuota: 50, qps: 3 },
-      { id: keyIdOf('sk-extra'), dailyQuota: 50, qps: 3 },
+      { id: 'shop', dailyQuota: 5000, qps: 10, tenant: 'acme' },
+      { id: keyIdOf('sk-free'), dailyQuota: 0, qps: 3, tenant: keyIdOf('sk-free') },
+      { id: keyIdOf('sk-plain'), dailyQuota: 50, qps: 3, tenant: keyIdOf('sk-plain') },
+      { id: keyIdOf('sk-extra'), dailyQuota: 50, qps: 3, tenant: keyIdOf('sk-extra') },
     ]);
     expect(read([], { VEIL_GATEWAY_KEYS_FILE: file }).keys).toHaveLength(3);
   });

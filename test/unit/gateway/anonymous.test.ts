@@ -78,6 +78,20 @@ describe('--anonymous-daily in one process', () => {
   });
 });
 
+describe('--anonymous-daily and the result cache', () => {
+  it("learns nothing of the keys' images: a keyless caller is a tenant of its own", async () => {
+    const gateway = await startTestGateway(['--anonymous-daily', '5', '--anonymous-qps', '1000', '--cache-ttl', '60']);
+    closers.push(() => gateway.close());
+    const keyed = await postJson(gateway.endpoint, { image_b64 }, KEY);
+    expect([keyed.status, keyed.headers.get('x-cache')]).toEqual([200, 'miss']);
+    const look = await postJson(`${gateway.url}/api/image-nsfw/hash`, { sha256: keyed.body.input.sha256 }, null);
+    expect([look.status, look.body.code]).toEqual([404, 4040]);
+    const upload = await keyless(gateway.endpoint);
+    expect([upload.status, upload.headers.get('x-cache')]).toEqual([200, 'miss']);
+    expect((await keyless(gateway.endpoint)).headers.get('x-cache')).toBe('hit'); // its own results, it may see
+  });
+});
+
 describe('--anonymous-daily with Redis', () => {
   let redis: RedisServer;
   beforeAll(async () => {

@@ -28,8 +28,8 @@ import type { GatewayConfig } from './config.js';
 import type { RedisLink } from './redis.js';
 import { GatewayError } from './responses.js';
 
-/** KEYS: the key's rate state, its count for today. ARGV: emission interval (ms), burst tolerance (ms), allowance (0: none), seconds a day's count is kept. */
-const ADMIT = `
+/** KEYS: the caller's rate state, its count for today. ARGV: emission interval (ms), burst tolerance (ms), allowance (0: none), seconds a day's count is kept. */
+export const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval, tolerance, quota = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -50,7 +50,7 @@ end
 return {1, math.floor((tolerance - (next_tat - now)) / interval), math.ceil(next_tat - now), used}
 `;
 
-type AdmitReply = [status: number, remaining: number, ms: number, used: number];
+export type AdmitReply = [status: number, remaining: number, ms: number, used: number];
 type AdmittingRedis = RedisLink['client'] & { veilAdmit(rate: string, quota: string, ...args: (string | number)[]): Promise<AdmitReply> };
 
 /** What was refused, for the metrics: the rate, the allowance, the hash look-ups' rate, or the allowance for want of Redis. */
@@ -58,7 +58,7 @@ export type Refusal = 'rate' | 'quota' | 'hash_rate' | 'quota_unavailable';
 
 const DAY_MS = 86_400_000;
 export const utcDay = (now: number) => new Date(now).toISOString().slice(0, 10);
-const nextMidnight = (now: number) => new Date((Math.floor(now / DAY_MS) + 1) * DAY_MS);
+export const nextMidnight = (now: number) => new Date((Math.floor(now / DAY_MS) + 1) * DAY_MS);
 
 export class Admission {
   /** This process's bucket per key index, each at that key's rate: the rate without Redis, or while it is down. */
@@ -167,21 +167,30 @@ export class Admission {
   }
 
   private headers(rate: RateState, qps: number, quota: number, used: number): Record<string, string> {
-    return {
-      'ratelimit-limit': String(rate.limit),
-      'ratelimit-remaining': String(rate.remaining),
-      'ratelimit-reset': String(rate.resetS),
-      'ratelimit-policy': `${rate.limit};w=${+(rate.limit / qps).toFixed(3)}`,
-      ...this.quotaHeaders(quota, used),
-    };
+    return limitHeaders(rate, qps, quota, used, this.now());
   }
 
   private quotaHeaders(quota: number, used: number): Record<string, string> {
-    if (quota <= 0) return {};
-    return {
-      'x-quota-limit': String(quota),
-      'x-quota-remaining': String(Math.max(0, quota - used)),
-      'x-quota-reset': nextMidnight(this.now()).toISOString().replace('.000Z', 'Z'),
-    };
+    return quotaHeaders(quota, used, this.now());
   }
+}
+
+/** The RateLimit-* headers of a rate, and the X-Quota-* ones of an allowance (none without one). */
+export function limitHeaders(rate: RateState, qps: number, quota: number, used: number, now: number): Record<string, string> {
+  return {
+    'ratelimit-limit': String(rate.limit),
+    'ratelimit-remaining': String(rate.remaining),
+    'ratelimit-reset': String(rate.resetS),
+    'ratelimit-policy': `${rate.limit};w=${+(rate.limit / qps).toFixed(3)}`,
+    ...quotaHeaders(quota, used, now),
+  };
+}
+
+export function quotaHeaders(quota: number, used: number, now: number): Record<string, string> {
+  if (quota <= 0) return {};
+  return {
+    'x-quota-limit': String(quota),
+    'x-quota-remaining': String(Math.max(0, quota - used)),
+    'x-quota-reset': nextMidnight(now).toISOString().replace('.000Z', 'Z'),
+  };
 }

@@ -58,7 +58,7 @@ interface Bucket {
  * iteration over deleted entries), and the table has a fixed bound however many
  * names (addresses) come.
  */
-class Buckets<K> {
+export class Buckets<K> {
   private newer = new Map<K, Bucket>();
   private older = new Map<K, Bucket>();
   private readonly generation: number;

@@ -4,7 +4,9 @@
  * `nudenet+<name>`; `baidu`, `tencent` and `aliyun` are cloud services, usable
  * only when their credentials are set in this server's environment (they never
  * come from a request, so keys stay on the server). `auto` takes every local
- * model loaded, else the first configured cloud backend it can call, else answers 5020.
+ * model loaded; without one, the cloud backends that have credentials in the
+ * order baidu, tencent, aliyun (the image-nsfw gateway API's), each failing one
+ * handing over to the next with a note (detect.ts); with none, it answers 5020.
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
 
@@ -13,14 +15,14 @@ export type CloudBackend = (typeof CLOUD_BACKENDS)[number];
 /** What a request may ask for; `classifier` stands for this gateway's classifier, whatever its name. */
 export type RequestedBackend = 'auto' | 'nudenet' | 'classifier' | 'nudenet+classifier' | CloudBackend;
 
-/** Cloud backends this gateway can call; the others are recognised but answer 5021. */
-export const CLOUD_IMPLEMENTED: readonly CloudBackend[] = ['tencent'];
+/** The order `auto` tries the cloud backends in. */
+export const CLOUD_ORDER: readonly CloudBackend[] = ['baidu', 'tencent', 'aliyun'];
 
 /** Optional settings read along with a backend's credentials. */
 const CLOUD_OPTIONAL: Record<CloudBackend, readonly string[]> = {
-  baidu: [],
+  baidu: ['VEIL_GATEWAY_BAIDU_ENDPOINT'],
   tencent: ['VEIL_GATEWAY_TENCENT_REGION', 'VEIL_GATEWAY_TENCENT_ENDPOINT'],
-  aliyun: [],
+  aliyun: ['VEIL_GATEWAY_ALIYUN_REGION', 'VEIL_GATEWAY_ALIYUN_ENDPOINT'],
 };
 
 /** The environment variables each cloud backend needs, all of them. */
@@ -66,8 +68,8 @@ export function parseBackend(value: string | undefined, classifier: string | nul
   throw new VeilError(ErrorCodes.BAD_OPTION, `backend "${String(value).slice(0, 40)}" is not supported: use ${backendNames(classifier)}.`);
 }
 
-/** The local models that will answer (at least one), or the cloud backend. */
-export type BackendChoice = { local: { nudenet: boolean; classifier: boolean } } | { cloud: CloudBackend };
+/** The local models that will answer (at least one), or the cloud backend, with those `auto` may fall back to after it. */
+export type BackendChoice = { local: { nudenet: boolean; classifier: boolean } } | { cloud: CloudBackend; fallbacks?: CloudBackend[] };
 
 /** What this gateway runs itself: whether a NudeNet model is loaded, and the classifier's name if one is. */
 export interface AvailableModels {
@@ -84,14 +86,14 @@ const noModel = (classifier: string | null) =>
 /**
  * What answers, or the error the image-nsfw API documents for why nothing can:
  * `auto` runs every local model there is (NudeNet and the classifier together
- * when both are loaded), else the first configured cloud backend it can call.
+ * when both are loaded), else the configured cloud backends in CLOUD_ORDER.
  */
 export function chooseBackend(requested: RequestedBackend, local: AvailableModels, cloud: CloudCredentials): BackendChoice {
   const classifier = local.classifier !== null;
   if (requested === 'auto') {
     if (local.nudenet || classifier) return { local: { nudenet: local.nudenet, classifier } };
-    const configured = CLOUD_IMPLEMENTED.find((name) => cloud[name]);
-    if (configured) return { cloud: configured };
+    const [first, ...fallbacks] = CLOUD_ORDER.filter((name) => cloud[name]);
+    if (first) return { cloud: first, fallbacks };
     throw new VeilError(
       ErrorCodes.NO_BACKEND,
       'This gateway has no backend configured: it was started without --model, without --classifier and without cloud credentials.',

@@ -29,6 +29,10 @@ export interface GatewayConfig {
   dailyQuota: number;
   /** Hash look-ups per second per key, a bucket apart from `qps`. */
   hashQps: number;
+  /** Calls without a key per client address (IPv6 by /64) per UTC day; 0 requires a key. */
+  anonymousDaily: number;
+  /** Calls without a key per second per client address. */
+  anonymousQps: number;
   /** Redis URL shared by every instance; null keeps limits, allowances and the cache in this process. */
   redis: string | null;
   /** Prefix of every Redis key the gateway writes, so several deployments can share one Redis. */
@@ -125,6 +129,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         qps: { type: 'string' },
         'daily-quota': { type: 'string' },
         'hash-qps': { type: 'string' },
+        'anonymous-daily': { type: 'string' },
+        'anonymous-qps': { type: 'string' },
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
         'cache-ttl': { type: 'string' },
@@ -248,6 +254,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     qps,
     dailyQuota,
     hashQps: parseNumber(pick('hash-qps', 'HASH_QPS') ?? String(DEFAULTS.hashQps), '--hash-qps', { min: 0.01, integer: false }),
+    anonymousDaily: parseNumber(pick('anonymous-daily', 'ANONYMOUS_DAILY') ?? String(DEFAULTS.anonymousDaily), '--anonymous-daily', { min: 0, integer: true }),
+    anonymousQps: parseNumber(pick('anonymous-qps', 'ANONYMOUS_QPS') ?? String(DEFAULTS.anonymousQps), '--anonymous-qps', { min: 0.01, integer: false }),
     redis,
     redisPrefix,
     // A cache in Redis is shared and survives restarts; one in the process only helps that process, so it is asked for.

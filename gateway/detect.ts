@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Policy } from '../src/policy.js';
 import type { ModerationResult } from '../src/result.js';
 import { type BackendChoice, chooseBackend } from './backends.js';
-import { callCloud } from './cloud.js';
+import { callClouds } from './cloud.js';
 import type { GatewayConfig } from './config.js';
 import { NO_TARGETS } from './decode.js';
 import { checkImage, decodeChecked, type LoadedImage, loadFrame, loadImage } from './image-input.js';
@@ -86,11 +86,14 @@ export async function detectImage(
     const frame = (index: number) => loadFrame(image, index, signal, pixels);
     result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started, frame });
   } else {
-    const answer = await callCloud(choice.cloud, config.cloud[choice.cloud]!, image, signal);
+    const answer = await callClouds(choice, config, image, signal);
+    record.backend = answer.backend;
     result = { ...answer, elapsed_ms: Math.round(performance.now() - started) };
   }
   record.inferenceMs = performance.now() - inferenceStarted;
   metrics.stage('inference', backend, record.inferenceMs / 1000);
-  if (fingerprint) cache.put(scope, fingerprint, result, image.notes);
+  // An answer handed over to the next cloud backend is not the one this fingerprint names: it is not kept.
+  const handedOver = 'cloud' in choice && result.backend !== choice.cloud;
+  if (fingerprint && !handedOver) cache.put(scope, fingerprint, result, image.notes);
   sendJson(res, 200, result);
 }

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { CacheOutcome } from './result-cache.js';
 
-export type Route = 'detect' | 'hash' | 'healthz' | 'readyz' | 'metrics' | 'other';
+export type Route = 'detect' | 'hash' | 'healthz' | 'readyz' | 'metrics' | 'openapi' | 'other';
 
 /** What one request did, filled in as it goes; logged and counted once it is answered. */
 export interface RequestRecord {

@@ -7,7 +7,7 @@
  * within --shutdown-grace, then exits, so a rolling restart loses nothing.
  */
 import { isVeilError } from '../src/errors.js';
-import { CLOUD_BACKENDS, CLOUD_IMPLEMENTED } from './backends.js';
+import { CLOUD_ORDER } from './backends.js';
 import { ConfigError, readConfig, USAGE } from './config.js';
 import { missingServerPackage, missingServerPackageMessage } from './server-deps.js';
 
@@ -49,18 +49,13 @@ async function start(argv: string[]): Promise<void> {
     );
   }
   if (!config.model) console.warn('No --model given: the nudenet backend is off.');
-  for (const backend of CLOUD_BACKENDS) {
-    if (config.cloud[backend] && !CLOUD_IMPLEMENTED.includes(backend)) {
-      console.warn(`${backend} credentials are set, but calling ${backend} is not implemented: requests for it answer 5021.`);
-    }
-  }
   const gateway = await startGateway(config, { warm: true, processMetrics: true });
   const { nudenet, classifier } = gateway;
   const backends = [
     nudenet ? `nudenet (${nudenet.modelPath}, input ${nudenet.inputSize})` : null,
     classifier ? `${classifier.description.name} (${classifier.modelPath}, input ${classifier.description.inputSize})` : null,
   ]
-    .concat(CLOUD_IMPLEMENTED.filter((b) => config.cloud[b]))
+    .concat(CLOUD_ORDER.filter((b) => config.cloud[b]))
     .filter(Boolean);
   const allowance = config.dailyQuota > 0 ? `${config.dailyQuota} calls a day` : 'no daily limit';
   const state = config.redis ? `shared in ${redactUrl(config.redis)}` : 'in this process';

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, isVeilError } from '../src/errors.js';
 import { resolvePolicy } from '../src/policy.js';
 import { Admission } from './admission.js';
+import { AnonymousAdmission } from './anonymous.js';
 import { FailureLimiter, KeyRing } from './auth.js';
 import { CLOUD_BACKENDS } from './backends.js';
 import type { ClassifierBackend } from './classifier.js';
@@ -24,6 +25,7 @@ import { Cors } from './cors.js';
 import { detectImage, type DetectDeps } from './detect.js';
 import { formKey } from './form-key.js';
 import { lookUpHash, OFFERS_LOOKUP } from './hash-lookup.js';
+import { openApiDocument } from './openapi.js';
 import { addressKey, Connections, Gate, InFlight } from './limits.js';
 import { discardRest } from './lingering-close.js';
 import { loadLocalModels, localBackends, type LocalModels } from './local.js';
@@ -71,7 +73,7 @@ export interface Gateway {
 }
 
 const routeOf = (path: string): Route =>
-  path === ENDPOINT ? 'detect' : path === HASH_ENDPOINT ? 'hash' : path === '/healthz' ? 'healthz' : path === '/readyz' ? 'readyz' : path === '/metrics' ? 'metrics' : 'other';
+  path === ENDPOINT ? 'detect' : path === HASH_ENDPOINT ? 'hash' : path === '/healthz' ? 'healthz' : path === '/readyz' ? 'readyz' : path === '/metrics' ? 'metrics' : path === '/openapi.json' ? 'openapi' : 'other';
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -101,11 +103,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   metrics.redisUp(false); // until the first connection is ready
   const redis = config.redis ? connectRedis(config.redis, logger, (up) => metrics.redisUp(up)) : null;
   const admission = new Admission(config, redis, (why) => metrics.refused(why));
+  const anonymous = new AnonymousAdmission(config, redis, (why) => metrics.refused(why));
   const cache = new ResultCache(config.cacheTtlS, redis, config.redisPrefix, config.cacheSecret, (line) => logger.warn(line));
   if (redis && config.cacheTtlS > 0 && !config.cacheSecret) {
     logger.warn('VEIL_GATEWAY_CACHE_SECRET is not set: results this instance caches in Redis are signed with a secret of its own, so other instances cannot use them. Give every instance of this deployment the same secret.');
   }
   let deps: DetectDeps | null = null;
+  const openApi = openApiDocument({ anonymousDaily: config.anonymousDaily });
 
   /** The key's index; a missing or wrong key counts against the address. */
   function authenticate(key: string | null, address: string, where?: string): number {
@@ -127,8 +131,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const form = record.route === 'detect' && /^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType);
     let index: number;
     let sofar: BodySoFar | undefined;
+    // -1: no key at all, let through by --anonymous-daily (a wrong key is never anonymous).
     if (earlyKey || !form) {
-      index = authenticate(earlyKey || null, address);
+      index = !earlyKey && anonymous.enabled ? -1 : authenticate(earlyKey || null, address);
     } else {
       // Anyone can make a browser send a form: nothing past its first few KB is read before its key (form-key.ts).
       const keyBytes = config.formKeyBytes;
@@ -136,16 +141,23 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const head = Buffer.concat(sofar.chunks, sofar.size).subarray(0, keyBytes);
       const key = formKey(bodyKind(contentType), head, sofar.ended && sofar.size <= keyBytes, contentType);
       const where = `in the X-Api-Key header, as the apikey query parameter, or as an apikey form field before the image (within the body's first ${keyBytes} bytes)`;
-      index = authenticate(key, address, where);
+      index = !key && anonymous.enabled ? -1 : authenticate(key, address, where);
     }
-    record.keyId = config.keyDetails[index]!.id;
+    record.keyId = index < 0 ? 'anonymous' : config.keyDetails[index]!.id;
     record.admission = true;
-    const headers = record.route === 'hash' ? await admission.admitLookup(index) : await admission.admit(index);
+    const headers =
+      index < 0
+        ? await anonymous.admit(address, record.route === 'hash')
+        : record.route === 'hash'
+          ? await admission.admitLookup(index)
+          : await admission.admit(index);
     record.admission = false;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const leave = inFlight.enter(index);
-    // Whose cached results this key may see: its tenant's, unless the operator shares them all.
-    const scope = config.cacheScope === 'shared' ? SHARED_SCOPE : config.keyDetails[index]!.tenant;
+    // Whose cached results this key may see: its tenant's, unless the operator shares them all. A keyless
+    // caller is a tenant of its own per address (":" is in no keys-file tenant), so it learns nothing of the keys' images.
+    const tenant = index < 0 ? `anonymous:${address}` : config.keyDetails[index]!.tenant;
+    const scope = config.cacheScope === 'shared' ? SHARED_SCOPE : tenant;
     try {
       if (record.route === 'hash') await lookUpHash(deps!, req, res, { started, record, scope });
       else await detectImage(deps!, req, res, { sofar, started, record, scope });
@@ -179,6 +191,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }).end(text);
       return;
     }
+    if (record.route === 'openapi' && read) return sendJson(res, 200, openApi);
     connections.check(req.socket);
     if (record.route !== 'detect' && record.route !== 'hash') {
       throw new GatewayError(ErrorCodes.NOT_FOUND, `There is no ${url.pathname.slice(0, 100)} here: POST images to ${ENDPOINT}.`, 404);

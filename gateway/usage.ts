@@ -24,6 +24,10 @@ export const DEFAULTS = {
   dailyQuota: 100,
   /** Hash look-ups per second per key: cheap, but not free for Redis. */
   hashQps: 20,
+  /** Keyless calls per client address per UTC day: 0, keys required (the image-nsfw gateway API allows 10). */
+  anonymousDaily: 0,
+  /** Keyless calls per second per client address. */
+  anonymousQps: 1,
   /** How long a result is kept when there is a cache (one day); 0 without --redis unless given. */
   cacheTtl: 86_400,
   redisPrefix: 'veil:',
@@ -47,6 +51,9 @@ export const USAGE = `Usage: npx veil-nsfw gateway [options]   (in this reposito
   --qps N                requests per second per key (VEIL_GATEWAY_QPS, default ${DEFAULTS.qps})
   --daily-quota N        calls per key per UTC day, 0 for no limit (VEIL_GATEWAY_DAILY_QUOTA, default ${DEFAULTS.dailyQuota})
   --hash-qps N           hash look-ups per second per key (VEIL_GATEWAY_HASH_QPS, default ${DEFAULTS.hashQps})
+  --anonymous-daily N    calls without a key per client address (IPv6 by /64) per UTC day
+                         (VEIL_GATEWAY_ANONYMOUS_DAILY, default ${DEFAULTS.anonymousDaily}: a key is required)
+  --anonymous-qps N      calls without a key per second per client address (VEIL_GATEWAY_ANONYMOUS_QPS, default ${DEFAULTS.anonymousQps})
   --redis URL            share limits, allowances and results with other instances through Redis,
                          e.g. redis://127.0.0.1:6379/0 (VEIL_GATEWAY_REDIS; default none: all in this process)
   --redis-prefix TEXT    prefix of the gateway's Redis keys (VEIL_GATEWAY_REDIS_PREFIX, default ${DEFAULTS.redisPrefix})

@@ -12,6 +12,7 @@ import { readConfig, type GatewayConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/request-log.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/server.js';
 import { ROOT } from './fixture-data.js';
+import { checkAgainstOpenApi } from './openapi.js';
 
 export const KEY = 'test-key-1';
 /** The cache-signing secret test gateways share, as one deployment's instances do (VEIL_GATEWAY_CACHE_SECRET). */
@@ -54,6 +55,15 @@ export interface Answer {
   body: Record<string, any>;
 }
 
+/**
+ * Every answer these helpers return is first checked against the gateway's
+ * OpenAPI document (openapi.ts): a status or body it does not describe fails the test.
+ */
+function checked(url: string, method: string, answer: Answer): Answer {
+  checkAgainstOpenApi(url, method, answer.status, answer.headers.get('content-type'), answer.body);
+  return answer;
+}
+
 /** POSTs JSON with the key in X-Api-Key (unless `key` is null) and returns status, headers and parsed body. */
 export async function postJson(endpoint: string, body: unknown, key: string | null = KEY, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(endpoint, {
@@ -61,11 +71,12 @@ export async function postJson(endpoint: string, body: unknown, key: string | nu
     headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return checked(endpoint, 'POST', { status: response.status, headers: response.headers, body: await response.json() });
 }
 
-export async function answerOf(response: Response): Promise<Answer> {
-  return { status: response.status, headers: response.headers, body: await response.json() };
+/** A fetch's answer, parsed and checked; `method` is the request's (POST unless given). */
+export async function answerOf(response: Response, method = 'POST'): Promise<Answer> {
+  return checked(response.url, method, { status: response.status, headers: response.headers, body: await response.json() });
 }
 
 /**
@@ -86,7 +97,12 @@ export function heldPost(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode!, headers: new Headers(res.headers as Record<string, string>), body: text ? JSON.parse(text) : {} });
+        const answer = { status: res.statusCode!, headers: new Headers(res.headers as Record<string, string>), body: text ? JSON.parse(text) : {} };
+        try {
+          resolve(checked(url, 'POST', answer));
+        } catch (error) {
+          reject(error);
+        }
       });
     });
     req.on('error', reject);

@@ -128,12 +128,12 @@ describe('refusals', () => {
     expectError(await answerOf(broken), 400, 4000, /multipart body could not be parsed/);
     const get = await fetch(gateway.endpoint, { headers: { 'x-api-key': KEY } });
     expect(get.headers.get('allow')).toBe('POST, OPTIONS');
-    expectError(await answerOf(get), 405, 4000, /takes POST/);
+    expectError(await answerOf(get, 'GET'), 405, 4000, /takes POST/);
     expectError(await answerOf(await fetch(`${gateway.url}/api/other`, { method: 'POST' })), 404, 4044, /\/api\/image-nsfw/);
   });
 
   it('reports its backends on /healthz', async () => {
-    const answer = await answerOf(await fetch(`${gateway.url}/healthz`));
+    const answer = await answerOf(await fetch(`${gateway.url}/healthz`), 'GET');
     expect(answer).toMatchObject({ status: 200, body: { status: 'ok', backends: { nudenet: true, baidu: false, tencent: false, aliyun: false } } });
   });
 });

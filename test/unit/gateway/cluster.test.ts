@@ -2,7 +2,8 @@
  * A deployment on loopback, as docs/gateway.md describes one: Debian's
  * redis-server, three gateway instances (each its own process), Debian's nginx
  * in front as the load balancer, all on free ports and all started here. Through
- * nginx: the rate and the daily allowance hold in total, a result cached by one
+ * nginx: the rate and the daily allowance hold in total, and so do calls
+ * without a key (--anonymous-daily), a result cached by one
  * instance is answered by another, the hash look-up costs nothing. Then faults
  * under load from a second process (reliability/cluster-load.mjs, which checks
  * every answer against its image by SHA-256): an instance killed, Redis stopped
@@ -27,7 +28,7 @@ const KEYS = [
 ];
 
 beforeAll(async () => {
-  deployment = await startDeployment(3, ['--model', MODEL_320, '--shutdown-grace', '10'], KEYS);
+  deployment = await startDeployment(3, ['--model', MODEL_320, '--shutdown-grace', '10', '--anonymous-daily', '5', '--anonymous-qps', '1000'], KEYS);
   ({ instances, redis, endpoint } = deployment);
 }, 60_000);
 afterAll(() => deployment?.close());
@@ -70,6 +71,15 @@ describe('three instances behind nginx, sharing Redis', () => {
     }
     expect(codes).toEqual([4000, 4000, 4000, 4000, 4000, 4000, 4029, 4029]);
     expect(linesFor('quota').filter((lines) => lines.some((l) => l.code === 4000)).length).toBeGreaterThan(1);
+  });
+
+  it('counts calls without a key once per address across the instances, apart from any key', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await postJson(endpoint, {}, null)).body.code);
+    expect(codes).toEqual([4000, 4000, 4000, 4000, 4000, 4029, 4029, 4029]);
+    expect(linesFor('anonymous').filter((lines) => lines.length > 0).length).toBeGreaterThan(1);
+    // A key is still served from the same address: its limits are its own.
+    expect((await postJson(endpoint, {}, 'sk-load')).body.code).toBe(4000);
   });
 
   it('answers an image cached by one instance from the others, and its hash from any', async () => {

@@ -30,6 +30,8 @@ describe('readConfig: several instances', () => {
       redisPrefix: 'veil:',
       dailyQuota: 100,
       hashQps: 20,
+      anonymousDaily: 0,
+      anonymousQps: 1,
       cacheTtlS: 0,
       trustProxy: [],
       logLevel: 'info',
@@ -49,6 +51,8 @@ describe('readConfig: several instances', () => {
       VEIL_GATEWAY_REDIS_PREFIX: 'veil:prod:',
       VEIL_GATEWAY_DAILY_QUOTA: '0',
       VEIL_GATEWAY_HASH_QPS: '50',
+      VEIL_GATEWAY_ANONYMOUS_DAILY: '10',
+      VEIL_GATEWAY_ANONYMOUS_QPS: '0.5',
       VEIL_GATEWAY_CACHE_TTL: '600',
       VEIL_GATEWAY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
       VEIL_GATEWAY_PROXY_HEADER: 'X-Real-IP',
@@ -61,6 +65,8 @@ describe('readConfig: several instances', () => {
       redisPrefix: 'veil:prod:',
       dailyQuota: 0,
       hashQps: 50,
+      anonymousDaily: 10,
+      anonymousQps: 0.5,
       cacheTtlS: 600,
       logLevel: 'warn',
       shutdownGraceMs: 2500,
@@ -68,7 +74,7 @@ describe('readConfig: several instances', () => {
     });
     expect(config.trustProxy.map((c) => c.text)).toEqual(['10.0.0.0/8', '127.0.0.1/32']);
     expect(config).toMatchObject({ proxyHeader: 'x-real-ip', proxyHops: 1 });
-    expect(read(['--daily-quota', '7', '--redis', 'unix:/run/redis.sock'], env)).toMatchObject({ dailyQuota: 7, redis: 'unix:/run/redis.sock' });
+    expect(read(['--daily-quota', '7', '--redis', 'unix:/run/redis.sock', '--anonymous-daily', '3'], env)).toMatchObject({ dailyQuota: 7, redis: 'unix:/run/redis.sock', anonymousDaily: 3 });
   });
 
   it('reads a keys file: ids, allowances and rates of their own, with --keys beside it', () => {
@@ -95,6 +101,8 @@ describe('readConfig: several instances', () => {
     [['--daily-quota', '1.5'], /--daily-quota must be an integer/],
     [['--cache-ttl', 'forever'], /--cache-ttl must be an integer of at least 0/],
     [['--hash-qps', '0'], /--hash-qps must be a number of at least 0.01/],
+    [['--anonymous-daily', '2.5'], /--anonymous-daily must be an integer of at least 0/],
+    [['--anonymous-qps', '0'], /--anonymous-qps must be a number of at least 0.01/],
     [['--trust-proxy', 'nginx'], /--trust-proxy takes address ranges/],
     [['--log-level', 'loud'], /--log-level must be fatal, error, warn, info, debug, trace or silent/],
     [['--shutdown-grace', 'soon'], /--shutdown-grace must be a number of at least 0/],

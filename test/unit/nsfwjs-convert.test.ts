@@ -499,13 +499,13 @@ describe('converting a TF.js layers model from files, a URL and the CLI', () => 
       });
     const out = path.join(outDir, 'cli');
     const [ok, bad] = await Promise.all([
-      run(['nsfwjs-mobilenet-v2', '--file', dir, '--out', out]),
+      run(['nsfwjs-mobilenet-v2', '--file', dir, '--out', out, '--compress']),
       run(['nsfwjs-inception-v3', '--file', path.join(outDir, 'absent'), '--out', out]),
     ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^Converted .*small\/model\.json to .*nsfwjs-mobilenet-v2\.onnx \([\d.]+ KB\) in [\d.]+ s\./);
     expect(ok.stdout).toContain('input [1,3,224,224] -> probabilities [1,5] (Drawing, Hentai, Neutral, Porn, Sexy)');
-    // Beside the model, its brotli and gzip copies, for servers that send precompressed files.
+    // With --compress, beside the model, its brotli and gzip copies, for servers that send precompressed files.
     const model = fs.readFileSync(path.join(out, 'nsfwjs-mobilenet-v2.onnx'));
     expect(zlib.brotliDecompressSync(fs.readFileSync(path.join(out, 'nsfwjs-mobilenet-v2.onnx.br'))).equals(model)).toBe(true);
     expect(zlib.gunzipSync(fs.readFileSync(path.join(out, 'nsfwjs-mobilenet-v2.onnx.gz'))).equals(model)).toBe(true);

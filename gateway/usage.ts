@@ -47,7 +47,7 @@ export const USAGE = `Usage: npx veil-nsfw gateway [options]   (in this reposito
                          the classifier's .onnx (VEIL_GATEWAY_CLASSIFIER_MODEL,
                          default public/models/<name>.onnx for a built-in one)
   --keys K1,K2           accepted API keys (VEIL_GATEWAY_KEYS; prefer the variable: flags show in ps)
-  --keys-file PATH       a JSON list of keys, each { "key", "id", "daily_quota", "qps" } (VEIL_GATEWAY_KEYS_FILE)
+  --keys-file PATH       a JSON list of keys, each { "key", "id", "tenant", "daily_quota", "qps" } (VEIL_GATEWAY_KEYS_FILE)
   --qps N                requests per second per key (VEIL_GATEWAY_QPS, default ${DEFAULTS.qps})
   --daily-quota N        calls per key per UTC day, 0 for no limit (VEIL_GATEWAY_DAILY_QUOTA, default ${DEFAULTS.dailyQuota})
   --hash-qps N           hash look-ups per second per key (VEIL_GATEWAY_HASH_QPS, default ${DEFAULTS.hashQps})

@@ -25,6 +25,12 @@ import { GatewayError } from './responses.js';
 
 type AdmittingRedis = RedisLink['client'] & { veilAdmit(rate: string, quota: string, ...args: (string | number)[]): Promise<AdmitReply> };
 
+/**
+ * Addresses whose rate buckets this process keeps at most (auth.ts's Buckets: the least recently used go first), so
+ * keyless calls from ever new addresses cost a fixed amount of memory; a forgotten address only gets its burst back.
+ */
+export const MAX_ANONYMOUS_ADDRESSES = 50_000;
+
 export class AnonymousAdmission {
   private readonly rate: Buckets<string>;
   private readonly hashRate: Buckets<string>;
@@ -37,8 +43,8 @@ export class AnonymousAdmission {
     private readonly onRefused: (why: Refusal) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {
-    this.rate = new Buckets(config.anonymousQps, Math.max(1, config.anonymousQps), () => performance.now());
-    this.hashRate = new Buckets(config.hashQps, Math.max(1, config.hashQps), () => performance.now());
+    this.rate = new Buckets(config.anonymousQps, Math.max(1, config.anonymousQps), () => performance.now(), MAX_ANONYMOUS_ADDRESSES);
+    this.hashRate = new Buckets(config.hashQps, Math.max(1, config.hashQps), () => performance.now(), MAX_ANONYMOUS_ADDRESSES);
     redis?.client.defineCommand('veilAdmit', { numberOfKeys: 2, lua: ADMIT });
   }
 

@@ -94,6 +94,9 @@ export async function detectImage(
   metrics.stage('inference', backend, record.inferenceMs / 1000);
   // An answer handed over to the next cloud backend is not the one this fingerprint names: it is not kept.
   const handedOver = 'cloud' in choice && result.backend !== choice.cloud;
-  if (fingerprint && !handedOver) cache.put(scope, fingerprint, result, image.notes);
+  // Baidu and Aliyun are given image_url and download it themselves: the URL's server may send them other bytes than
+  // the gateway's download, whose SHA-256 names the entry, so their verdict is never kept under it.
+  const vendorFetched = 'cloud' in choice && image.info.type === 'url' && (result.backend === 'baidu' || result.backend === 'aliyun');
+  if (fingerprint && !handedOver && !vendorFetched) cache.put(scope, fingerprint, result, image.notes);
   sendJson(res, 200, result);
 }

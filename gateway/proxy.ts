@@ -36,7 +36,8 @@ export function clientAddress(req: IncomingMessage, { trustProxy, proxyHeader, p
   const peer = req.socket.remoteAddress ?? '';
   if (!proxyHeader || !isTrusted(peer, trustProxy)) return peer;
   const value = req.headers[proxyHeader];
-  // Two headers of the name: one may be the client's own, so neither is believed.
+  // Node joins a repeated header into one value with ", " (req.headers never holds an array for these two), so a
+  // second X-Real-IP, perhaps the client's own, makes two entries and neither is believed (below); this is a guard.
   if (Array.isArray(value)) return peer;
   const entries = String(value ?? '').split(',').map(bare);
   if (proxyHeader === 'x-real-ip') return entries.length === 1 && isIP(entries[0]!) !== 0 ? entries[0]! : peer;

@@ -154,10 +154,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     record.admission = false;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const leave = inFlight.enter(index);
-    // Whose cached results this key may see: its tenant's, unless the operator shares them all. A keyless
-    // caller is a tenant of its own per address (":" is in no keys-file tenant), so it learns nothing of the keys' images.
-    const tenant = index < 0 ? `anonymous:${address}` : config.keyDetails[index]!.tenant;
-    const scope = config.cacheScope === 'shared' ? SHARED_SCOPE : tenant;
+    // Whose cached results this key may see: its tenant's, unless the operator shares them all among the keys. A
+    // keyless caller is a tenant of its own per address (":" is in no keys-file tenant) even then: `shared` is a trade
+    // among the operator's own customers, and must not let anyone on the internet ask by hash what they sent.
+    const scope = index < 0 ? `anonymous:${address}` : config.cacheScope === 'shared' ? SHARED_SCOPE : config.keyDetails[index]!.tenant;
     try {
       if (record.route === 'hash') await lookUpHash(deps!, req, res, { started, record, scope });
       else await detectImage(deps!, req, res, { sofar, started, record, scope });

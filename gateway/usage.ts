@@ -47,7 +47,7 @@ export const USAGE = `Usage: npx veil-nsfw gateway [options]   (in this reposito
                          the classifier's .onnx (VEIL_GATEWAY_CLASSIFIER_MODEL,
                          default public/models/<name>.onnx for a built-in one)
   --keys K1,K2           accepted API keys (VEIL_GATEWAY_KEYS; prefer the variable: flags show in ps)
-  --keys-file PATH       a JSON list of keys, each { "key", "id", "daily_quota", "qps" } (VEIL_GATEWAY_KEYS_FILE)
+  --keys-file PATH       a JSON list of keys, each { "key", "id", "tenant", "daily_quota", "qps" } (VEIL_GATEWAY_KEYS_FILE)
   --qps N                requests per second per key (VEIL_GATEWAY_QPS, default ${DEFAULTS.qps})
   --daily-quota N        calls per key per UTC day, 0 for no limit (VEIL_GATEWAY_DAILY_QUOTA, default ${DEFAULTS.dailyQuota})
   --hash-qps N           hash look-ups per second per key (VEIL_GATEWAY_HASH_QPS, default ${DEFAULTS.hashQps})
@@ -60,7 +60,8 @@ export const USAGE = `Usage: npx veil-nsfw gateway [options]   (in this reposito
   --cache-ttl S          seconds a result is kept by image SHA-256, 0 for no cache (VEIL_GATEWAY_CACHE_TTL,
                          default ${DEFAULTS.cacheTtl} with --redis, 0 without)
   --cache-scope SCOPE    tenant: a key gets cached results and hash look-ups of its own tenant's images only;
-                         shared: of every key's (a privacy trade; VEIL_GATEWAY_CACHE_SCOPE, default tenant)
+                         shared: of every key's (a privacy trade; VEIL_GATEWAY_CACHE_SCOPE, default tenant);
+                         a call without a key sees only its own address's either way
                          VEIL_GATEWAY_CACHE_SECRET (environment only): signs cached results; the same on every
                          instance of one deployment, another for each deployment
   --trust-proxy CIDRS    load balancers whose --proxy-header names the client (VEIL_GATEWAY_TRUST_PROXY)

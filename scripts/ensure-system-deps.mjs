@@ -9,7 +9,8 @@
  * golang-go, php-cli and php-curl (the image-nsfw gateway API documentation's
  * request examples run in their own languages), and the browser matrix's other
  * engines: firefox-esr, webkit2gtk-driver (WebKitWebDriver and WebKitGTK's
- * MiniBrowser) and xvfb (xvfb-run, the display MiniBrowser needs; xauth with it).
+ * MiniBrowser) and xvfb (xvfb-run, the display MiniBrowser needs; xauth with it),
+ * and systemd (systemd-analyze verifies docs/gateway.md's unit; nothing is started).
  * Installs them with apt-get when
  * running as root, otherwise says what to install.
  */
@@ -44,6 +45,7 @@ if (!existsSync(firefox)) missing.push('firefox-esr');
 if (!existsSync(webkitDriver)) missing.push('webkit2gtk-driver');
 if (!existsSync('/usr/bin/xvfb-run')) missing.push('xvfb');
 if (!existsSync('/usr/bin/xauth')) missing.push('xauth');
+if (!existsSync('/usr/bin/systemd-analyze')) missing.push('systemd');
 
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;

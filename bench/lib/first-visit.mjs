@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The first visit on a phone's network (issue 23): a fresh browser profile, the
+ * The first visit on a phone's network: a fresh browser profile, the
  * connection shaped by Chromium's network emulation (DevTools' Network.
  * emulateNetworkConditions: 10 Mbit/s down with 40 ms latency, and 1.6 Mbit/s with
  * 150 ms, Lighthouse's mobile profile),

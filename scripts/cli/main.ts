@@ -19,7 +19,7 @@ const USAGE = `Usage: npx veil-nsfw <command> [options]
 Commands:
   models <id...>    download NudeNet's weights (320n, 640m), or convert nsfwjs's
                     classifiers from the app's installed nsfwjs package to ONNX;
-                    checks each file (pinned SHA-256, Veil's model contract)
+                    checks each against Veil's model contract, prints its SHA-256
   assets --out DIR  copy Veil's worker, onnxruntime-web's runtime and its .wasm
                     files into DIR, for bundlers that do not emit them
   gateway [options] run the image-nsfw gateway API server (needs its server

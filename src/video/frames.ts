@@ -24,7 +24,7 @@ export interface OpenedClip {
   close(): void;
 }
 
-type Limits = Required<Pick<InputLimits, 'maxVideoSeconds' | 'maxPixels'>>;
+type Limits = Required<Pick<InputLimits, 'maxVideoSeconds' | 'maxPixels' | 'maxDecodePixels'>>;
 
 /** How long the demuxer may read without giving what was asked (the tracks, the next frame). */
 export const STALL_MS = 10_000;
@@ -159,6 +159,15 @@ export async function openClip(bytes: Uint8Array, mime: VideoMime, limits: Limit
       throw new VeilError(ErrorCodes.TOO_LARGE, `The clip is ${Math.round(end_s - first_s)} s long, over the ${limits.maxVideoSeconds} s limit (limits.maxVideoSeconds).`);
     }
     checkPixels(width, height, limits);
+    // A video frame is always decoded whole (no decoder scales one), so the memory ceiling bounds the track's size
+    // here, before the decoder allocates a frame; checkFrame checks each decoded frame again.
+    if (width * height > limits.maxDecodePixels) {
+      throw new VeilError(
+        ErrorCodes.TOO_LARGE,
+        `The clip's frames are ${width} x ${height} (${(width * height / 1e6).toFixed(1)} megapixels), over the ${(limits.maxDecodePixels / 1e6).toFixed(1)} megapixels decoded at once (limits.maxDecodePixels): send a smaller video.`,
+        { limit: { limit: 'maxDecodePixels', value: width * height, max: limits.maxDecodePixels } },
+      );
+    }
     const sink = new VideoSampleSink(track);
     return {
       first_s,

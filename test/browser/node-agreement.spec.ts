@@ -135,7 +135,7 @@ for (const config of CONFIGS) {
  * classes, boxes within 2 px, scores and probabilities within 0.01 (measured:
  * 0.0011 and 0.0029).
  */
-test('veil/node answers as the library does on 48, 108 and 200 MP phone photos, both decoded smaller', async ({ harness, page }) => {
+test('veil-nsfw/node answers as the library does on 48, 108 and 200 MP phone photos, both decoded smaller', async ({ harness, page }) => {
   test.setTimeout(240_000);
   const photos = await phonePhotos();
   await harness.open();
@@ -162,7 +162,7 @@ test('veil/node answers as the library does on 48, 108 and 200 MP phone photos, 
   figures['phone photos'] = rows;
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'node-agreement.json'), JSON.stringify(figures, null, 2));
-  console.log(`veil/node vs Chromium, phone photos decoded smaller: ${JSON.stringify(rows.map(({ image, boxPx, score, probability }) => ({ image, boxPx, score, probability })))}`);
+  console.log(`veil-nsfw/node vs Chromium, phone photos decoded smaller: ${JSON.stringify(rows.map(({ image, boxPx, score, probability }) => ({ image, boxPx, score, probability })))}`);
   for (const row of rows) {
     expect.soft(row.sameInput, row.image).toBe(true);
     expect.soft(row.notes[0], row.image).toMatch(/decoded at \d+ x \d+/);

@@ -79,8 +79,8 @@ describe('--anonymous-daily in one process', () => {
 });
 
 describe('--anonymous-daily and the result cache', () => {
-  it("learns nothing of the keys' images: a keyless caller is a tenant of its own", async () => {
-    const gateway = await startTestGateway(['--anonymous-daily', '5', '--anonymous-qps', '1000', '--cache-ttl', '60']);
+  it.each<[string[]]>([[[]], [['--cache-scope', 'shared']]])("learns nothing of the keys' images: a keyless caller is a tenant of its own (%j)", async (scope) => {
+    const gateway = await startTestGateway(['--anonymous-daily', '5', '--anonymous-qps', '1000', '--cache-ttl', '60', ...scope]);
     closers.push(() => gateway.close());
     const keyed = await postJson(gateway.endpoint, { image_b64 }, KEY);
     expect([keyed.status, keyed.headers.get('x-cache')]).toEqual([200, 'miss']);

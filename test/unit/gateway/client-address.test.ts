@@ -3,9 +3,10 @@
  * - F4: behind a trusted proxy, only the header the operator names decides the
  *   client's address (`--proxy-header`, `--proxy-hops`); a client rotating the
  *   other one, or the entries it wrote itself, changes nothing.
- * - F5: the failed-key table is bounded and O(1) per request: 100,000 new
- *   addresses cost the same per address at the end as at the start (a ratio of
- *   medians, not a time), and the table never holds more than its bound.
+ * - F5: the failed-key table is bounded: after 100,000 new addresses it holds
+ *   no more than its bound (and no fewer than half). That each request is O(1)
+ *   is auth.ts's Buckets (no loop); the per-chunk times are printed, not asserted:
+ *   speed is measured in benchmarks, never asserted in a test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailureLimiter, MAX_FAILING_ADDRESSES } from '../../../gateway/auth.js';
@@ -66,7 +67,7 @@ describe('F4: the one header the operator names', () => {
 });
 
 describe('F5: the failed-key table', () => {
-  it('takes 100,000 new addresses at a constant cost each, and holds at most its bound', () => {
+  it('takes 100,000 new addresses and holds at most its bound', () => {
     const limiter = new FailureLimiter(10);
     const chunk = 10_000;
     const costs: number[] = [];
@@ -82,8 +83,6 @@ describe('F5: the failed-key table', () => {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const ratio = median(costs.slice(-3)) / median(costs.slice(1, 4));
     console.log(`failed-key table: 100,000 addresses, ${costs.map((c) => c.toFixed(1)).join(' / ')} ms per 10,000; last/first ratio ${ratio.toFixed(2)}; ${limiter.tracked} kept`);
-    // A scan of the table per new address would make the last chunks many times the first.
-    expect(ratio).toBeLessThan(4);
     expect(limiter.tracked).toBeLessThanOrEqual(MAX_FAILING_ADDRESSES);
     expect(limiter.tracked).toBeGreaterThanOrEqual(MAX_FAILING_ADDRESSES / 2);
   });

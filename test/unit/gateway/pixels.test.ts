@@ -1,6 +1,7 @@
 /**
- * What one image can cost the gateway: the library's pixel limit (40 megapixels)
- * read from the header before anything decodes, pixel work off the main thread
+ * What one image can cost the gateway: the library's limits (200 megapixels in
+ * all; 40 decoded at once, so a larger PNG is refused) read from the header
+ * before anything decodes, pixel work off the main thread
  * (a 40-megapixel BMP leaves /healthz answering), and a large BMP read only in
  * the rows the letterbox uses, which gives the model the very tensor a full
  * decode gives it.

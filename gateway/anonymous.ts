@@ -31,6 +31,13 @@ type AdmittingRedis = RedisLink['client'] & { veilAdmit(rate: string, quota: str
  */
 export const MAX_ANONYMOUS_ADDRESSES = 50_000;
 
+/**
+ * Addresses whose daily count this process keeps at most without Redis (about 20 MB). Unlike a rate, a forgotten
+ * count would give an address its whole allowance back, so past this a new address is refused until midnight UTC
+ * (fail closed; a key, or Redis, goes on): a fixed amount of memory whatever the number of keyless callers.
+ */
+export const MAX_ANONYMOUS_DAILY_ADDRESSES = 200_000;
+
 export class AnonymousAdmission {
   private readonly rate: Buckets<string>;
   private readonly hashRate: Buckets<string>;
@@ -42,6 +49,7 @@ export class AnonymousAdmission {
     private readonly redis: RedisLink | null,
     private readonly onRefused: (why: Refusal) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly maxDailyAddresses = MAX_ANONYMOUS_DAILY_ADDRESSES,
   ) {
     this.rate = new Buckets(config.anonymousQps, Math.max(1, config.anonymousQps), () => performance.now(), MAX_ANONYMOUS_ADDRESSES);
     this.hashRate = new Buckets(config.hashQps, Math.max(1, config.hashQps), () => performance.now(), MAX_ANONYMOUS_ADDRESSES);
@@ -100,6 +108,7 @@ export class AnonymousAdmission {
     if (this.counts.day !== day) this.counts = { day, used: new Map() };
     const used = this.counts.used.get(address) ?? 0;
     if (quota > 0 && used >= quota) throw this.quotaUsed(quota);
+    if (quota > 0 && used === 0 && this.counts.used.size >= this.maxDailyAddresses) throw this.addressesFull(quota);
     const wait = rate.take(address);
     if (wait > 0) throw this.rateLimited(qps, wait, quota, used, lookup);
     if (quota > 0) this.counts.used.set(address, used + 1);
@@ -116,6 +125,17 @@ export class AnonymousAdmission {
       `Without an API key this address is limited to ${qps} ${noun}${qps === 1 ? '' : 's'} per second: retry after ${wait} s.`,
       429,
       { ...limitHeaders({ limit: Math.max(1, qps), remaining: 0, resetS: wait }, qps, quota, used, this.now()), 'retry-after': String(wait) },
+    );
+  }
+
+  private addressesFull(quota: number): GatewayError {
+    this.onRefused('quota');
+    const wait = Math.max(1, Math.ceil((nextMidnight(this.now()).getTime() - this.now()) / 1000));
+    return new GatewayError(
+      ErrorCodes.RATE_LIMITED,
+      `This gateway has taken calls without an API key from ${this.maxDailyAddresses} addresses today, the most it counts; new addresses wait until midnight UTC, in ${Math.ceil(wait / 60)} min: send an API key to go on.`,
+      429,
+      { ...quotaHeaders(quota, quota, this.now()), 'retry-after': String(wait) },
     );
   }
 

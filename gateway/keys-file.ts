@@ -54,6 +54,8 @@ export function readKeysFile(path: string): { keys: string[]; details: KeyDetail
     if (id !== undefined && (typeof id !== 'string' || !ID.test(id))) {
       throw new KeysFileError(`${where}: "id" must be 1 to 64 letters, digits, "_", "." or "-".`);
     }
+    // The request log names keyless calls "anonymous": a key of that name would be told apart from them by nothing.
+    if (id === 'anonymous') throw new KeysFileError(`${where}: "id" cannot be "anonymous", the name the request log gives calls without a key.`);
     if (tenant !== undefined && (typeof tenant !== 'string' || !ID.test(tenant))) {
       throw new KeysFileError(`${where}: "tenant" must be 1 to 64 letters, digits, "_", "." or "-".`);
     }

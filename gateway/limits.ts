@@ -75,7 +75,8 @@ export class Gate {
 /** Requests past the key check, in all and per key (the rate limiter's bucket number). */
 export class InFlight {
   private total = 0;
-  private readonly perKey = new Map<number, number>();
+  /** Requests held per key index, and per address for keyless calls (`anonymous:<address>`). */
+  private readonly perKey = new Map<number | string, number>();
 
   constructor(
     private readonly max: number,
@@ -86,13 +87,18 @@ export class InFlight {
     return this.total;
   }
 
-  /** Counts a request of key `bucket` in and returns its release; throws 4029 or 5021 past a cap. */
-  enter(bucket: number): () => void {
+  /**
+   * Counts a request in and returns its release; throws 4029 or 5021 past a cap.
+   * `bucket` is the key's index, or for a keyless call its address's own bucket,
+   * so one keyless address cannot take every keyless caller's share.
+   */
+  enter(bucket: number | string): () => void {
     const mine = this.perKey.get(bucket) ?? 0;
     if (mine >= this.maxPerKey) {
+      const who = typeof bucket === 'number' ? ['This API key', 'one key'] : ['This address', 'one address without a key'];
       throw new GatewayError(
         ErrorCodes.RATE_LIMITED,
-        `This API key already has ${mine} requests at once, the most this gateway takes from one key: retry after 1 s, or once one is answered.`,
+        `${who[0]} already has ${mine} requests at once, the most this gateway takes from ${who[1]}: retry after 1 s, or once one is answered.`,
         429,
         RETRY_AFTER,
       );

@@ -153,7 +153,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           : await admission.admit(index);
     record.admission = false;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    const leave = inFlight.enter(index);
+    const leave = inFlight.enter(index < 0 ? `anonymous:${address}` : index);
     // Whose cached results this key may see: its tenant's, unless the operator shares them all among the keys. A
     // keyless caller is a tenant of its own per address (":" is in no keys-file tenant) even then: `shared` is a trade
     // among the operator's own customers, and must not let anyone on the internet ask by hash what they sent.

@@ -6,6 +6,7 @@
  * Through nginx and three processes: cluster.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AnonymousAdmission } from '../../../gateway/anonymous.js';
 import { imageBytes, KEY, postJson, startTestGateway } from '../../support/gateway.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
 
@@ -31,6 +32,19 @@ describe('without --anonymous-daily', () => {
 });
 
 describe('--anonymous-daily in one process', () => {
+  it('keeps daily counts for a fixed number of addresses, refusing new ones past it rather than forgetting a count', async () => {
+    const config = { anonymousDaily: 2, anonymousQps: 1000, hashQps: 20, redisPrefix: 'veil:' };
+    const admission = new AnonymousAdmission(config, null, () => undefined, Date.now, 2);
+    await admission.admit('203.0.113.1', false);
+    await admission.admit('203.0.113.2', false);
+    const refused = await admission.admit('203.0.113.3', false).catch((error: unknown) => error as { status: number; code: string; message: string });
+    expect(refused).toMatchObject({ status: 429, code: '4029' });
+    expect((refused as Error).message).toMatch(/^This gateway has taken calls without an API key from 2 addresses today, the most it counts; new addresses wait until midnight UTC/);
+    // The addresses it counts go on until their own allowance is spent.
+    await admission.admit('203.0.113.1', false);
+    await expect(admission.admit('203.0.113.1', false)).rejects.toThrow(/has used its 2 calls/);
+  });
+
   it("lets a keyless address through N times a day with the keys' headers, then 4029; a wrong key stays 4015 and a key's allowance is untouched", async () => {
     const gateway = await start(['--anonymous-daily', '3', '--anonymous-qps', '1000', '--daily-quota', '5']);
     expect((await postJson(gateway.endpoint, { image_b64 })).headers.get('x-quota-remaining')).toBe('4');

@@ -120,6 +120,7 @@ describe('readConfig: several instances', () => {
     ['a fractional allowance', [{ key: 'a', daily_quota: 2.5 }], /"daily_quota" must be a whole number/],
     ['a rate of zero', [{ key: 'a', qps: 0 }], /"qps" must be a number of requests a second/],
     ['two keys of one id', [{ key: 'a', id: 'x' }, { key: 'b', id: 'x' }], /Two keys are named "x"/],
+    ['a key named anonymous', [{ key: 'a', id: 'anonymous' }], /"id" cannot be "anonymous", the name the request log gives calls without a key/],
   ])('refuses a keys file with %s', (_, content, message) => {
     const file = content === null ? '/nonexistent/keys.json' : keysFile(content);
     expect(() => read(['--keys-file', file])).toThrow(ConfigError);

@@ -59,6 +59,22 @@ describe('requests in flight', () => {
     expect((await health(gateway.url)).load).toMatchObject({ in_flight: 0, inference: { running: 0, queued: 0 } });
   });
 
+  it('caps keyless calls per address, so one address cannot take every keyless caller\'s share', async () => {
+    const flags = ['--max-in-flight-per-key', '2', '--anonymous-daily', '100', '--anonymous-qps', '1000', '--trust-proxy', '127.0.0.1/32', '--proxy-header', 'x-forwarded-for'];
+    const { gateway, releaseAll } = await startHeld(flags);
+    const from = (address: string) => postJson(gateway.endpoint, { image_b64 }, null, { 'x-forwarded-for': address });
+    const pending: Promise<Answer>[] = [from('203.0.113.7'), from('203.0.113.7')];
+    await untilInFlight(gateway.url, 2);
+    const refused = await from('203.0.113.7');
+    expect([refused.status, refused.body.code]).toEqual([429, 4029]);
+    expect(refused.body.desc).toBe('This address already has 2 requests at once, the most this gateway takes from one address without a key: retry after 1 s, or once one is answered.');
+    // Another keyless address is still admitted, and so is a key.
+    pending.push(from('198.51.100.9'), postJson(gateway.endpoint, { image_b64 }));
+    await untilInFlight(gateway.url, 4);
+    await releaseAll();
+    for (const answer of await Promise.all(pending)) expect(answer.status).toBe(200);
+  });
+
   it('caps all keys together at --max-in-flight with 5021 (HTTP 503) and Retry-After', async () => {
     const { gateway, releaseAll } = await startHeld(['--max-in-flight', '2']);
     const pending = [postJson(gateway.endpoint, { image_b64 }), postJson(gateway.endpoint, { image_b64 }, OTHER_KEY)];

@@ -94,7 +94,10 @@ afterAll(async () => {
 });
 
 for (const name of ['firefox', 'webkit'] as EngineName[]) {
-  describe(name, () => {
+  // Firefox ESR: once in four full runs here, a detector's creation never settled (detect() and detectVideo() each
+  // ran into the 120 s timeout, while the other checks in the same page passed). Not understood yet, so each test
+  // gets one more try there, and docs/browsers.md says so; a second hang fails.
+  describe(name, { retry: name === 'firefox' ? 1 : 0 }, () => {
     let engine: Engine;
     let features: Features;
     const findings: Record<string, unknown> = {};

@@ -11,6 +11,10 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 30_000 },
   workers: 1,
+  // In CI (CI=true) a test that fails gets one more try, reported as flaky: twice after this stop's merges a
+  // detector's creation never settled within the test's 120 s (a Next.js app here, Firefox ESR in test/engines/),
+  // and every rerun passed. Not understood yet; locally nothing is retried, so it stays visible.
+  retries: process.env.CI ? 1 : 0,
   fullyParallel: false,
   forbidOnly: true,
   reporter: [['list']],

@@ -1,11 +1,11 @@
 /** Reads the device's capabilities for the auto rule; never throws. */
 import { MODEL_CACHE } from '../worker/model-store.js';
-import { requestAdapter } from '../webgpu-adapter.js';
+import { NO_ANSWER, requestAdapter } from '../webgpu-adapter.js';
 import type { Capabilities } from './rule.js';
 
 async function webgpuKind(): Promise<Capabilities['webgpu']> {
   const adapter = await requestAdapter();
-  if (!adapter) return 'none';
+  if (!adapter || adapter === NO_ANSWER) return 'none';
   const info = adapter.info ?? {};
   const described = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;
   const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || /swiftshader|llvmpipe|software|cpu/i.test(described);

@@ -12,7 +12,7 @@ import type * as Ort from 'onnxruntime-web';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { Provider } from '../options.js';
 import { bindModel, type BoundModel, type OpenSession } from '../nudenet/contract.js';
-import { requestAdapter } from '../webgpu-adapter.js';
+import { ADAPTER_WAIT_MS, NO_ANSWER, requestAdapter } from '../webgpu-adapter.js';
 import { FILES_DID_NOT_LOAD } from './protocol.js';
 
 export interface SessionOptions {
@@ -150,6 +150,7 @@ async function webgpuUnavailable(): Promise<string | null> {
   if (adapter === undefined) {
     return 'WebGPU skipped: this browser exposes no navigator.gpu (it needs a browser with WebGPU and a secure context).';
   }
+  if (adapter === NO_ANSWER) return `WebGPU skipped: the browser did not answer the request for a WebGPU adapter within ${ADAPTER_WAIT_MS / 1000} s.`;
   return adapter ? null : 'WebGPU skipped: the browser found no WebGPU adapter on this device.';
 }
 

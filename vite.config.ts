@@ -58,7 +58,8 @@ export default defineConfig(({ command, mode }) => {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
-    typecheck: { enabled: true, include: ['test/unit/**/*.test-d.ts'] },
+    // The public API's type tests: what a user's editor shows, checked by tsc.
+    typecheck: { enabled: true, include: ['test/unit/**/*.test-d.ts'], tsconfig: 'test/unit/tsconfig.types.json' },
   },
   };
 });

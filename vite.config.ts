@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
@@ -58,7 +59,11 @@ export default defineConfig(({ command, mode }) => {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
-    typecheck: { enabled: true, include: ['test/unit/**/*.test-d.ts'] },
+    // Two files at once even on two cores (vitest's default there is one): most integration files wait on
+    // sockets, child processes and timeouts rather than on the CPU.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The public API's type tests: what a user's editor shows, checked by tsc.
+    typecheck: { enabled: true, include: ['test/unit/**/*.test-d.ts'], tsconfig: 'test/unit/tsconfig.types.json' },
   },
   };
 });

@@ -5,7 +5,8 @@
  * where it ran and the JSON.
  */
 import { DEFAULT_CLASS_RULES, isVeilError, type ModerationResult } from 'veil-nsfw';
-import { MODELS, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
+import { MODELS } from './models.js';
 import { acceptDroppedFile } from './file-drop.js';
 import { samplePicker, type Picked } from './sample-picker.js';
 

@@ -3,7 +3,8 @@
  * screenUploads, a clip under detectVideo and a camera under watchVideo, and
  * the settings that drive the detector they share.
  */
-import { Engine, installedModels, MODELS, type ModelId, type Setup } from './engine.js';
+import { Engine, installedModels, type Setup } from './engine.js';
+import { MODELS, type ModelId } from './models.js';
 import { FeedTab } from './feed-tab.js';
 import { formTab } from './form-tab.js';
 import { imageTab } from './image-tab.js';

@@ -5,7 +5,8 @@
  * weights are not installed or the detector cannot start.
  */
 import { isVeilError } from 'veil-nsfw';
-import { MODELS, setupName, type EngineEvent, type ModelId, type Setup } from './engine.js';
+import { setupName, type EngineEvent, type Setup } from './engine.js';
+import { MODELS, type ModelId } from './models.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

@@ -3,7 +3,7 @@
  * (localStorage), and reading it back from the form as the user changes it.
  */
 import { PRESETS, resolvePolicy, isVeilError, type PolicyPreset, type Provider, type Thresholds } from 'veil-nsfw';
-import { MODELS, type ModelId } from './engine.js';
+import { MODELS, type ModelId } from './models.js';
 
 export type Mode = 'local' | 'remote' | 'auto';
 

@@ -5,7 +5,8 @@
  * runs watchVideo on the live picture.
  */
 import { isVeilError, watchVideo, type VideoFrameResult, type VideoResult, type VideoWatch } from 'veil-nsfw';
-import { MODELS, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
+import { MODELS } from './models.js';
 import { acceptDroppedFile } from './file-drop.js';
 import { SAMPLE_CLIPS, makeSampleClip } from './sample-clips.js';
 

@@ -4,7 +4,7 @@
  * keys-file entry, reset at midnight UTC), answered in RateLimit-* and
  * X-Quota-* headers either way.
  *
- * Without Redis both are counted in this process (auth.ts's token bucket and a
+ * Without Redis both are counted in this process (rate-limit.ts's token bucket and a
  * count per key and day). With Redis, one script checks and takes both at once
  * inside Redis, so no two instances can read the same count and both let a
  * call through: the rate is a generic cell rate algorithm (GCRA: one stored
@@ -23,7 +23,7 @@
  * The hash look-up has its own rate (`--hash-qps`) and never counts against the allowance.
  */
 import { ErrorCodes } from '../src/errors.js';
-import { RateLimiter, type RateState } from './auth.js';
+import { RateLimiter, type RateState } from './rate-limit.js';
 import type { GatewayConfig } from './config.js';
 import type { RedisLink } from './redis.js';
 import { GatewayError } from './responses.js';

@@ -18,7 +18,7 @@
  */
 import { ErrorCodes } from '../src/errors.js';
 import { ADMIT, type AdmitReply, limitHeaders, nextMidnight, quotaHeaders, type Refusal, utcDay } from './admission.js';
-import { Buckets } from './auth.js';
+import { Buckets } from './rate-limit.js';
 import type { GatewayConfig } from './config.js';
 import type { RedisLink } from './redis.js';
 import { GatewayError } from './responses.js';
@@ -26,7 +26,7 @@ import { GatewayError } from './responses.js';
 type AdmittingRedis = RedisLink['client'] & { veilAdmit(rate: string, quota: string, ...args: (string | number)[]): Promise<AdmitReply> };
 
 /**
- * Addresses whose rate buckets this process keeps at most (auth.ts's Buckets: the least recently used go first), so
+ * Addresses whose rate buckets this process keeps at most (rate-limit.ts's Buckets: the least recently used go first), so
  * keyless calls from ever new addresses cost a fixed amount of memory; a forgotten address only gets its burst back.
  */
 export const MAX_ANONYMOUS_ADDRESSES = 50_000;
@@ -60,7 +60,7 @@ export class AnonymousAdmission {
     return this.config.anonymousDaily > 0;
   }
 
-  /** Takes a keyless call from `address` (limits.ts's addressKey: IPv6 by /64); its headers, or a 4029 or 5021 carrying them. */
+  /** Takes a keyless call from `address` (concurrency.ts's addressKey: IPv6 by /64); its headers, or a 4029 or 5021 carrying them. */
   async admit(address: string, lookup: boolean): Promise<Record<string, string>> {
     const qps = lookup ? this.config.hashQps : this.config.anonymousQps;
     const quota = lookup ? 0 : this.config.anonymousDaily;

@@ -3,7 +3,7 @@
  * and a classifier (`--classifier`) answers by its own name, alone or as
  * `nudenet+<name>`; `baidu`, `tencent` and `aliyun` are cloud services, usable
  * only when their credentials are set in this server's environment (they never
- * come from a request, so keys stay on the server). `auto` takes every local
+ * come from a request, so keys stay on the server). `auto` takes every model of its own
  * model loaded; without one, the cloud backends that have credentials in the
  * order baidu, tencent, aliyun (the image-nsfw gateway API's), each failing one
  * handing over to the next with a note (detect.ts); with none, it answers 5020.
@@ -52,8 +52,8 @@ export function readCloudCredentials(env: NodeJS.ProcessEnv): CloudCredentials {
  * API offers `marqo` and `nudenet+marqo`.
  */
 export function backendNames(classifier: string | null): string {
-  const local = ['auto', 'nudenet (or local)', ...(classifier ? [classifier, `nudenet+${classifier}`] : [])];
-  return `${local.join(', ')}, baidu, tencent or aliyun`;
+  const names = ['auto', 'nudenet (or local)', ...(classifier ? [classifier, `nudenet+${classifier}`] : [])];
+  return `${names.join(', ')}, baidu, tencent or aliyun`;
 }
 
 /** The image-nsfw gateway API's backends, plus `local`, which its error table uses for nudenet, and this gateway's classifier. */
@@ -68,8 +68,8 @@ export function parseBackend(value: string | undefined, classifier: string | nul
   throw new VeilError(ErrorCodes.BAD_OPTION, `backend "${String(value).slice(0, 40)}" is not supported: use ${backendNames(classifier)}.`);
 }
 
-/** The local models that will answer (at least one), or the cloud backend, with those `auto` may fall back to after it. */
-export type BackendChoice = { local: { nudenet: boolean; classifier: boolean } } | { cloud: CloudBackend; fallbacks?: CloudBackend[] };
+/** The gateway's own models that will answer (at least one), or the cloud backend, with those `auto` may fall back to after it. */
+export type BackendChoice = { models: { nudenet: boolean; classifier: boolean } } | { cloud: CloudBackend; fallbacks?: CloudBackend[] };
 
 /** What this gateway runs itself: whether a NudeNet model is loaded, and the classifier's name if one is. */
 export interface AvailableModels {
@@ -85,13 +85,13 @@ const noModel = (classifier: string | null) =>
 
 /**
  * What answers, or the error the image-nsfw API documents for why nothing can:
- * `auto` runs every local model there is (NudeNet and the classifier together
+ * `auto` runs every model of its own there is (NudeNet and the classifier together
  * when both are loaded), else the configured cloud backends in CLOUD_ORDER.
  */
-export function chooseBackend(requested: RequestedBackend, local: AvailableModels, cloud: CloudCredentials): BackendChoice {
-  const classifier = local.classifier !== null;
+export function chooseBackend(requested: RequestedBackend, available: AvailableModels, cloud: CloudCredentials): BackendChoice {
+  const classifier = available.classifier !== null;
   if (requested === 'auto') {
-    if (local.nudenet || classifier) return { local: { nudenet: local.nudenet, classifier } };
+    if (available.nudenet || classifier) return { models: { nudenet: available.nudenet, classifier } };
     const [first, ...fallbacks] = CLOUD_ORDER.filter((name) => cloud[name]);
     if (first) return { cloud: first, fallbacks };
     throw new VeilError(
@@ -100,11 +100,11 @@ export function chooseBackend(requested: RequestedBackend, local: AvailableModel
     );
   }
   if (requested === 'nudenet' || requested === 'nudenet+classifier') {
-    if (!local.nudenet) throw noModel(local.classifier);
-    return { local: { nudenet: true, classifier: requested === 'nudenet+classifier' } };
+    if (!available.nudenet) throw noModel(available.classifier);
+    return { models: { nudenet: true, classifier: requested === 'nudenet+classifier' } };
   }
   // parseBackend gives `classifier` only when this gateway has one.
-  if (requested === 'classifier') return { local: { nudenet: false, classifier: true } };
+  if (requested === 'classifier') return { models: { nudenet: false, classifier: true } };
   if (!cloud[requested]) {
     throw new VeilError(
       ErrorCodes.MISSING_CREDENTIALS,

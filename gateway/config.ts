@@ -61,11 +61,11 @@ export interface GatewayConfig {
   formKeyBytes: number;
   /** Most fields (a file part included) a form or multipart body may have. */
   maxFormFields: number;
-  /** Open connections, all addresses together; past it a request is answered 5021 unread. */
+  /** Open connections, all addresses together; past it a request is answered 5024 unread. */
   maxConnections: number;
   /** Open connections from one address (IPv6: one /64); past it a request is answered 4029 unread. */
   maxConnectionsPerAddress: number;
-  /** Requests past the key check at once, all keys together (5021 past it). */
+  /** Requests past the key check at once, all keys together (5024 past it). */
   maxInFlight: number;
   /** Requests past the key check at once for one key (4029 past it). */
   maxInFlightPerKey: number;

@@ -1,7 +1,7 @@
 /**
  * `POST /api/image-nsfw` once its key is accepted and its call admitted
  * (server.ts): body, parameters, backend, image, then the result cache, and
- * only on a miss decoding and inference (local.ts) or a cloud backend. The
+ * only on a miss decoding and inference (model-runner.ts) or a cloud backend. The
  * cache is looked up by the image's SHA-256 before its pixels are decoded, so
  * a repeated image costs its bytes' hash and one Redis GET.
  */
@@ -11,9 +11,9 @@ import type { ModerationResult } from '../src/result.js';
 import { type BackendChoice, chooseBackend } from './backends.js';
 import { callClouds } from './cloud.js';
 import type { GatewayConfig } from './config.js';
-import { NO_TARGETS } from './decode.js';
+import { NO_TARGETS } from './model-inputs.js';
 import { checkImage, decodeChecked, type LoadedImage, loadFrame, loadImage } from './image-input.js';
-import { type LocalModels, screenLocally, targetsFor } from './local.js';
+import { type GatewayModels, runModels, targetsFor } from './model-runner.js';
 import type { GatewayMetrics } from './metrics.js';
 import { readParams } from './params.js';
 import type { PixelPool } from './pixel-pool.js';
@@ -25,7 +25,7 @@ import { sendJson } from './responses.js';
 
 export interface DetectDeps {
   config: GatewayConfig;
-  models: LocalModels;
+  models: GatewayModels;
   policy: Policy;
   pixels: PixelPool;
   resolve: Resolver;
@@ -36,8 +36,8 @@ export interface DetectDeps {
 }
 
 /** What answers, as the result's `backend` names it. */
-export const backendName = (choice: BackendChoice, models: LocalModels) =>
-  'cloud' in choice ? choice.cloud : [choice.local.nudenet && 'nudenet', choice.local.classifier && models.classifier!.description.name].filter(Boolean).join('+');
+export const backendName = (choice: BackendChoice, models: GatewayModels) =>
+  'cloud' in choice ? choice.cloud : [choice.models.nudenet && 'nudenet', choice.models.classifier && models.classifier!.description.name].filter(Boolean).join('+');
 
 export async function detectImage(
   deps: DetectDeps,
@@ -54,7 +54,7 @@ export async function detectImage(
   record.backend = backend;
   const signal = AbortSignal.timeout(params.timeoutS * 1000);
   const fetchOptions = { maxBytes: config.maxImageBytes, signal, timeoutS: params.timeoutS, exempt: config.allowPrivateUrls, resolve: deps.resolve };
-  const pixels = { pool: deps.pixels, targets: 'local' in choice ? targetsFor(choice.local, models) : NO_TARGETS };
+  const pixels = { pool: deps.pixels, targets: 'models' in choice ? targetsFor(choice.models, models) : NO_TARGETS };
 
   const decodeStarted = performance.now();
   let image: LoadedImage;
@@ -82,9 +82,9 @@ export async function detectImage(
 
   const inferenceStarted = performance.now();
   let result: ModerationResult;
-  if ('local' in choice) {
+  if ('models' in choice) {
     const frame = (index: number) => loadFrame(image, index, signal, pixels);
-    result = await screenLocally(image, choice.local, models, { policy: deps.policy, signal, started, frame });
+    result = await runModels(image, choice.models, models, { policy: deps.policy, signal, started, frame });
   } else {
     const answer = await callClouds(choice, config, image, signal);
     record.backend = answer.backend;

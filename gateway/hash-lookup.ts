@@ -21,7 +21,7 @@ import { answerFromCache } from './result-cache.js';
 import { sendJson } from './responses.js';
 
 /** The body code for "this gateway has no result for that image". */
-export const NOT_SEEN = 4040;
+export const NOT_SEEN = Number(ErrorCodes.HASH_NOT_SEEN);
 /** The header every answer of the endpoint carries: the look-up is offered, by SHA-256. */
 export const OFFERS_LOOKUP = { 'x-hash-lookup': 'sha256' };
 /** A look-up body is a hash and a backend name: a few hundred bytes. */

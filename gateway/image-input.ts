@@ -6,8 +6,8 @@
  * an image the cache knows is never decoded.
  */
 import type { InputInfo } from '../src/result.js';
-import { type ModelTargets, NO_TARGETS } from './decode.js';
-import { fetchImage, type FetchImageOptions } from './fetch-image.js';
+import { type ModelTargets, NO_TARGETS } from './model-inputs.js';
+import { fetchImage, type FetchImageOptions } from './download-image.js';
 import type { ModelInput } from './nudenet.js';
 import type { ImageSource } from './params.js';
 import type { PixelJob, PixelResult } from './pixel-job.js';

@@ -1,16 +1,19 @@
 /**
- * The `nudenet` backend: NudeNet through onnxruntime-node with the browser
+ * The `nudenet` backend: NudeNet through the Node entry's session module
+ * (src/node/session.ts, the one owner of onnxruntime-node) with the browser
  * library's own preprocessing (OpenCV-exact letterbox, built on a decode worker:
- * decode.ts `prepareImage`), postprocessing (NMS) and result builder, so both
- * give the same answer for the same pixels. Inference takes turns (model-queue.ts):
- * one image at a time, in arrival order, 5021 for a request whose timeout runs out.
+ * pixel-job.ts), postprocessing (NMS) and result builder, so both give the same
+ * answer for the same pixels. Inference takes turns (src/node/model-queue.ts):
+ * one image at a time, in arrival order, 5025 for a request whose timeout runs
+ * out, 5021 for a model that fails on the image.
  */
+// Imported up front, not through src/node/peers.ts: a gateway without it stops at start with
+// server-deps.ts's sentence naming every server package, whatever its backends.
 import * as ort from 'onnxruntime-node';
 import { ErrorCodes, VeilError } from '../src/errors.js';
-import { bindModel } from '../src/nudenet/contract.js';
 import { decodeDetections, type NudeNetDetection } from '../src/nudenet/detections.js';
 import type { Letterbox } from '../src/nudenet/letterbox.js';
-import { createModelQueue } from './model-queue.js';
+import { type NodeSession, openSession, queueRuns } from '../src/node/session.js';
 
 /** Runs the model on one [1, 3, S, S] tensor; separate from the session so tests can slow it down. */
 export type RunModel = (tensor: Float32Array) => Promise<Float32Array>;
@@ -26,54 +29,46 @@ export interface NudenetBackend {
   readonly inputSize: number;
   /** Images inferring now (0 or 1) and waiting their turn. */
   readonly depth: { running: number; queued: number };
-  /** NudeNet's detections for this input; rejects 5021 when `signal` aborts first. */
+  /** NudeNet's detections for this input; rejects 5025 when `signal` aborts first. */
   detect(input: ModelInput, signal: AbortSignal): Promise<NudeNetDetection[]>;
   close(): Promise<void>;
 }
 
+/** How the gateway words a model's failures: the answer's desc, under its code. */
+export const modelFailures = (name: string) => ({
+  what: `${name} model`,
+  runFailed: (error: unknown) => new VeilError(ErrorCodes.REMOTE_UNREACHABLE, `The ${name} backend failed on this image (${(error as Error).message}).`, { cause: error }),
+  timedOut: () => new VeilError(ErrorCodes.TIMED_OUT, `The ${name} backend did not answer within the request's timeout: the gateway is busy; retry later or raise timeout.`),
+});
+
 export async function loadNudenet(modelPath: string): Promise<NudenetBackend> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
-  } catch (error) {
-    throw new VeilError(
-      ErrorCodes.MODEL_UNAVAILABLE,
-      `The model ${modelPath} could not be loaded (${(error as Error).message}). Fetch it with npx veil-nsfw models 320n, or pass another --model.`,
-      { cause: error },
-    );
-  }
-  const { inputSize, inputName, outputName, checkOutput } = await bindModel(session);
-  const run: RunModel = async (tensor) => {
-    const outputs = await session.run({ [inputName]: new ort.Tensor('float32', tensor, [1, 3, inputSize, inputSize]) });
-    const values = outputs[outputName]!.data as Float32Array;
-    checkOutput(values);
-    return values;
-  };
-  return createNudenet(modelPath, inputSize, run, () => session.release());
+  const session = await openSession(ort, modelPath, {
+    ...modelFailures('nudenet'),
+    openFailed: (error) =>
+      new VeilError(
+        ErrorCodes.MODEL_UNAVAILABLE,
+        `The model ${modelPath} could not be loaded (${(error as Error).message}). Fetch it with npx veil-nsfw models 320n, or pass another --model.`,
+        { cause: error },
+      ),
+  });
+  return nudenetBackend(modelPath, session);
 }
 
-/** The queue and timeout around a model runner (exported for tests of the timeout path). */
+/** The backend around a model runner of the test's own (exported for tests of the timeout path). */
 export function createNudenet(modelPath: string, inputSize: number, run: RunModel, release: () => Promise<void>): NudenetBackend {
-  const queue = createModelQueue(
-    () => new VeilError(ErrorCodes.REMOTE_UNREACHABLE, "The nudenet backend did not answer within the request's timeout: the gateway is busy; retry later or raise timeout."),
-  );
+  return nudenetBackend(modelPath, queueRuns({ inputSize, run, release }, modelFailures('nudenet')));
+}
+
+function nudenetBackend(modelPath: string, session: NodeSession): NudenetBackend {
   return {
     modelPath,
-    inputSize,
+    inputSize: session.inputSize,
     get depth() {
-      return queue.depth;
+      return session.depth;
     },
-    detect({ tensor, box }, signal) {
-      return queue.run(async () => {
-        let output: Float32Array;
-        try {
-          output = await run(tensor);
-        } catch (error) {
-          throw new VeilError(ErrorCodes.REMOTE_UNREACHABLE, `The nudenet backend failed on this image (${(error as Error).message}).`, { cause: error });
-        }
-        return decodeDetections(output, box);
-      }, signal);
+    async detect({ tensor, box }, signal) {
+      return decodeDetections(await session.run(tensor, signal), box);
     },
-    close: release,
+    close: () => session.release(),
   };
 }

@@ -5,14 +5,15 @@
  * signature, pixel count from its header), decoding, and the models' tensors. A
  * 10 MB image's base64 alone takes the better part of a second of JavaScript.
  * An animated GIF or WebP is counted here and decoded one sampled frame per job
- * (local.ts asks for the next only while no frame has blocked).
+ * (model-runner.ts asks for the next only while no frame has blocked).
  */
 import { ErrorCodes, VeilError } from '../src/errors.js';
 import { decodeImageText } from '../src/image/base64.js';
 import { type ByteSource, checkImageBytes, scaledNote } from '../src/image/input-info.js';
 import { IMAGE_FORMATS, type SupportedMime } from '../src/image/sniff.js';
 import type { InputInfo } from '../src/result.js';
-import { frameCount, MAX_DECODE_PIXELS, MAX_PIXELS, type ModelTargets, prepareImage, type PreparedImage } from './decode.js';
+import { frameCount, MAX_DECODE_PIXELS, MAX_PIXELS } from '../src/node/decode.js';
+import { type ModelTargets, prepareImage, type PreparedImage } from './model-inputs.js';
 
 export interface PixelJob {
   /** The image as it came: base64 or a data URI (decoded here), or bytes. */

@@ -4,7 +4,7 @@
  * The image's base64 or bytes go to a worker; its bytes, `input` block and
  * tensors (1.2 MB at 320, 0.6 MB for a 224 classifier) come back, so the main
  * thread never holds or loops over a decoded bitmap. Workers start when first needed and stay; a request whose
- * timeout runs out while its image waits or decodes is answered 5021 at once,
+ * timeout runs out while its image waits or decodes is answered 5025 at once,
  * its worker finishing the job in the background.
  */
 import { Worker } from 'node:worker_threads';
@@ -12,13 +12,13 @@ import { Worker } from 'node:worker_threads';
 // last worker to exit would otherwise unload libvips and break the next one that loads it.
 import 'sharp';
 import { ErrorCodes, VeilError, type ErrorCode } from '../src/errors.js';
-import { Gate } from './limits.js';
+import { Gate } from './concurrency.js';
 import type { PixelJob, PixelResult } from './pixel-job.js';
 
 export type PixelAnswer = { result: PixelResult } | { error: { code?: ErrorCode; message: string } };
 
 const timedOut = () =>
-  new VeilError(ErrorCodes.REMOTE_UNREACHABLE, "The image was not decoded within the request's timeout: the gateway is busy; retry later or raise timeout.");
+  new VeilError(ErrorCodes.TIMED_OUT, "The image was not decoded within the request's timeout: the gateway is busy; retry later or raise timeout.");
 
 /**
  * A worker thread running pixel-worker. From TypeScript source (the tests run
@@ -51,7 +51,7 @@ export class PixelPool {
     while (this.all.size < this.size) this.idle.push(this.spawn());
   }
 
-  /** Runs `job` on a worker; rejects 5021 when `signal` aborts first. */
+  /** Runs `job` on a worker; rejects 5025 when `signal` aborts first. */
   async run(job: PixelJob, signal: AbortSignal): Promise<PixelResult> {
     const release = await this.gate.enter(signal).catch(() => Promise.reject(timedOut()));
     const worker = this.idle.pop() ?? this.spawn();

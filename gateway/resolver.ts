@@ -10,7 +10,7 @@
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Gate } from './limits.js';
+import type { Gate } from './concurrency.js';
 
 /**
  * Resolves a host name to its addresses; injectable so tests can play DNS. A

@@ -32,11 +32,14 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.TOO_LARGE]: 413,
   [ErrorCodes.BAD_API_KEY]: 401,
   [ErrorCodes.RATE_LIMITED]: 429,
+  [ErrorCodes.HASH_NOT_SEEN]: 404,
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.INTERNAL]: 500,
   [ErrorCodes.MODEL_UNAVAILABLE]: 503,
   [ErrorCodes.NO_BACKEND]: 503,
   [ErrorCodes.REMOTE_UNREACHABLE]: 503,
+  [ErrorCodes.BUSY]: 503,
+  [ErrorCodes.TIMED_OUT]: 503,
   [ErrorCodes.INFERENCE_FAILED]: 500,
 };
 

@@ -25,7 +25,7 @@ import { readFile } from 'node:fs/promises';
 import { KEEP_THRESHOLD, NMS_IOU_THRESHOLD, NMS_SCORE_THRESHOLD } from '../src/nudenet/detections.js';
 import type { InputInfo, ModerationResult } from '../src/result.js';
 import type { BackendChoice } from './backends.js';
-import type { LocalModels } from './local.js';
+import type { GatewayModels } from './model-runner.js';
 import type { RedisLink } from './redis.js';
 
 /** Bumped when what is stored changes shape, so old entries are not read as new ones. */
@@ -74,13 +74,13 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The cache's name for each backend choice: which models (by content and description), thresholds, policy and code. */
-export async function fingerprinter(models: LocalModels, policy: unknown): Promise<(choice: BackendChoice) => string> {
+export async function fingerprinter(models: GatewayModels, policy: unknown): Promise<(choice: BackendChoice) => string> {
   const thresholds = canonicalJson({ keep: KEEP_THRESHOLD, nmsScore: NMS_SCORE_THRESHOLD, nmsIou: NMS_IOU_THRESHOLD });
   const nudenet = models.nudenet ? `nudenet:${await fileDigest(models.nudenet.modelPath)}:${models.nudenet.inputSize}:${thresholds}` : '';
   const classifier = models.classifier ? `classifier:${await fileDigest(models.classifier.modelPath)}:${canonicalJson(models.classifier.description)}` : '';
   const policyText = canonicalJson(policy);
   return (choice) => {
-    const parts = 'cloud' in choice ? [choice.cloud] : [choice.local.nudenet ? nudenet : '', choice.local.classifier ? classifier : ''];
+    const parts = 'cloud' in choice ? [choice.cloud] : [choice.models.nudenet ? nudenet : '', choice.models.classifier ? classifier : ''];
     return sha256([FORMAT, `code:${SCREENING_VERSION}`, ...parts, policyText].join('|')).slice(0, 32);
   };
 }
@@ -123,7 +123,7 @@ export function isCachedResult(value: unknown, imageSha256: string): value is Ca
 export const SHARED_SCOPE = '*';
 
 export class ResultCache {
-  private readonly local = new Map<string, { expires: number; entry: CachedResult }>();
+  private readonly inProcess = new Map<string, { expires: number; entry: CachedResult }>();
   private readonly secret: string;
 
   /** `secret`: signs entries in Redis; null for a random one of this process (its entries are then its own). `log`: says why an entry was not served. */
@@ -189,9 +189,9 @@ export class ResultCache {
         entry = null;
       }
     } else {
-      const kept = this.local.get(key);
+      const kept = this.inProcess.get(key);
       if (kept && kept.expires > Date.now()) entry = kept.entry;
-      else if (kept) this.local.delete(key);
+      else if (kept) this.inProcess.delete(key);
       if (!entry) return { outcome: 'miss', entry: null };
     }
     // A stored entry for other bytes, or missing any part of a verdict, would be a wrong answer.
@@ -216,9 +216,9 @@ export class ResultCache {
       if (this.redis.up) this.redis.client.set(key, `${this.sign(key, text)}:${text}`, 'EX', this.ttlS).catch(() => undefined);
       return;
     }
-    this.local.delete(key);
-    this.local.set(key, { expires: Date.now() + this.ttlS * 1000, entry });
-    if (this.local.size > PROCESS_CACHE_ENTRIES) this.local.delete(this.local.keys().next().value!);
+    this.inProcess.delete(key);
+    this.inProcess.set(key, { expires: Date.now() + this.ttlS * 1000, entry });
+    if (this.inProcess.size > PROCESS_CACHE_ENTRIES) this.inProcess.delete(this.inProcess.keys().next().value!);
   }
 }
 

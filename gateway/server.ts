@@ -17,7 +17,8 @@ import { ErrorCodes, isVeilError } from '../src/errors.js';
 import { resolvePolicy } from '../src/policy.js';
 import { Admission } from './admission.js';
 import { AnonymousAdmission } from './anonymous.js';
-import { FailureLimiter, KeyRing } from './auth.js';
+import { KeyRing } from './api-keys.js';
+import { FailureLimiter } from './rate-limit.js';
 import { CLOUD_BACKENDS } from './backends.js';
 import type { ClassifierBackend } from './classifier.js';
 import type { GatewayConfig } from './config.js';
@@ -26,9 +27,9 @@ import { detectImage, type DetectDeps } from './detect.js';
 import { formKey } from './form-key.js';
 import { lookUpHash, OFFERS_LOOKUP } from './hash-lookup.js';
 import { openApiDocument } from './openapi.js';
-import { addressKey, Connections, Gate, InFlight } from './limits.js';
+import { addressKey, Connections, Gate, InFlight } from './concurrency.js';
 import { discardRest } from './lingering-close.js';
-import { loadLocalModels, localBackends, type LocalModels } from './local.js';
+import { loadModels, modelBackends, type GatewayModels } from './model-runner.js';
 import { GatewayMetrics } from './metrics.js';
 import type { NudenetBackend } from './nudenet.js';
 import { PixelPool } from './pixel-pool.js';
@@ -78,7 +79,7 @@ const routeOf = (path: string): Route =>
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const log = options.log ?? ((line: string) => logger.error(line));
-  let models: LocalModels | null = null;
+  let models: GatewayModels | null = null;
   let state: 'starting' | 'ready' | 'stopping' = 'starting';
   let active = 0;
   const keys = new KeyRing(config.keys);
@@ -121,7 +122,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     }
   }
 
-  async function screen(req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord, started: number): Promise<void> {
+  /**
+   * The key check and admission: the caller's key (from the header or query, or
+   * from the first few KB of a form), then its rate, daily allowance and share of
+   * the requests in flight. Returns whose cached results it may see and the
+   * release of its in-flight place; throws 4015, 4029, 5021 or 5024 instead.
+   */
+  async function checkKeyAndAdmit(req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord): Promise<{ sofar: BodySoFar | undefined; scope: string; leave: () => void }> {
     const address = addressKey(record.client);
     failures.check(address);
     const headerKey = req.headers['x-api-key'];
@@ -158,12 +165,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // keyless caller is a tenant of its own per address (":" is in no keys-file tenant) even then: `shared` is a trade
     // among the operator's own customers, and must not let anyone on the internet ask by hash what they sent.
     const scope = index < 0 ? `anonymous:${address}` : config.cacheScope === 'shared' ? SHARED_SCOPE : config.keyDetails[index]!.tenant;
-    try {
-      if (record.route === 'hash') await lookUpHash(deps!, req, res, { started, record, scope });
-      else await detectImage(deps!, req, res, { sofar, started, record, scope });
-    } finally {
-      leave();
-    }
+    return { sofar, scope, leave };
   }
 
   function readiness(): string[] {
@@ -179,7 +181,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const read = req.method === 'GET' || req.method === 'HEAD';
     // Health checks stay cheap and answered, whatever the connection limits say.
     if (record.route === 'healthz' && read) {
-      const backends = { ...(models ? localBackends(models) : { nudenet: false }), ...Object.fromEntries(CLOUD_BACKENDS.map((b) => [b, config.cloud[b] !== null])) };
+      const backends = { ...(models ? modelBackends(models) : { nudenet: false }), ...Object.fromEntries(CLOUD_BACKENDS.map((b) => [b, config.cloud[b] !== null])) };
       return sendJson(res, 200, { status: 'ok', backends, load: load() });
     }
     if (record.route === 'readyz' && read) {
@@ -203,9 +205,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     }
     if (!deps) {
       const why = state === 'starting' ? 'its models are still loading' : 'it is stopping';
-      throw new GatewayError(ErrorCodes.REMOTE_UNREACHABLE, `This gateway instance cannot answer yet: ${why}. Retry after 1 s.`, 503, { 'retry-after': '1' });
+      throw new GatewayError(ErrorCodes.BUSY, `This gateway instance cannot answer yet: ${why}. Retry after 1 s.`, 503, { 'retry-after': '1' });
     }
-    await screen(req, res, url, record, started);
+    const { sofar, scope, leave } = await checkKeyAndAdmit(req, res, url, record);
+    try {
+      if (record.route === 'hash') await lookUpHash(deps, req, res, { started, record, scope });
+      else await detectImage(deps, req, res, { sofar, started, record, scope });
+    } finally {
+      leave();
+    }
   }
 
   const server = createServer((req, res) => {
@@ -265,7 +273,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     })());
 
   try {
-    models = await loadLocalModels(config, { nudenet: await options.nudenet, classifier: options.classifier });
+    models = await loadModels(config, { nudenet: await options.nudenet, classifier: options.classifier });
     const fingerprint = await fingerprinter(models, resolvePolicy(config.policy));
     deps = { config, models, policy: resolvePolicy(config.policy), pixels, resolve, cache, fingerprint, metrics };
   } catch (error) {

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
-import { FailureLimiter } from '../gateway/auth.js';
+import { FailureLimiter } from '../gateway/rate-limit.js';
 import { createNudenet } from '../gateway/nudenet.js';
 import { createResolver } from '../gateway/resolver.js';
 import { expect, test } from '../test/browser/fixtures.js';

@@ -3,8 +3,7 @@
  * remote service, or the auto detector that picks between them. Types only:
  * every detector implements them, and create-detector.ts builds one.
  */
-import type { DetectInput } from './page/prepare-input.js';
-import type { WorkerInfo } from './worker/protocol.js';
+import type { DetectInput, WorkerInfo } from './types.js';
 import type { Mode } from './options.js';
 import type { PolicyOptions, PolicyPreset } from './policy.js';
 import type { Decision, ModerationResult, VideoFrameResult, VideoResult } from './result.js';

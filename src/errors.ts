@@ -4,7 +4,7 @@
  * handles local and remote failures alike; the others fill gaps in its table and
  * keep its convention: 4xxx is the caller's input or options, 5xxx is Veil's side.
  * 4007, 4029 and 4044 are answered by the gateway server (gateway/) too, so the
- * remote client can name them.
+ * remote client can name them; 4040, 5024 and 5025 are the gateway server's own.
  */
 export const ErrorCodes = {
   /** Gateway 4000: nothing usable was given to detect (wrong kind of input, empty, bad base64). */
@@ -31,6 +31,8 @@ export const ErrorCodes = {
   REMOTE_DECLINED: '4020',
   /** A service refused the call for its rate limit or quota (the gateway server answers HTTP 429 with Retry-After). */
   RATE_LIMITED: '4029',
+  /** Gateway server: its hash look-up has no result for that image (HTTP 404): send the image itself. */
+  HASH_NOT_SEEN: '4040',
   /** Gateway 4044 (endpoint retired): no such endpoint on this gateway. */
   NOT_FOUND: '4044',
   /** The bytes given to detectVideo() are not a WebM or MP4 container (sniffed from the bytes: a JPEG named .mp4 is refused here). */
@@ -53,12 +55,20 @@ export const ErrorCodes = {
   MODEL_UNAVAILABLE: '5010',
   /** Gateway 5020 (no backend configured): no execution provider could run the model. */
   NO_BACKEND: '5020',
-  /** Gateway 5021: the remote gateway could not be reached. */
+  /**
+   * Gateway 5021: a service could not answer: the remote gateway, from the page; on
+   * the gateway server, the backend asked for (none loaded, its model failing on the
+   * image, a cloud backend unreachable or refusing) or the Redis it shares limits in.
+   */
   REMOTE_UNREACHABLE: '5021',
   /** The remote service answered something Veil cannot read (not JSON, or not its documented shape). */
   REMOTE_BAD_RESPONSE: '5022',
   /** The remote service reported a failure of its own (review failed, quota used up...). */
   REMOTE_FAILED: '5023',
+  /** Gateway server: too busy to take the call (connections or requests at once at their cap) or still loading its models; retry after its Retry-After. */
+  BUSY: '5024',
+  /** Gateway server: the request's `timeout` ran out while its image waited for or went through the gateway's decoder or its own models. */
+  TIMED_OUT: '5025',
   /** The model was loaded but inference failed. */
   INFERENCE_FAILED: '5030',
   /** The detector's worker could not start or stopped unexpectedly. */

@@ -2,39 +2,14 @@
  * Veil: screens images for nudity inside the browser, with NudeNet running in a
  * Web Worker, and answers in the image-nsfw gateway's result schema.
  */
+export * from './core.js';
 export { createDetector } from './create-detector.js';
 export type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, LocalDetectorInfo, RemoteDetectorInfo, VideoInput, WarmUpReport } from './detector.js';
-export type { DetectInput } from './page/prepare-input.js';
-export type { CacheOption, ClassifierName, ClassifierOptions, DetectorOptions, Mode, ModelProgress, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';
-export type { ClassifierDescription, ClassifierPreprocessing } from './classifier/spec.js';
+export type { DetectInput } from './types.js';
+export type { CacheOption, ClassifierOptions, DetectorOptions, Mode, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';
 export type { Dialect, DialectName, RemoteContext, RemoteImage, RemoteVerdict } from './remote/dialect.js';
 export type { Capabilities, Route, RouteInput } from './auto/rule.js';
-export { ErrorCodes, VeilError, isVeilError } from './errors.js';
-export type { ErrorCode } from './errors.js';
-export { applyPolicy, categoriesFrom, classifierCategoriesFrom, verdictFor, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from './policy.js';
-export type { ClassifierCategory, ClassifierOutput, ClassifierPolicy, ClassRule, Policy, PolicyCategory, PolicyOptions, PolicyPreset, Thresholds, Verdict } from './policy.js';
-export { NUDENET_CLASSES } from './nudenet/classes.js';
-export type {
-  Box,
-  Categories,
-  ClassifierRaw,
-  Decision,
-  Detection,
-  InputInfo,
-  InputType,
-  Label,
-  LocalRuntime,
-  RemoteRuntime,
-  ModerationResult,
-  NudeNetClass,
-  NudeNetDetection,
-  RuntimeInfo,
-  Timings,
-  VideoFrameResult,
-  VideoFrameVerdict,
-  VideoInfo,
-  VideoResult,
-} from './result.js';
+export type { LocalRuntime, RemoteRuntime, RuntimeInfo, VideoFrameResult, VideoFrameVerdict, VideoInfo, VideoResult } from './result.js';
 export { screenUploads } from './dom/screen-uploads.js';
 export type { FileState, RefusedReason, ScreenMessages, ScreenState, ScreenUploadsOptions, ScreenedFile, UploadScreen } from './dom/screen-uploads.js';
 export { blurOnRender } from './dom/blur-on-render.js';

@@ -50,7 +50,7 @@ export interface NodeDetector {
 
 async function open(ort: OrtModule, model: NodeModel, what: string, threads: number, report: (p: ModelProgress) => void, bind?: Bind): Promise<NodeSession> {
   const bytes = await readModel(model, what, report);
-  return openSession(ort, bytes, threads, `${what} ${model.label}`, bind);
+  return openSession(ort, bytes, { what: `${what} ${model.label}`, threads, ...(bind && { bind }) });
 }
 
 /**

@@ -10,25 +10,5 @@ export type { NodeDetectOptions, NodeDetector, NodeDetectorInfo } from './detect
 export type { NodeClassifierOptions, NodeDetectorOptions, NodeInputLimits, NodeModelSource } from './options.js';
 export type { NodeDetectInput } from './read-input.js';
 export type { NodeModerationResult, NodeRuntime } from './result.js';
-export type { ClassifierName, ModelProgress } from '../options.js';
-export type { ClassifierDescription, ClassifierPreprocessing } from '../classifier/spec.js';
-export { ErrorCodes, VeilError, isVeilError } from '../errors.js';
-export type { ErrorCode } from '../errors.js';
-export { applyPolicy, categoriesFrom, classifierCategoriesFrom, verdictFor, resolvePolicy, PRESETS, DEFAULT_CLASS_RULES } from '../policy.js';
-export type { ClassifierCategory, ClassifierOutput, ClassifierPolicy, ClassRule, Policy, PolicyCategory, PolicyOptions, PolicyPreset, Thresholds, Verdict } from '../policy.js';
-export { NUDENET_CLASSES } from '../nudenet/classes.js';
-export type {
-  AnimationInfo,
-  Box,
-  Categories,
-  ClassifierRaw,
-  Decision,
-  Detection,
-  InputInfo,
-  InputType,
-  Label,
-  ModerationResult,
-  NudeNetClass,
-  NudeNetDetection,
-  Timings,
-} from '../result.js';
+export * from '../core.js';
+export type { AnimationInfo } from '../result.js';

@@ -6,20 +6,10 @@
 import { decodeImageText, isImageText } from '../image/base64.js';
 import { ErrorCodes, VeilError } from '../errors.js';
 import type { WorkerInput } from '../worker/protocol.js';
+import type { DetectInput } from '../types.js';
 
-/** Everything `detect()` accepts. */
-export type DetectInput =
-  | Blob
-  | ArrayBuffer
-  | ArrayBufferView
-  | string
-  | URL
-  | HTMLImageElement
-  | HTMLCanvasElement
-  | HTMLVideoElement
-  | OffscreenCanvas
-  | ImageBitmap
-  | ImageData;
+// Declared in types.ts, beside the interface that names it; re-exported for this module's importers.
+export type { DetectInput } from '../types.js';
 
 export interface PreparedInput {
   message: WorkerInput;

@@ -22,6 +22,9 @@ import { prepareClip } from '../video/input.js';
 import { resolveVideoPlan } from '../video/plan.js';
 import type { Dialect, RemoteImage, RemoteVerdict } from './dialect.js';
 import { dialectByName } from './dialects/index.js';
+
+/** Codes worth asking again for: the service was down, busy, rate-limiting or out of time. */
+const TRANSIENT = new Set<string>([ErrorCodes.REMOTE_UNREACHABLE, ErrorCodes.RATE_LIMITED, ErrorCodes.BUSY, ErrorCodes.TIMED_OUT]);
 import { readForRemote } from './read-for-remote.js';
 
 const endpointLabel = (url: string) => {
@@ -230,7 +233,7 @@ export class RemoteDetector implements Detector {
         try {
           return await this.#dialect.screen(image, context);
         } catch (error) {
-          const transient = isVeilError(error) && (error.code === ErrorCodes.REMOTE_UNREACHABLE || error.code === ErrorCodes.RATE_LIMITED);
+          const transient = isVeilError(error) && TRANSIENT.has(error.code);
           if (!transient || attempt >= RETRIES || controller.signal.aborted) throw error;
           await backoff(attempt, controller.signal);
           if (controller.signal.aborted) throw controller.signal.reason;

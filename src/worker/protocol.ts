@@ -6,6 +6,7 @@ import type { ModelProgress, ResolvedOptions } from '../options.js';
 import type { Policy } from '../policy.js';
 import type { InputType, ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
 import type { VideoPlan } from '../video/plan.js';
+import type { WorkerInfo } from '../types.js';
 
 /** How the worker's 5020 begins its advice when onnxruntime-web's own files did not load: fewer threads will not help then. */
 export const FILES_DID_NOT_LOAD = "onnxruntime-web's files did not load";
@@ -19,19 +20,8 @@ export type WorkerInput =
   | { kind: 'bitmap'; type: InputType; source: string; bitmap: ImageBitmap }
   | { kind: 'imagedata'; type: InputType; source: string; image: ImageData };
 
-/** What the worker reports about the detector once its sessions are up: provider, model and input side are NudeNet's, or the classifier's when it runs alone. */
-export interface WorkerInfo {
-  provider: 'webgpu' | 'wasm';
-  threads: number;
-  model: string;
-  inputSize: number;
-  /** Whether the model came from Cache Storage rather than the network. */
-  modelCached: boolean;
-  /** Why providers before the one in use were skipped. */
-  notes: string[];
-  /** The whole-image classifier running beside (or instead of) NudeNet, if any. */
-  classifier: { name: string; provider: 'webgpu' | 'wasm'; inputSize: number } | null;
-}
+// Declared in types.ts, beside the detector interface that extends it; re-exported for the worker's modules.
+export type { WorkerInfo } from '../types.js';
 
 /** The worker's API, as exposed through comlink. */
 export interface WorkerApi {

@@ -48,7 +48,8 @@ test('a feed of 100 images: each checked as it comes near, no long task, no layo
       new PerformanceObserver((l) => w.shifts.push(...l.getEntries().map((e: any) => e.value))).observe({ type: 'layout-shift' });
       document.addEventListener('veil:result', () => w.results++);
       // In a task of the page's own, so that setting up counts too (test code run by Playwright does not).
-      setTimeout(() => (w.blur = w.veil.blurOnRender(document.getElementById('feed'), { detector: w.detector, rootMargin: '300px 0px' })));
+      // transitionMs 0: the unblur shows at once, so the states can be read as soon as the results are in.
+      setTimeout(() => (w.blur = w.veil.blurOnRender(document.getElementById('feed'), { detector: w.detector, rootMargin: '300px 0px', transitionMs: 0 })));
     });
     // Images far below are not checked before the reader comes near them.
     await page.waitForFunction(() => (window as any).results >= 3);
@@ -60,7 +61,6 @@ test('a feed of 100 images: each checked as it comes near, no long task, no layo
     await page.waitForFunction(() => (window as any).results === 100, undefined, { timeout: 60_000 });
   });
 
-  await page.waitForTimeout(300); // the unblur transition
   expect(await states(page)).toEqual(Array.from({ length: 100 }, (_, i) => kindOf(i)));
   expect(await blurred(page, 0)).toBe('none'); // pass
   expect(await blurred(page, 2)).toBe('blur(24px)'); // review
@@ -168,7 +168,7 @@ test('a blocked image keeps its blur, with a keyboard-usable show button', async
   await startDetector(page);
   await page.evaluate(() => {
     const w = window as any;
-    w.blur = w.veil.blurOnRender(document.getElementById('feed'), { detector: w.detector });
+    w.blur = w.veil.blurOnRender(document.getElementById('feed'), { detector: w.detector, transitionMs: 0 });
   });
   await expect(page.locator('#feed img[data-i="4"]')).toHaveAttribute('data-veil', 'block');
   const cover = page.locator('.veil-cover').filter({ hasText: 'Hidden: may contain nudity' });
@@ -181,7 +181,6 @@ test('a blocked image keeps its blur, with a keyboard-usable show button', async
   await show.focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Hide: Photo 4' })).toHaveAttribute('aria-pressed', 'true');
-  await page.waitForTimeout(300);
   expect(await blurred(page, 4)).toBe('none');
   await page.keyboard.press('Enter');
   expect(await blurred(page, 4)).toBe('blur(24px)');
@@ -296,9 +295,8 @@ test('the bytes shown are the bytes checked, with a host that answers <img> and 
   expect(isRed(await pixel(page, 0, BLOCK_POINT))).toBe(true); // what an <img> gets from this host
   await watchForLeaks(page);
   await recordStates(page);
-  await startBlur(page);
+  await startBlur(page, { transitionMs: 0 }); // the unblur shows at once
   await expect.poll(() => states(page)).toEqual(['pass', 'pass']);
-  await page.waitForTimeout(300); // the unblur transition
   expect(await leaks(page)).toEqual([]);
   for (const i of [0, 1]) {
     expect(await page.locator(`#feed img[data-i="${i}"]`).evaluate((img: HTMLImageElement) => img.currentSrc.slice(0, 5))).toBe('blob:');
@@ -456,9 +454,9 @@ test('inline content:url() and background or border images on a watched image ne
   );
   // Unwatched, each of them shows the block image's red.
   for (const i of [0, 1, 2, 3, 4]) expect(await redOnScreen(page, i), `image ${i} before`).toBeGreaterThan(100);
-  await startBlur(page, { rootMargin: '3000px 0px' }); // all five checked, the tall ones below the fold too
+  // All five checked, the tall ones below the fold too; the unblur shows at once.
+  await startBlur(page, { rootMargin: '3000px 0px', transitionMs: 0 });
   await expect.poll(() => states(page)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
-  await page.waitForTimeout(300); // the unblur transition
   for (const i of [0, 1, 2, 3, 4]) {
     expect(await blurred(page, i)).toBe('none');
     expect(await redOnScreen(page, i), `image ${i}`).toBe(0);

@@ -238,8 +238,8 @@ test('feed tab: 60 photos blurred until checked as the reader scrolls; held-back
   await show.focus();
   await page.keyboard.press('Enter');
   await expect(third.getByRole('button', { name: /^Hide/ })).toHaveAttribute('aria-pressed', 'true');
-  await page.waitForTimeout(300);
-  expect(await third.locator('img').evaluate((img) => getComputedStyle(img).filter)).toBe('none');
+  // The unblur transition's end, rather than a fixed wait for it.
+  await expect.poll(() => third.locator('img').evaluate((img) => getComputedStyle(img).filter)).toBe('none');
   await page.keyboard.press('Enter');
   await shoot(page, 'feed-checked', { fullPage: false, focus: page.locator('#feed .post').nth(2) });
 

@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { decodeImage } from '../../gateway/decode.js';
+import { decodeImage } from '../../src/node/decode.js';
 import { isSupportedMime, sniffMime } from '../../src/image/sniff.js';
 import { testPattern, writeBmp } from '../support/bmp-writer.js';
 import { decodeCases } from '../support/decode-cases.js';

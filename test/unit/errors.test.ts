@@ -1,6 +1,8 @@
 import { expose, wrap } from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, isVeilError, VeilError } from '../../src/errors.js';
+import { ERROR_CODES } from '../../gateway/openapi.js';
+import { HTTP_STATUS } from '../../gateway/responses.js';
+import { type ErrorCode, ErrorCodes, isVeilError, VeilError } from '../../src/errors.js';
 import { registerErrorTransfer } from '../../src/worker/error-transfer.js';
 
 describe('VeilError', () => {
@@ -27,6 +29,17 @@ describe('VeilError', () => {
     });
     const codes = Object.values(ErrorCodes);
     expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it("names every code the gateway server answers, busy and timed out apart from 5021, under the statuses it always had", () => {
+    expect(ErrorCodes).toMatchObject({ HASH_NOT_SEEN: '4040', BUSY: '5024', TIMED_OUT: '5025' });
+    const known = new Set<string>(Object.values(ErrorCodes));
+    expect(Object.keys(ERROR_CODES).filter((code) => !known.has(code))).toEqual([]);
+    expect(Object.keys(ERROR_CODES).filter((code) => HTTP_STATUS[code as ErrorCode] === undefined)).toEqual([]);
+    expect([HTTP_STATUS[ErrorCodes.HASH_NOT_SEEN], HTTP_STATUS[ErrorCodes.BUSY], HTTP_STATUS[ErrorCodes.TIMED_OUT]]).toEqual([404, 503, 503]);
+    // Each code's text says what it means, not only which service sent it.
+    expect(ERROR_CODES[5024]).toMatch(/busy/);
+    expect(ERROR_CODES[5025]).toMatch(/timeout ran out/);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * No import cycles in the library, the gateway or the scripts: a cycle makes the
+ * No import cycles in the library, the gateway, the scripts or the demo: a cycle makes the
  * load order decide what a module sees, and hides which way the code's layers go
  * (input -> bytes -> pixels -> tensor -> detections -> verdict -> result).
  * Type-only imports count too: they are where a cycle usually starts.
@@ -37,6 +37,7 @@ describe('import cycles', () => {
     ['src', ['src/**/*.ts']],
     ['gateway', ['gateway/*.ts']],
     ['scripts', ['scripts/**/*.ts', 'scripts/**/*.mjs']],
+    ['demo', ['demo/**/*.ts', 'demo/**/*.mjs']],
   ])('%s has none', async (_name, globs) => {
     expect(await cycles(globs.map((g) => join(root, g)), root)).toEqual({ cycles: [], unresolved: [] });
   });

@@ -104,6 +104,9 @@ const KNOWN: Record<string, ErrorCode> = {
   '4044': ErrorCodes.NOT_FOUND, // the endpoint was retired, or never existed
   '5020': ErrorCodes.NO_BACKEND,
   '5021': ErrorCodes.REMOTE_UNREACHABLE,
+  // Veil's gateway server: busy, or the request's timeout ran out in its queue.
+  '5024': ErrorCodes.BUSY,
+  '5025': ErrorCodes.TIMED_OUT,
   // The gateway's response-field table also lists these business codes.
   '0001': ErrorCodes.REMOTE_FAILED,
   '0010': ErrorCodes.NO_BACKEND,

@@ -1,6 +1,7 @@
 /** API keys and the token bucket, with a clock the test moves by hand. */
 import { describe, expect, it } from 'vitest';
-import { KeyRing, RateLimiter } from '../../../gateway/auth.js';
+import { KeyRing } from '../../../gateway/api-keys.js';
+import { RateLimiter } from '../../../gateway/rate-limit.js';
 import { GatewayError } from '../../../gateway/responses.js';
 
 const thrown = (fn: () => unknown) => {

@@ -7,7 +7,8 @@
  * decode gives it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, prepareImage } from '../../../gateway/decode.js';
+import { decodeImage } from '../../../src/node/decode.js';
+import { prepareImage } from '../../../gateway/model-inputs.js';
 import { toInputTensor } from '../../../src/nudenet/letterbox.js';
 import { DEFAULT_LIMITS } from '../../../src/options.js';
 import { BMP_VARIANTS, testPattern, writeBmp } from '../../support/bmp-writer.js';

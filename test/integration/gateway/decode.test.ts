@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeBmp } from '../../../src/node/bmp.js';
-import { browserAlpha, decodeImage } from '../../../gateway/decode.js';
+import { browserAlpha, decodeImage } from '../../../src/node/decode.js';
 import { isSupportedMime, sniffMime } from '../../../src/image/sniff.js';
 import { BMP_VARIANTS, paletteOf, testPattern, writeBmp } from '../../support/bmp-writer.js';
 import { FIXTURE_IMAGES, imagePath } from '../../support/fixture-data.js';

@@ -62,7 +62,7 @@ describe('/openapi.json', () => {
     expect(new Set(documented)).toEqual(new Set(Object.keys(ERROR_CODES).map(Number)));
     expect(CODES_BY_STATUS[401]).toEqual([4015]);
     expect(CODES_BY_STATUS[429]).toEqual([4029]);
-    expect(CODES_BY_STATUS[503]).toEqual([5020, 5021]);
+    expect(CODES_BY_STATUS[503]).toEqual([5020, 5021, 5024, 5025]);
   });
 
   it('describes the operations answers: health, readiness, metrics, a result and the look-up', async () => {

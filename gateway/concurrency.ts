@@ -14,7 +14,7 @@ import { GatewayError } from './responses.js';
 const RETRY_AFTER = { 'retry-after': '1' };
 
 const busy = (what: string) =>
-  new GatewayError(ErrorCodes.REMOTE_UNREACHABLE, `The gateway is busy (${what}): retry after 1 s.`, 503, RETRY_AFTER);
+  new GatewayError(ErrorCodes.BUSY, `The gateway is busy (${what}): retry after 1 s.`, 503, RETRY_AFTER);
 
 /**
  * The address a client is counted under: IPv4 as itself (also when it comes
@@ -88,7 +88,7 @@ export class InFlight {
   }
 
   /**
-   * Counts a request in and returns its release; throws 4029 or 5021 past a cap.
+   * Counts a request in and returns its release; throws 4029 or 5024 past a cap.
    * `bucket` is the key's index, or for a keyless call its address's own bucket,
    * so one keyless address cannot take every keyless caller's share.
    */

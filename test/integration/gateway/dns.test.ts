@@ -7,7 +7,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createResolver } from '../../../gateway/resolver.js';
 import { healthLatency, postJson, startTestGateway } from '../../support/gateway.js';
 
@@ -49,10 +49,9 @@ describe('a DNS that never answers', () => {
     closers.push(() => gateway.close());
     const started = performance.now();
     const answers = Array.from({ length: 4 }, (_, i) => postJson(gateway.endpoint, { image_url: `http://never-${i}.test/a.jpg`, timeout: 10 }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // All four in: two look-ups run and two wait for them, awaited as /healthz shows it rather than after a fixed wait.
+    await vi.waitFor(async () => expect((await (await fetch(`${gateway.url}/healthz`)).json()).load.dns).toEqual({ running: 2, queued: 2 }), { timeout: 900, interval: 20 });
     expect(calls).toBe(2);
-    const health = await (await fetch(`${gateway.url}/healthz`)).json();
-    expect(health.load.dns).toEqual({ running: 2, queued: 2 });
     for (const { status, body } of await Promise.all(answers)) {
       expect([status, body.code]).toEqual([422, 4005]);
       expect(body.desc).toMatch(/did not answer within 1 s/);

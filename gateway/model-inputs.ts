@@ -1,7 +1,8 @@
 /**
- * Image bytes to the RGBA pixels the browser library would see, so the shared
- * preprocessing gets the same input on both sides. The decoding is the Node
- * entry's (src/node/decode.ts, src/node/bmp.ts):
+ * The models' inputs for one image: it is decoded once, to the RGBA pixels the
+ * browser library would see, and each model's tensor is built from those pixels
+ * with the library's own preprocessing, so both sides feed the models the same.
+ * The decoding is the Node entry's (src/node/decode.ts, src/node/bmp.ts):
  *
  * - JPEG, PNG, WebP, GIF, AVIF: sharp (libvips); an animated GIF or WebP one
  *   frame at a time (`frame`), composited as the browser's ImageDecoder does. Its JPEG decoder
@@ -23,18 +24,17 @@
  * pixels. A JPEG over it is decoded smaller, at the scale the browser decodes it
  * at (src/node/decode.ts). A BMP is instead read in only the rows the two
  * resizes use, which changes nothing.
- * `prepareImage` is what the decode workers run (pixel-job.ts, pixel-worker.ts).
+ * `prepareImage` is what the decode workers run (pixel-job.ts, pixel-worker.ts):
+ * the decode, then NudeNet's letterbox and the classifier's tensor.
  */
 import type { ClassifierPreprocessing } from '../src/classifier/spec.js';
 import { classifierRows, toClassifierTensor } from '../src/classifier/tensor.js';
 import type { SupportedMime } from '../src/image/sniff.js';
 import { type Letterbox, rowsToRead, toInputTensor } from '../src/nudenet/letterbox.js';
 import type { Divisor } from '../src/image/input-info.js';
-import { browserAlpha, decodeFrame, decodeImage, frameCount, MAX_DECODE_PIXELS, MAX_PIXELS, type RgbaImage } from '../src/node/decode.js';
-
 // Decoding itself (sharp, the BMP reader, the browser's alpha round trip) is the
 // Node entry's, so veil-nsfw/node and the gateway give the browser's pixels the same way.
-export { MAX_DECODE_PIXELS, MAX_PIXELS, browserAlpha, decodeImage, frameCount, type RgbaImage };
+import { decodeFrame, decodeImage, MAX_DECODE_PIXELS, MAX_PIXELS } from '../src/node/decode.js';
 
 /** What a classifier's tensor needs: its input side and how pixels are scaled. */
 export interface ClassifierInput {

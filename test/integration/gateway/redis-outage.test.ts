@@ -95,7 +95,7 @@ describe('Redis stopped and started again', () => {
 });
 
 describe('the instance itself', () => {
-  it('listens while its model loads: /readyz 503 and the endpoint 5021 until it is loaded', async () => {
+  it('listens while its model loads: /readyz 503 and the endpoint 5024 (busy) until it is loaded', async () => {
     const port = await freePort();
     const config = readConfig(['--port', String(port), '--keys', KEY, '--model', 'loading.onnx'], {});
     if (config === 'help') throw new Error('help');
@@ -106,7 +106,7 @@ describe('the instance itself', () => {
     await until(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, 'listening');
     expect(await readyz(url)).toEqual({ status: 503, body: { status: 'not ready', reasons: ['the models are loading'] } });
     const early = await postJson(`${url}/api/image-nsfw`, photo);
-    expect(early).toMatchObject({ status: 503, body: { code: 5021 } });
+    expect(early).toMatchObject({ status: 503, body: { code: 5024 } });
     loaded(createNudenet('loading.onnx', 320, async () => new Float32Array(22 * 2100), async () => undefined));
     const gateway = await starting;
     closers.push(() => gateway.close());

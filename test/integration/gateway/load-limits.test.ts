@@ -1,7 +1,7 @@
 /**
  * What one key holder can make the gateway do at once, against real gateways on
  * loopback with a nudenet backend held back by the test: requests in flight per
- * key and in all are capped (4029 and 5021, both with Retry-After), the queue's
+ * key and in all are capped (4029 and 5024, both with Retry-After), the queue's
  * depth shows on /healthz, and a refusal leaves the other requests alone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,12 +75,12 @@ describe('requests in flight', () => {
     for (const answer of await Promise.all(pending)) expect(answer.status).toBe(200);
   });
 
-  it('caps all keys together at --max-in-flight with 5021 (HTTP 503) and Retry-After', async () => {
+  it('caps all keys together at --max-in-flight with 5024 (HTTP 503) and Retry-After', async () => {
     const { gateway, releaseAll } = await startHeld(['--max-in-flight', '2']);
     const pending = [postJson(gateway.endpoint, { image_b64 }), postJson(gateway.endpoint, { image_b64 }, OTHER_KEY)];
     await untilInFlight(gateway.url, 2);
     const refused = await postJson(gateway.endpoint, { image_b64 }, OTHER_KEY);
-    expect([refused.status, refused.body.code]).toEqual([503, 5021]);
+    expect([refused.status, refused.body.code]).toEqual([503, 5024]);
     expect(refused.body.desc).toMatch(/busy/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     await releaseAll();

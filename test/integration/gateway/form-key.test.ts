@@ -125,11 +125,11 @@ describe('connection limits', () => {
     expect((await postJson(gateway.endpoint, { image_b64: photo() })).status).toBe(200);
   });
 
-  it('answers 5021 (HTTP 503) with Retry-After past --max-connections', async () => {
+  it('answers 5024 (HTTP 503) with Retry-After past --max-connections', async () => {
     const gateway = await start(['--max-connections', '2']);
     await idle(gateway.url, 2, '127.0.0.3');
     const refused = await postJson(gateway.endpoint, { image_b64: photo() });
-    expect([refused.status, refused.body.code]).toEqual([503, 5021]);
+    expect([refused.status, refused.body.code]).toEqual([503, 5024]);
     expect(refused.body.desc).toMatch(/busy/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });

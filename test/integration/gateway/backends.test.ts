@@ -46,7 +46,7 @@ describe('cloud backends', () => {
 });
 
 describe('a nudenet backend that does not answer', () => {
-  it('answers 5021 when the request timeout runs out, and serves the next request once it recovers', async () => {
+  it('answers 5025 when the request timeout runs out, and serves the next request once it recovers', async () => {
     let release: () => void = () => undefined;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     const output = new Float32Array(22 * 2100); // no detections
@@ -57,7 +57,7 @@ describe('a nudenet backend that does not answer', () => {
     const gateway = await start([], { nudenet });
     const started = performance.now();
     const answer = await postJson(gateway.endpoint, { image_b64, timeout: 3 });
-    expect([answer.status, answer.body.code]).toEqual([503, 5021]);
+    expect([answer.status, answer.body.code]).toEqual([503, 5025]);
     expect(answer.body.desc).toMatch(/did not answer within the request's timeout/);
     expect(performance.now() - started).toBeGreaterThanOrEqual(2900);
     release();

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendChoice } from '../../../gateway/backends.js';
-import type { LocalModels } from '../../../gateway/local.js';
+import type { GatewayModels } from '../../../gateway/model-runner.js';
 import { createLogger } from '../../../gateway/request-log.js';
 import { fingerprinter } from '../../../gateway/result-cache.js';
 import { CACHE_SECRET, imageBytes, postJson, startTestGateway } from '../../support/gateway.js';
@@ -101,8 +101,8 @@ describe('F3: the fingerprint holds everything that can change a verdict', () =>
     preprocessing: { divisor: 255, mean: [0, 0, 0], std: [1, 1, 1] },
   };
   // The same .onnx file under the same name: only the description differs.
-  const models = (d: object) => ({ nudenet: null, classifier: { modelPath: join(tmpdir(), 'no-such-model.onnx'), description: d } }) as unknown as LocalModels;
-  const choice = { local: { nudenet: false, classifier: true } } as BackendChoice;
+  const models = (d: object) => ({ nudenet: null, classifier: { modelPath: join(tmpdir(), 'no-such-model.onnx'), description: d } }) as unknown as GatewayModels;
+  const choice = { models: { nudenet: false, classifier: true } } as BackendChoice;
   const print = async (d: object, policy: unknown = 'balanced') => (await fingerprinter(models(d), policy))(choice);
 
   it('differs when the classifier maps a class elsewhere, takes another input size or scales otherwise', async () => {

@@ -9,7 +9,7 @@
  *   speed is measured in benchmarks, never asserted in a test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailureLimiter, MAX_FAILING_ADDRESSES } from '../../../gateway/auth.js';
+import { FailureLimiter, MAX_FAILING_ADDRESSES } from '../../../gateway/rate-limit.js';
 import { readConfig } from '../../../gateway/config.js';
 import { createLogger } from '../../../gateway/request-log.js';
 import { postJson, startTestGateway } from '../../support/gateway.js';

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from '../../../gateway/classifier.js';
-import { decodeImage, prepareImage } from '../../../gateway/decode.js';
+import { decodeImage } from '../../../src/node/decode.js';
+import { prepareImage } from '../../../gateway/model-inputs.js';
 import { describeClassifier } from '../../../src/classifier/built-in.js';
 import { classifierRows, toClassifierTensor } from '../../../src/classifier/tensor.js';
 import { isSupportedMime, sniffMime } from '../../../src/image/sniff.js';
@@ -170,7 +171,7 @@ describe('refused at start', () => {
 });
 
 describe('a classifier that does not answer', () => {
-  it('answers 5021 when the request timeout runs out, and serves the next request once it recovers', async () => {
+  it('answers 5025 when the request timeout runs out, and serves the next request once it recovers', async () => {
     let release: () => void = () => undefined;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     const classifier = createClassifier(description, 'stuck.onnx', async () => {
@@ -179,7 +180,7 @@ describe('a classifier that does not answer', () => {
     }, async () => undefined);
     const gateway = await start([], { model: null, classifier });
     const answer = await postJson(gateway.endpoint, { image_b64: fixture, timeout: 3 });
-    expect([answer.status, answer.body.code]).toEqual([503, 5021]);
+    expect([answer.status, answer.body.code]).toEqual([503, 5025]);
     expect(answer.body.desc).toMatch(/nsfwjs-mobilenet-v2 backend did not answer within the request's timeout/);
     release();
     const next = await postJson(gateway.endpoint, { image_b64: fixture });

@@ -1,5 +1,5 @@
 /**
- * The models this gateway runs itself, NudeNet (`--model`) and a whole-image
+ * The gateway's own model runner: the models it runs itself, NudeNet (`--model`) and a whole-image
  * classifier (`--classifier`): loaded and checked at start, told which tensors
  * a request's one decode must build, run side by side on their own queues, and
  * judged by the library's policy and result builder, so the answer is the
@@ -19,23 +19,23 @@ import { reaches } from '../src/video/plan.js';
 import { sampleFrames } from '../src/worker/animation.js';
 import { type ClassifierBackend, loadClassifier } from './classifier.js';
 import type { GatewayConfig } from './config.js';
-import type { ModelTargets } from './decode.js';
+import type { ModelTargets } from './model-inputs.js';
 import type { FrameTensors, LoadedImage } from './image-input.js';
 import { loadNudenet, type NudenetBackend } from './nudenet.js';
 
-export interface LocalModels {
+export interface GatewayModels {
   nudenet: NudenetBackend | null;
   classifier: ClassifierBackend | null;
 }
 
-/** Which local models a request runs (backends.ts `chooseBackend`). */
-export interface LocalChoice {
+/** Which of the gateway's models a request runs (backends.ts `chooseBackend`). */
+export interface ModelChoice {
   nudenet: boolean;
   classifier: boolean;
 }
 
 /** Loads what the config names, unless a test hands in a ready backend (or null for none). */
-export async function loadLocalModels(config: GatewayConfig, given: Partial<LocalModels>): Promise<LocalModels> {
+export async function loadModels(config: GatewayConfig, given: Partial<GatewayModels>): Promise<GatewayModels> {
   const nudenet = given.nudenet !== undefined ? given.nudenet : config.model ? await loadNudenet(config.model) : null;
   try {
     const classifier = given.classifier !== undefined ? given.classifier : config.classifier ? await loadClassifier(config.classifier) : null;
@@ -48,7 +48,7 @@ export async function loadLocalModels(config: GatewayConfig, given: Partial<Loca
 }
 
 /** The tensors the decode builds for this choice. */
-export function targetsFor(choice: LocalChoice, models: LocalModels): ModelTargets {
+export function targetsFor(choice: ModelChoice, models: GatewayModels): ModelTargets {
   const classifier = choice.classifier ? models.classifier!.description : null;
   return {
     nudenet: choice.nudenet ? models.nudenet!.inputSize : null,
@@ -64,10 +64,10 @@ export const MAX_FRAMES = DEFAULT_LIMITS.maxFrames;
  * sessions, separate queues), frame after sampled frame for an animation
  * (`frame` decodes the next), and builds the result.
  */
-export async function screenLocally(
+export async function runModels(
   image: LoadedImage,
-  choice: LocalChoice,
-  models: LocalModels,
+  choice: ModelChoice,
+  models: GatewayModels,
   { policy, signal, started, frame }: { policy: Policy; signal: AbortSignal; started: number; frame: (index: number) => Promise<FrameTensors> },
 ): Promise<ModerationResult> {
   const indices = image.frames > 1 ? sampleFrames(image.frames, MAX_FRAMES) : [0];
@@ -99,6 +99,6 @@ export async function screenLocally(
 }
 
 /** `/healthz`'s `backends`: nudenet, the classifier by its name when there is one, and each cloud backend. */
-export function localBackends(models: LocalModels): Record<string, boolean> {
+export function modelBackends(models: GatewayModels): Record<string, boolean> {
   return { nudenet: models.nudenet !== null, ...(models.classifier && { [models.classifier.description.name]: true }) };
 }

@@ -70,7 +70,7 @@ function classifierBackend(description: ClassifierDescription, modelPath: string
     },
     async classify(tensor, signal) {
       const output = await session.run(tensor, signal);
-      // As the library's worker (src/worker/screen.ts) names the output: each class its float32 probability.
+      // As the library's worker (src/worker/detect-image.ts) names the output: each class its float32 probability.
       return { name, probabilities: Object.fromEntries(classes.map((c, i) => [c, output[i]!])), categories };
     },
     close: () => session.release(),

@@ -68,7 +68,7 @@ export interface PreparedImage {
 /**
  * The source rows the models read of a width x height image, or null for all of
  * them: the union of each model's rows, as the library's worker plans them
- * (src/worker/screen.ts `rowPlan`), so a BMP read in part still has every row
+ * (src/worker/detect-image.ts `rowPlan`), so a BMP read in part still has every row
  * either model looks at.
  */
 export function rowsForModels(width: number, height: number, { nudenet, classifier }: ModelTargets): Int32Array | null {

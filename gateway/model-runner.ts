@@ -5,7 +5,7 @@
  * judged by the library's policy and result builder, so the answer is the
  * browser library's for the same image and models. An animated GIF or WebP is
  * judged as the browser's worker and veil-nsfw/node judge one
- * (src/judge-frames.ts): up to the library's `maxFrames` sampled frames, spread
+ * (src/detect-frames.ts): up to the library's `maxFrames` sampled frames, spread
  * over the animation (src/worker/animation.ts), one at a time, stopping at the
  * first that blocks, else the most severe decides; the answer says so in
  * `animation`.

@@ -6,14 +6,15 @@
  * downloads up front small; the two load side by side.
  */
 import type { Detector } from './detector.js';
-import type { DetectorOptions, ResolvedRemote, Routing } from './options.js';
-import { pageBaseUrl } from './page/base-url.js';
+import type { DetectorOptions } from './options.js';
+import type { ResolvedRemote, Routing } from './resolve-options.js';
+import { pageBaseUrl } from './local/base-url.js';
 
 /** The module the mode asks for, started before the options are checked so the two downloads overlap. */
 function detectorModule(mode: unknown) {
   if (mode === 'remote') return import('./remote/remote-detector.js').then((m) => ({ remote: m }));
   if (mode === 'auto') return import('./auto/auto-detector.js').then((m) => ({ auto: m }));
-  return import('./page/local-detector.js').then((m) => ({ local: m }));
+  return import('./local/local-detector.js').then((m) => ({ local: m }));
 }
 
 /**
@@ -25,7 +26,7 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
   const baseUrl = pageBaseUrl();
   const loading = detectorModule((options as DetectorOptions | undefined)?.mode);
   loading.catch(() => undefined); // a bad option is the error to report, not a module left loading
-  const { resolveDetectorOptions } = await import('./options.js');
+  const { resolveDetectorOptions } = await import('./resolve-options.js');
   const { routing, local } = resolveDetectorOptions(options, baseUrl);
   const remoteRouting = routing as Routing & { remote: ResolvedRemote };
   const module = await loading;
@@ -37,6 +38,6 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
     const { createAutoDetector } = 'auto' in module ? module.auto : await import('./auto/auto-detector.js');
     return createAutoDetector(remoteRouting, local, options, baseUrl);
   }
-  const { createLocalDetector } = 'local' in module ? module.local : await import('./page/local-detector.js');
+  const { createLocalDetector } = 'local' in module ? module.local : await import('./local/local-detector.js');
   return createLocalDetector(local, options);
 }

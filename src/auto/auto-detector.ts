@@ -6,9 +6,10 @@
  */
 import type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, VideoInput, WarmUpReport } from '../detector.js';
 import { ErrorCodes, isVeilError, VeilError, type ErrorCode } from '../errors.js';
-import type { DetectInput } from '../page/prepare-input.js';
-import { createLocalDetector } from '../page/local-detector.js';
-import type { DetectorOptions, ResolvedOptions, ResolvedRemote, Routing } from '../options.js';
+import type { DetectInput } from '../types.js';
+import { createLocalDetector } from '../local/local-detector.js';
+import type { DetectorOptions } from '../options.js';
+import type { LocalOptions, ResolvedRemote, Routing } from '../resolve-options.js';
 import type { PolicyOptions, PolicyPreset } from '../policy.js';
 import type { InputInfo, ModerationResult, VideoResult } from '../result.js';
 import { RemoteDetector, type RemoteRoute } from '../remote/remote-detector.js';
@@ -49,7 +50,7 @@ async function measureWarmLatency(detector: Detector): Promise<number> {
 
 export async function createAutoDetector(
   routing: Routing & { remote: ResolvedRemote },
-  local: ResolvedOptions,
+  local: LocalOptions,
   options: DetectorOptions,
   baseUrl: string,
 ): Promise<Detector> {
@@ -114,7 +115,7 @@ class AutoDetector implements Detector {
   detectVideo(input: VideoInput, options: DetectVideoOptions = {}): Promise<VideoResult> {
     return this.#routed(
       (local) => local.detectVideo(input, options),
-      (route) => this.#remote.screenVideo(input, options, route),
+      (route) => this.#remote.detectClip(input, options, route),
     );
   }
 

@@ -3,7 +3,7 @@
  * a screen-reader live region, and listeners that all come off in one call.
  */
 import type { DetectOptions, DetectVideoOptions, VideoInput } from '../detector.js';
-import type { DetectInput } from '../page/prepare-input.js';
+import type { DetectInput } from '../types.js';
 import type { ModerationResult, VideoResult } from '../result.js';
 
 /**

@@ -14,7 +14,7 @@ import { resolveNodeOptions, type NodeDetectorOptions, type NodeModel } from './
 import { loadPeers, type OrtModule } from './peers.js';
 import type { NodeDetectInput } from './read-input.js';
 import type { NodeModerationResult } from './result.js';
-import { screen, type NodeState, type Remembered } from './screen.js';
+import { detectImage, type NodeState, type Remembered } from './detect-image.js';
 import { openSession, readModel, type Bind, type NodeSession } from './session.js';
 
 export interface NodeDetectOptions {
@@ -137,7 +137,7 @@ export async function createDetector(options: NodeDetectorOptions): Promise<Node
         queue = queue.then(async () => {
           if (settled) return; // aborted or disposed while it waited: it leaves the queue
           try {
-            const result = await screen(state, input, queuedAt, throwIfCancelled);
+            const result = await detectImage(state, input, queuedAt, throwIfCancelled);
             finish(() => resolve(result));
           } catch (error) {
             finish(() => reject(toVeilError(error, ErrorCodes.INTERNAL, 'Screening failed unexpectedly')));

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { describeClassifier } from '../classifier/built-in.js';
 import type { ClassifierDescription } from '../classifier/spec.js';
 import { ErrorCodes, VeilError } from '../errors.js';
-import { CLASSIFIER_NAMES, resolveLimits, type ClassifierName, type ClassifierOptions, type InputLimits, type ModelProgress } from '../options.js';
+import { CLASSIFIER_NAMES, type ClassifierName, type ClassifierOptions, type InputLimits, type ModelProgress } from '../options.js';
+import { resolveLimits } from '../resolve-options.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
 
 /**

@@ -12,7 +12,8 @@ import { decodeImageText } from '../image/base64.js';
 import { fetchImage } from '../image/fetch-image.js';
 import { checkByteCount, checkImageBytes, checkPixels, type ByteSource } from '../image/input-info.js';
 import type { InputLimits } from '../options.js';
-import { prepareInput, type DetectInput } from '../page/prepare-input.js';
+import { prepareInput } from '../local/prepare-input.js';
+import type { DetectInput } from '../types.js';
 import type { WorkerInput } from '../worker/protocol.js';
 import type { RemoteImage } from './dialect.js';
 

@@ -12,9 +12,9 @@
 import { createCache, type Cache } from '../cache.js';
 import type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, VideoInput, WarmUpReport } from '../detector.js';
 import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
-import type { DetectInput } from '../page/prepare-input.js';
+import type { DetectInput } from '../types.js';
 import type { NudeNetDetection } from '../nudenet/detections.js';
-import type { ResolvedRemote, Routing } from '../options.js';
+import type { ResolvedRemote, Routing } from '../resolve-options.js';
 import { applyPolicy, resolvePolicy, verdictFor, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
 import { round4 } from '../nudenet/build-result.js';
 import type { InputInfo, ModerationResult, VideoResult } from '../result.js';
@@ -108,14 +108,14 @@ export class RemoteDetector implements Detector {
   }
 
   detectVideo(input: VideoInput, options: DetectVideoOptions = {}): Promise<VideoResult> {
-    return this.screenVideo(input, options, { reason: 'The detector is in remote mode.' });
+    return this.detectClip(input, options, { reason: 'The detector is in remote mode.' });
   }
 
   /**
    * Screens a clip's sampled frames remotely, as JPEG images, one at a time until
    * one reaches `stopAt`; `route.beforeSend` is asked once, for the clip.
    */
-  async screenVideo(input: VideoInput, options: DetectVideoOptions, { reason, beforeSend }: RemoteRoute): Promise<VideoResult> {
+  async detectClip(input: VideoInput, options: DetectVideoOptions, { reason, beforeSend }: RemoteRoute): Promise<VideoResult> {
     if (this.#disposed) throw disposedError();
     const { signal } = options;
     if (signal?.aborted) throw abortedError();

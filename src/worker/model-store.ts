@@ -3,7 +3,8 @@
  * otherwise from the network with progress, keeping it for next time.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
-import type { ModelProgress, ResolvedModel } from '../options.js';
+import type { ModelProgress } from '../options.js';
+import type { ResolvedModel } from '../resolve-options.js';
 
 /** Bump when what is stored changes shape, so old entries are not misread. */
 export const MODEL_CACHE = 'veil-models-v1';

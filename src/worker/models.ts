@@ -6,7 +6,8 @@
 import { bindClassifier } from '../classifier/contract.js';
 import type { ClassifierDescription } from '../classifier/spec.js';
 import { ErrorCodes, toVeilError } from '../errors.js';
-import type { ModelProgress, ResolvedModel, ResolvedOptions } from '../options.js';
+import type { ModelProgress } from '../options.js';
+import type { LocalOptions, ResolvedModel } from '../resolve-options.js';
 import { forgetModel, loadModel, type LoadedModel } from './model-store.js';
 import { createSession, startRuntime, type Bind, type DetectorSession } from './session.js';
 
@@ -24,7 +25,7 @@ export interface ClassifierSlot extends Slot {
 }
 
 /** Loads a model and opens its session on the first provider that works. */
-async function open(model: ResolvedModel, options: ResolvedOptions, bind: Bind | undefined, label: string, report: (p: ModelProgress) => void): Promise<Slot> {
+async function open(model: ResolvedModel, options: LocalOptions, bind: Bind | undefined, label: string, report: (p: ModelProgress) => void): Promise<Slot> {
   startRuntime(options); // while the model downloads
   const loaded = await loadModel(model, options.cacheModel, report);
   let session: DetectorSession;
@@ -39,13 +40,13 @@ async function open(model: ResolvedModel, options: ResolvedOptions, bind: Bind |
   return { session, label, loaded, rebuild };
 }
 
-export const openDetector = (model: ResolvedModel, options: ResolvedOptions, report: (p: ModelProgress) => void) =>
+export const openDetector = (model: ResolvedModel, options: LocalOptions, report: (p: ModelProgress) => void) =>
   open(model, options, undefined, 'model', report);
 
 export async function openClassifier(
   model: ResolvedModel,
   description: ClassifierDescription,
-  options: ResolvedOptions,
+  options: LocalOptions,
   report: (p: ModelProgress) => void,
 ): Promise<ClassifierSlot> {
   const slot = await open(model, options, (session) => bindClassifier(session, description), `classifier "${description.name}"`, report);

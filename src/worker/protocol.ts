@@ -2,7 +2,8 @@
  * What crosses between the page and the detector worker. Only plain data,
  * Blobs, ImageBitmaps and ImageData: everything here is structured-cloneable.
  */
-import type { ModelProgress, ResolvedOptions } from '../options.js';
+import type { ModelProgress } from '../options.js';
+import type { LocalOptions } from '../resolve-options.js';
 import type { Policy } from '../policy.js';
 import type { InputType, ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
 import type { VideoPlan } from '../video/plan.js';
@@ -25,7 +26,7 @@ export type { WorkerInfo } from '../types.js';
 
 /** The worker's API, as exposed through comlink. */
 export interface WorkerApi {
-  init(options: ResolvedOptions, onProgress?: (progress: ModelProgress) => void): Promise<WorkerInfo>;
+  init(options: LocalOptions, onProgress?: (progress: ModelProgress) => void): Promise<WorkerInfo>;
   detect(id: number, input: WorkerInput): Promise<ModerationResult>;
   /** Screens a clip (a Blob, bytes or URL); `onFrame` hears of each frame as it is judged. */
   detectVideo(id: number, input: Extract<WorkerInput, { kind: 'blob' | 'bytes' | 'url' }>, plan: VideoPlan, onFrame?: (frame: VideoFrameResult) => unknown): Promise<VideoResult>;

@@ -7,12 +7,13 @@ import { describeClassifier } from '../classifier/built-in.js';
 import { createCache } from '../cache.js';
 import { abortedError, ErrorCodes, toVeilError, VeilError } from '../errors.js';
 import { sha256Hex } from '../image/sha256.js';
-import { DEFAULT_LIMITS, type ModelProgress, type ResolvedOptions } from '../options.js';
+import { DEFAULT_LIMITS, type ModelProgress } from '../options.js';
+import type { LocalOptions } from '../resolve-options.js';
 import { registerErrorTransfer } from './error-transfer.js';
 import { openClassifier, openDetector, type Slot } from './models.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from './protocol.js';
-import { screen, type Remembered, type State } from './screen.js';
-import { screenVideo } from './screen-video.js';
+import { detectImage, type Remembered, type State } from './detect-image.js';
+import { detectClip } from './detect-clip.js';
 import { createWarmUp } from './warm-up.js';
 
 let state: State | null = null;
@@ -50,7 +51,7 @@ function holdLifeLock(name: string | undefined): Promise<void> {
 /** A model's identity in cache keys: its URL, or the hash of bytes handed in. */
 const keyOf = async (slot: Slot) => (slot.loaded.name === 'buffer' ? `sha256:${await sha256Hex(slot.loaded.bytes)}` : slot.loaded.name);
 
-async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) => void): Promise<WorkerInfo> {
+async function init(options: LocalOptions, onProgress?: (p: ModelProgress) => void): Promise<WorkerInfo> {
   await holdLifeLock(options.lifeLock);
   const report = (p: ModelProgress) => void onProgress?.(p);
   const classifierDescription = options.classifier && describeClassifier(options.classifier.name, options.classifier.description);
@@ -85,7 +86,7 @@ async function init(options: ResolvedOptions, onProgress?: (p: ModelProgress) =>
   const ready = state;
   warmUp = createWarmUp({
     busy: () => pending.size > 0,
-    run: (input) => inTurn(() => screen(ready, input, performance.now(), () => undefined, { remember: false })).then((r) => r.timings?.inference_ms ?? 0),
+    run: (input) => inTurn(() => detectImage(ready, input, performance.now(), () => undefined, { remember: false })).then((r) => r.timings?.inference_ms ?? 0),
   });
   return info;
 }
@@ -110,10 +111,10 @@ function enqueue<T>(id: number, input: WorkerInput, run: (state: State, queuedAt
 const api: WorkerApi = {
   init,
   detect(id, input) {
-    return enqueue(id, input, (current, queuedAt, cancelled) => screen(current, input, queuedAt, cancelled));
+    return enqueue(id, input, (current, queuedAt, cancelled) => detectImage(current, input, queuedAt, cancelled));
   },
   detectVideo(id, input, plan, onFrame) {
-    return enqueue(id, input, (current, queuedAt, cancelled) => screenVideo(current, input, plan, onFrame, queuedAt, cancelled));
+    return enqueue(id, input, (current, queuedAt, cancelled) => detectClip(current, input, plan, onFrame, queuedAt, cancelled));
   },
   warmUp() {
     return warmUp?.() ?? Promise.resolve([]);

@@ -3,7 +3,7 @@
  * typo cannot silently change what the pixels are.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveDetectorOptions } from '../../src/options.js';
+import { resolveDetectorOptions } from '../../src/resolve-options.js';
 
 const base = 'http://localhost/';
 const resolve = (decode?: unknown) => resolveDetectorOptions({ model: 'm.onnx', ...(decode !== undefined && { decode: decode as 'fast' }) }, base).local!;

@@ -1,6 +1,6 @@
 /**
  * What one call does with an image's frames once they are decoded, the same in
- * the browser's worker (src/worker/screen.ts) and in Node (src/node/screen.ts):
+ * the browser's worker (src/worker/detect-image.ts) and in Node (src/node/detect-image.ts):
  * run NudeNet and the classifier (whichever the detector has) on each frame's
  * pixels, judge each frame by the policy, stop at the first that blocks, else keep
  * the most severe, and time each stage. Only how a model runs differs between the
@@ -106,7 +106,7 @@ export interface FrameWatch {
  * frame's answers and index, how many were judged, how an animation was scanned,
  * and the time spent per stage (decoding included).
  */
-export async function judgeFrames(
+export async function detectFrames(
   frames: AsyncIterable<DecodedFrame>,
   models: Models,
   policy: () => Policy,

@@ -1,13 +1,13 @@
 /**
  * One call in the worker: read and hash the input, answer from the cache when
- * this image was screened before, else judge its frames (src/judge-frames.ts:
+ * this image was screened before, else judge its frames (src/detect-frames.ts:
  * NudeNet and the classifier on each decoded frame, the policy's verdict) and
  * build the gateway-shaped result.
  */
 import type { Cache } from '../cache.js';
-import { classifierAnswer, judgeFrames, rowPlan, type Answers, type Models } from '../judge-frames.js';
+import { classifierAnswer, detectFrames, rowPlan, type Answers, type Models } from '../detect-frames.js';
 import { buildResult, round4 } from '../nudenet/build-result.js';
-import type { ResolvedOptions } from '../options.js';
+import type { LocalOptions } from '../resolve-options.js';
 import type { Policy } from '../policy.js';
 import type { LocalRuntime, ModerationResult, Timings } from '../result.js';
 import { runSlot, type ClassifierSlot, type Slot } from './models.js';
@@ -24,12 +24,12 @@ export interface State {
   classifier: { slot: ClassifierSlot; tensor: Float32Array } | null;
   info: WorkerInfo;
   policy: Policy;
-  limits: ResolvedOptions['limits'];
+  limits: LocalOptions['limits'];
   /** Results by models and SHA-256. */
   cache: Cache<Remembered> | null;
   /** The models' identity in cache keys: their URLs, or hashes of bytes handed in (and `:fast` for `decode: 'fast'`, `:ceiling<N>` for a `limits.maxDecodePixels` other than the default). */
   modelKey: string;
-  decode: ResolvedOptions['decode'];
+  decode: LocalOptions['decode'];
 }
 
 /**
@@ -62,7 +62,7 @@ export function modelsOf(state: State): Models {
 }
 
 /** One call; `remember: false` keeps it out of the result cache (the warm-up's runs). */
-export async function screen(
+export async function detectImage(
   state: State,
   input: WorkerInput,
   queuedAt: number,
@@ -91,7 +91,7 @@ export async function screen(
     });
   if (remembered) return result(remembered, ['Answered from the cache: this image was screened before with the same model.']);
 
-  const { answers, timings } = await judgeFrames(read.frames(), models, () => state.policy, throwIfCancelled);
+  const { answers, timings } = await detectFrames(read.frames(), models, () => state.policy, throwIfCancelled);
   await cache?.set(key, answers);
   return result(answers, [], { queue_ms: round4(started - queuedAt), ...timings });
 }

@@ -1,12 +1,12 @@
 /**
  * One detectVideo() call in the worker: read and check the clip, open its video
  * track (mediabunny, imported only now), decode the planned frames with
- * WebCodecs and judge them as images are judged (src/judge-frames.ts), telling
+ * WebCodecs and judge them as images are judged (src/detect-frames.ts), telling
  * the page about each frame as it goes and stopping at the first that reaches
  * `stopAt`. The result is the deciding frame's, with the clip's `input` and `video`.
  */
 import { ErrorCodes, VeilError } from '../errors.js';
-import { classifierAnswer, judgeFrames, type DecodedFrame } from '../judge-frames.js';
+import { classifierAnswer, detectFrames, type DecodedFrame } from '../detect-frames.js';
 import { buildResult, round4 } from '../nudenet/build-result.js';
 import type { VideoFrameResult, VideoResult } from '../result.js';
 import type { ClipInput } from '../video/input.js';
@@ -14,11 +14,11 @@ import { sampleTimes, spreadNote, type VideoPlan } from '../video/plan.js';
 import { frameVerdict, videoInfo } from '../video/summary.js';
 import { checkFrame } from './image-decoder.js';
 import { readFrame } from './read-pixels.js';
-import { modelsOf, runtimeInfo, type State } from './screen.js';
+import { modelsOf, runtimeInfo, type State } from './detect-image.js';
 
 export type FrameListener = (frame: VideoFrameResult) => unknown;
 
-export async function screenVideo(
+export async function detectClip(
   state: State,
   clip: ClipInput,
   plan: VideoPlan,
@@ -53,7 +53,7 @@ export async function screenVideo(
     }
     const models = modelsOf(state);
     const frames: VideoFrameResult[] = [];
-    const { answers, timings, decidedBy } = await judgeFrames(decoded(), models, () => state.policy, throwIfCancelled, {
+    const { answers, timings, decidedBy } = await detectFrames(decoded(), models, () => state.policy, throwIfCancelled, {
       stopAt: plan.stopAt,
       async onFrame(frame, verdict, raw) {
         const line = frameVerdict(frame.index, frame.time_s ?? 0, verdict, raw.length);

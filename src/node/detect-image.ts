@@ -1,14 +1,14 @@
 /**
  * One call in Node, step for step what the browser's worker does
- * (src/worker/screen.ts), with sharp's pixels in place of the canvas's: read and
+ * (src/worker/detect-image.ts), with sharp's pixels in place of the canvas's: read and
  * hash the input, answer from the cache when this image was screened before, else
- * judge its frames with the very code the worker uses (src/judge-frames.ts) and
+ * judge its frames with the very code the worker uses (src/detect-frames.ts) and
  * build the result with the library's builder. Same pixels and same code give the
  * same answer.
  */
 import type { Cache } from '../cache.js';
 import type { ClassifierDescription } from '../classifier/spec.js';
-import { classifierAnswer, judgeFrames, rowPlan, type Answers, type Models } from '../judge-frames.js';
+import { classifierAnswer, detectFrames, rowPlan, type Answers, type Models } from '../detect-frames.js';
 import { buildResult, round4, type ReportParts } from '../nudenet/build-result.js';
 import type { InputLimits } from '../options.js';
 import type { Policy } from '../policy.js';
@@ -44,7 +44,7 @@ function built(parts: ReportParts, runtime: NodeRuntime): NodeModerationResult {
   return { ...head, runtime, ...(timings && { timings }), ...(animation && { animation }) };
 }
 
-export async function screen(state: NodeState, input: NodeDetectInput, queuedAt: number, throwIfCancelled: () => void): Promise<NodeModerationResult> {
+export async function detectImage(state: NodeState, input: NodeDetectInput, queuedAt: number, throwIfCancelled: () => void): Promise<NodeModerationResult> {
   const started = performance.now();
   const models = modelsOf(state);
   const read = await readNodeInput(input, state.limits, rowPlan(models));
@@ -68,7 +68,7 @@ export async function screen(state: NodeState, input: NodeDetectInput, queuedAt:
     );
   if (remembered) return result(remembered, ['Answered from the cache: this image was screened before with the same model.']);
 
-  const { answers, timings } = await judgeFrames(read.frames(), models, () => state.policy, throwIfCancelled);
+  const { answers, timings } = await detectFrames(read.frames(), models, () => state.policy, throwIfCancelled);
   await state.cache?.set(key, answers);
   return result(answers, [], { queue_ms: round4(started - queuedAt), ...timings });
 }

@@ -14,7 +14,8 @@ import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from 
 import { pageBaseUrl } from './base-url.js';
 import { prepareInput, type DetectInput } from './prepare-input.js';
 import type { WorkerApi, WorkerInfo, WorkerInput } from '../worker/protocol.js';
-import type { DetectorOptions, ResolvedOptions } from '../options.js';
+import type { DetectorOptions } from '../options.js';
+import type { LocalOptions } from '../resolve-options.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
 import type { ModerationResult, VideoFrameResult, VideoResult } from '../result.js';
 import { prepareClip } from '../video/input.js';
@@ -157,7 +158,7 @@ function loadFailure(worker: Worker, workerUrl: string): { promise: Promise<neve
 
 interface Connection {
   /** The options this worker runs with: `threads` is the count that worked. */
-  resolved: ResolvedOptions;
+  resolved: LocalOptions;
   worker: Worker;
   remote: Remote<WorkerApi>;
   info: WorkerInfo;
@@ -188,7 +189,7 @@ function fewerThreads(threads: number): number[] {
  * A fresh one each time: onnxruntime-web keeps a failed start for the worker's
  * life. Files that did not load fail alike on any count, so they end it at once.
  */
-async function connect(resolved: ResolvedOptions, options: DetectorOptions): Promise<Connection> {
+async function connect(resolved: LocalOptions, options: DetectorOptions): Promise<Connection> {
   const retries = resolved.providers.includes('wasm') ? fewerThreads(resolved.threads) : [];
   let threads = resolved.threads;
   const failed: number[] = [];
@@ -211,7 +212,7 @@ async function connect(resolved: ResolvedOptions, options: DetectorOptions): Pro
   }
 }
 
-async function connectWith(resolved: ResolvedOptions, options: DetectorOptions): Promise<Connection> {
+async function connectWith(resolved: LocalOptions, options: DetectorOptions): Promise<Connection> {
   registerErrorTransfer();
   const { worker, url } = startWorker(options.workerUrl);
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
@@ -250,7 +251,7 @@ async function connectWith(resolved: ResolvedOptions, options: DetectorOptions):
 }
 
 /** Starts the worker and loads the model in it; `options` gives the callbacks and worker URL. */
-export async function createLocalDetector(resolved: ResolvedOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode'] = 'local'): Promise<Detector> {
+export async function createLocalDetector(resolved: LocalOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode'] = 'local'): Promise<Detector> {
   const connection = await connect(resolved, options);
   return new WorkerDetector(connection, resolved, options, mode);
 }
@@ -268,14 +269,14 @@ interface Call {
 
 class WorkerDetector implements Detector {
   #connection: Promise<Connection>;
-  readonly #resolved: ResolvedOptions;
+  readonly #resolved: LocalOptions;
   readonly #options: DetectorOptions;
   readonly #pending = new Map<number, Call>();
   #nextId = 1;
   #disposed = false;
   readonly info: Readonly<LocalDetectorInfo>;
 
-  constructor(connection: Connection, resolved: ResolvedOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode']) {
+  constructor(connection: Connection, resolved: LocalOptions, options: DetectorOptions, mode: LocalDetectorInfo['mode']) {
     this.#connection = Promise.resolve(connection);
     this.#resolved = resolved;
     this.#options = options;

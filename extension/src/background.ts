@@ -1,0 +1,56 @@
+/**
+ * The service worker: routes each content script's checks to the offscreen
+ * document that runs Veil's detector, opening it on demand and closing it once it
+ * has been idle for `idleCloseMs`, so its worker, model and WASM memory are given
+ * back when no page needs them.
+ */
+import { loadSettings, type Message } from './settings.js';
+
+const OFFSCREEN = 'offscreen.html';
+let opening: Promise<void> | null = null;
+let inFlight = 0;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function hasDocument(): Promise<boolean> {
+  const contexts = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  return contexts.length > 0;
+}
+
+async function openOffscreen(): Promise<void> {
+  if (await hasDocument()) return;
+  opening ??= chrome.offscreen
+    .createDocument({ url: OFFSCREEN, reasons: [chrome.offscreen.Reason.WORKERS], justification: 'Runs the nudity detector in a Web Worker, on this device.' })
+    .finally(() => (opening = null));
+  await opening;
+}
+
+async function closeWhenIdle(): Promise<void> {
+  clearTimeout(idleTimer);
+  if (inFlight > 0) return;
+  const { idleCloseMs } = await loadSettings();
+  idleTimer = setTimeout(() => {
+    if (inFlight === 0 && !opening) void hasDocument().then((open) => (open ? chrome.offscreen.closeDocument() : undefined));
+  }, idleCloseMs);
+}
+
+chrome.runtime.onMessage.addListener((message: Message & { target?: string }, sender, respond) => {
+  // The offscreen document's own traffic, and the popup's questions to a tab, are not for this worker.
+  if (message?.target || !sender.tab) return;
+  if (message.type === 'cancel') {
+    void chrome.runtime.sendMessage({ ...message, target: 'offscreen', key: `${sender.tab.id}:${sender.frameId}:${message.id}` }).catch(() => undefined);
+    return;
+  }
+  if (message.type !== 'check') return;
+  inFlight++;
+  clearTimeout(idleTimer);
+  Promise.all([loadSettings(), openOffscreen()])
+    .then(([{ policy, models }]) =>
+      chrome.runtime.sendMessage({ ...message, target: 'offscreen', key: `${sender.tab!.id}:${sender.frameId}:${message.id}`, policy, models }),
+    )
+    .then(respond, (error: unknown) => respond({ error: { code: '5010', message: `The detector could not start: ${String((error as Error)?.message ?? error)}` } }))
+    .finally(() => {
+      inFlight--;
+      void closeWhenIdle();
+    });
+  return true;
+});

@@ -51,6 +51,16 @@ async function store(name: string, mode: IDBTransactionMode): Promise<IDBObjectS
   return (await db()).transaction(name, mode).objectStore(name);
 }
 
+/** A write, settled once its transaction committed: a request's success alone is lost if the page closes first. */
+async function write(name: string, change: (s: IDBObjectStore) => void): Promise<void> {
+  const tx = (await db()).transaction(name, 'readwrite');
+  change(tx.objectStore(name));
+  await new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+
 export async function resultFor(sha: string, models: string): Promise<ModerationResult | null> {
   const found = (await done((await store('results', 'readonly')).get([sha, models]))) as StoredResult | undefined;
   return found?.result ?? null;
@@ -64,8 +74,8 @@ export async function shaFor(url: string): Promise<string | null> {
 
 export async function remember(sha: string, models: string, result: ModerationResult, url?: string): Promise<void> {
   const at = Date.now();
-  await done((await store('results', 'readwrite')).put({ sha, models, result, at } satisfies StoredResult));
-  if (url) await done((await store('urls', 'readwrite')).put({ sha, at }, url));
+  await write('results', (s) => s.put({ sha, models, result, at } satisfies StoredResult));
+  if (url) await write('urls', (s) => s.put({ sha, at }, url));
   await trim('results');
   if (url) await trim('urls');
 }
@@ -93,8 +103,8 @@ export async function countResults(): Promise<number> {
 }
 
 export async function clearResults(): Promise<void> {
-  await done((await store('results', 'readwrite')).clear());
-  await done((await store('urls', 'readwrite')).clear());
+  await write('results', (s) => s.clear());
+  await write('urls', (s) => s.clear());
 }
 
 export async function nudenet(): Promise<StoredModel | null> {
@@ -102,12 +112,12 @@ export async function nudenet(): Promise<StoredModel | null> {
 }
 
 export async function saveNudenet(model: StoredModel): Promise<void> {
-  await done((await store('models', 'readwrite')).put(model, 'nudenet'));
+  await write('models', (s) => s.put(model, 'nudenet'));
   await clearResults();
 }
 
 export async function removeNudenet(): Promise<void> {
-  await done((await store('models', 'readwrite')).delete('nudenet'));
+  await write('models', (s) => s.delete('nudenet'));
   await clearResults();
 }
 

@@ -75,3 +75,65 @@ export const offscreenOpen = (browser: Browser) =>
   browser.worker.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as chrome.runtime.ContextType] })).length);
 
 export type { Page };
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string; data?: { frames?: { url?: string; processId?: number }[] } };
+}
+
+export interface MainThread {
+  /** The most CPU time (ms) the page's main thread spent in one task. */
+  maxCpuMs: number;
+  /** Its tasks that used over 50 ms of CPU. */
+  over50: number;
+  /** Tasks over 50 ms of wall-clock (what the Long Tasks API counts; a shared machine stretches them). */
+  wallOver50: number;
+  tasks: number;
+}
+
+/**
+ * What the main thread of the page's renderer did while `body` ran, from a
+ * Chrome trace taken over CDP (a persistent context has no Browser to trace
+ * with): the renderer is the one Chrome names as hosting a frame of `origin`,
+ * so the extension's own pages, in their own process, are left out. The content
+ * script runs on the page's main thread, so its tasks are in.
+ */
+export async function traceMainThread(page: Page, origin: string, body: () => Promise<void>): Promise<MainThread> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Tracing.start', { categories: 'toplevel,disabled-by-default-devtools.timeline', transferMode: 'ReturnAsStream' });
+  await body();
+  const complete = new Promise<{ stream?: string }>((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await complete;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream! });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream! });
+  await cdp.detach();
+  const parsed = JSON.parse(text) as { traceEvents: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const pids = new Set(
+    events.flatMap((e) => (e.name === 'TracingStartedInBrowser' ? (e.args?.data?.frames ?? []) : []).filter((f) => f.url?.startsWith(origin)).map((f) => f.processId)),
+  );
+  const main = new Set(
+    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && pids.has(e.pid)).map((e) => `${e.pid}:${e.tid}`),
+  );
+  if (main.size === 0) throw new Error(`the trace names no renderer for ${origin}`);
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`));
+  const cpu = tasks.map((t) => (t.tdur ?? 0) / 1000);
+  return {
+    maxCpuMs: Math.round(Math.max(0, ...cpu) * 10) / 10,
+    over50: cpu.filter((ms) => ms > 50).length,
+    wallOver50: tasks.filter((t) => (t.dur ?? 0) / 1000 > 50).length,
+    tasks: tasks.length,
+  };
+}

@@ -54,3 +54,8 @@ chrome.runtime.onMessage.addListener((message: Message & { target?: string }, se
     });
   return true;
 });
+
+// A new idle time applies to the document open now, not only after the next check.
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && changes.idleCloseMs) void closeWhenIdle();
+});

@@ -25,7 +25,8 @@ export interface Browser {
 
 export async function launch({ extension = true } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'veil-extension-'));
-  const netlog = join(profile, 'netlog.json');
+  // Beside the profile, so that it outlives close().
+  const netlog = `${profile}-netlog.json`;
   const args = [...(CHROMIUM_ARGS as string[]), `--log-net-log=${netlog}`];
   if (extension) args.push(`--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`);
   const context = await chromium.launchPersistentContext(join(profile, 'user'), {
@@ -61,7 +62,7 @@ export async function installModel(browser: Browser, file: string): Promise<void
   const page = await browser.context.newPage();
   await page.goto(`chrome-extension://${browser.id}/options.html`);
   await page.locator('#file').setInputFiles(file);
-  await page.getByText('NudeNet is installed').waitFor();
+  await page.locator('#nudenet-state', { hasText: /^Installed: veil-fixture-320\.onnx/ }).waitFor({ timeout: 60_000 });
   await page.locator('input[name=models][value=nudenet]').check();
   await page.close();
 }

@@ -1,10 +1,11 @@
 /**
  * What the tests read in a page: each image's state, whether it is blurred, and
  * a watch run before every frame that records any image shown unblurred while
- * it has no pass verdict, or while what it shows has a review (yellow) or block
- * (red) patch: drawn from the <img> itself, so it is the picture on screen.
+ * it has no pass verdict, or while what it shows has the block pictures' red
+ * patch (blocked under every policy): drawn from the <img> itself, so it is the
+ * picture on screen.
  */
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 
 export async function watchFrames(page: Page): Promise<void> {
   await page.addInitScript(() => {
@@ -17,7 +18,7 @@ export async function watchFrames(page: Page): Promise<void> {
         ctx.clearRect(0, 0, 32, 24);
         ctx.drawImage(img, 0, 0, 32, 24);
         const d = ctx.getImageData(0, 0, 32, 24).data;
-        for (let p = 0; p < d.length; p += 4) if (d[p]! > 200 && d[p + 2]! < 60 && (d[p + 1]! < 60 || d[p + 1]! > 200) && !(d[p + 1]! > 200 && d[p]! < 60)) return true;
+        for (let p = 0; p < d.length; p += 4) if (d[p]! > 200 && d[p + 1]! < 60 && d[p + 2]! < 60) return true;
       } catch {
         // Another site's image without CORS: its pixels cannot be read here, only its state.
       }
@@ -50,9 +51,22 @@ export const states = (page: Page) =>
 export const blurredAll = (page: Page) =>
   page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLImageElement>('#feed img')].map((img) => [img.dataset.i, getComputedStyle(img).filter])));
 
-/** Scrolls down with the mouse wheel, a screen at a time, until the page stops growing. */
+/** The images in the viewport still waiting for their verdict. */
+const waitingInView = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll<HTMLImageElement>('#feed img')].filter((img) => {
+      const r = img.getBoundingClientRect();
+      return r.bottom > 0 && r.top < innerHeight && ['pending', 'scanning', null].includes(img.getAttribute('data-veil'));
+    }).length,
+  );
+
+/**
+ * Scrolls down with the mouse wheel, a screen at a time, as a reader who looks
+ * at each screen until its pictures are checked, until the page stops growing.
+ */
 export async function scrollThrough(page: Page): Promise<void> {
   for (let still = 0; still < 3; ) {
+    await expect.poll(() => waitingInView(page), { timeout: 30_000 }).toBe(0);
     const { y, max } = await page.evaluate(() => ({ y: scrollY, max: document.documentElement.scrollHeight - innerHeight }));
     if (y >= max) still++;
     else still = 0;

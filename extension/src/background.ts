@@ -8,6 +8,8 @@ import { loadSettings, type Message } from './settings.js';
 
 const OFFSCREEN = 'offscreen.html';
 let opening: Promise<void> | null = null;
+/** A close under way: a check that comes meanwhile waits for it, then opens a new document. */
+let closing: Promise<void> | null = null;
 let inFlight = 0;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -17,6 +19,7 @@ async function hasDocument(): Promise<boolean> {
 }
 
 async function openOffscreen(): Promise<void> {
+  await closing;
   if (await hasDocument()) return;
   opening ??= chrome.offscreen
     .createDocument({ url: OFFSCREEN, reasons: [chrome.offscreen.Reason.WORKERS], justification: 'Runs the nudity detector in a Web Worker, on this device.' })
@@ -29,7 +32,13 @@ async function closeWhenIdle(): Promise<void> {
   if (inFlight > 0) return;
   const { idleCloseMs } = await loadSettings();
   idleTimer = setTimeout(() => {
-    if (inFlight === 0 && !opening) void hasDocument().then((open) => (open ? chrome.offscreen.closeDocument() : undefined));
+    if (inFlight > 0 || opening || closing) return;
+    closing = (async () => {
+      // Checked again after the await: a check that came meanwhile keeps the document open.
+      if ((await hasDocument()) && inFlight === 0) await chrome.offscreen.closeDocument();
+    })()
+      .catch(() => undefined)
+      .finally(() => (closing = null));
   }, idleCloseMs);
 }
 

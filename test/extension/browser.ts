@@ -51,10 +51,23 @@ export async function launch({ extension = true } = {}): Promise<Browser> {
   };
 }
 
-/** Every URL in a Chromium network log (read after the browser closed, or partly while it runs). */
-export function loggedUrls(netlog: string): string[] {
-  const text = readFileSync(netlog, 'utf8');
-  return [...text.matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]!);
+/**
+ * Every request in a Chromium network log, with who made it: a page's or the
+ * extension's origin, or none for the browser's own (one event a line).
+ */
+export function loggedRequests(netlog: string): { url: string; initiator: string | null }[] {
+  const out: { url: string; initiator: string | null }[] = [];
+  for (const line of readFileSync(netlog, 'utf8').split('\n')) {
+    if (!line.includes('"url":')) continue;
+    try {
+      const params = (JSON.parse(line.replace(/,\s*$/, '')) as { params?: { url?: string; initiator?: string } }).params;
+      // Chromium marks the requests of the browser itself "not an origin".
+      if (params?.url) out.push({ url: params.url, initiator: params.initiator && params.initiator !== 'not an origin' ? params.initiator : null });
+    } catch {
+      // The constants block, or the last line of a log still being written.
+    }
+  }
+  return out;
 }
 
 /** Installs a NudeNet model file through the options page, as a user with the file on disk does, and makes it the one used. */

@@ -10,7 +10,7 @@
 import { ErrorCodes, PRESETS, VeilError, applyPolicy, createDetector, isVeilError, type Detector, type ModerationResult, type PolicyPreset } from '../../src/index.js';
 import manifest from '../../models/manifest.json';
 import type { CheckAnswer, ModelChoice } from './settings.js';
-import { nudenet, remember, resultFor, sha256, shaFor } from './store.js';
+import { nudenet, nudenetSha, remember, resultFor, sha256, shaFor } from './store.js';
 
 const CLASSIFIER = 'nsfwjs-mobilenet-v2';
 const CATEGORIES = manifest.classifiers[CLASSIFIER].categories as Record<string, 'porn' | 'sexy' | 'normal'>;
@@ -31,21 +31,25 @@ let current: { key: string; detector: Promise<Detector> } | null = null;
 
 /** The detector for the chosen models; NudeNet, when chosen but not installed, gives way to the classifier. */
 async function detectorFor(models: ModelChoice): Promise<{ detector: Detector; key: string }> {
-  const net = models === 'classifier' ? null : await nudenet();
-  const classifier = models !== 'nudenet' || !net;
-  const key = [classifier ? CLASSIFIER : '', net ? `nudenet:${net.sha256}` : ''].filter(Boolean).join('+');
+  const sha = models === 'classifier' ? null : await nudenetSha();
+  const classifier = models !== 'nudenet' || !sha;
+  const key = [classifier ? CLASSIFIER : '', sha ? `nudenet:${sha}` : ''].filter(Boolean).join('+');
   if (current?.key !== key) {
     const old = current;
+    // Set before any await, so that checks arriving meanwhile share this detector.
     current = {
       key,
-      detector: createDetector({
-        model: net ? net.bytes : undefined,
-        classifier: classifier ? { name: CLASSIFIER, model: chrome.runtime.getURL(`models/${CLASSIFIER}.onnx`) } : undefined,
-        providers: ['wasm'],
-        // The extension keeps its own results (store.ts); its models are its own files, not for Cache Storage.
-        cache: false,
-        cacheModel: false,
-      }),
+      detector: (async () => {
+        const net = sha ? await nudenet() : null;
+        return createDetector({
+          model: net ? net.bytes : undefined,
+          classifier: classifier ? { name: CLASSIFIER, model: chrome.runtime.getURL(`models/${CLASSIFIER}.onnx`) } : undefined,
+          providers: ['wasm'],
+          // The extension keeps its own results (store.ts); its models are its own files, not for Cache Storage.
+          cache: false,
+          cacheModel: false,
+        });
+      })(),
     };
     current.detector.catch(() => (current = null));
     void old?.detector.then((d) => d.dispose(), () => undefined);

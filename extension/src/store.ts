@@ -111,13 +111,18 @@ export async function nudenet(): Promise<StoredModel | null> {
   return ((await done((await store('models', 'readonly')).get('nudenet'))) as StoredModel | undefined) ?? null;
 }
 
+/** The installed NudeNet's SHA-256 alone: read on every check, where the model's megabytes are not needed. */
+export async function nudenetSha(): Promise<string | null> {
+  return ((await done((await store('models', 'readonly')).get('nudenet-sha256'))) as string | undefined) ?? null;
+}
+
 export async function saveNudenet(model: StoredModel): Promise<void> {
-  await write('models', (s) => s.put(model, 'nudenet'));
+  await write('models', (s) => (s.put(model, 'nudenet'), s.put(model.sha256, 'nudenet-sha256')));
   await clearResults();
 }
 
 export async function removeNudenet(): Promise<void> {
-  await write('models', (s) => s.delete('nudenet'));
+  await write('models', (s) => (s.delete('nudenet'), s.delete('nudenet-sha256')));
   await clearResults();
 }
 

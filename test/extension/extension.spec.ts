@@ -33,6 +33,8 @@ test.afterAll(async () => {
 });
 
 const expected = (ids: number[]) => Object.fromEntries(ids.map((i) => [String(i), kindOf(i)]));
+/** Polls often: a page's verdicts change within a frame or two of a check's answer. */
+const QUICK = { intervals: [100, 200] };
 const TALL = { width: 800, height: 2800 };
 /** The feed's first five pictures (pass, pass, review, pass, block) in one screenshot. */
 const SHOT = { width: 800, height: 1400 };
@@ -58,13 +60,13 @@ test('srcset and <picture>: the file the browser picks is the one checked and sh
   await watchFrames(page);
   await page.goto(`${sites.url}/picture`);
   // 1x of the srcset, the <picture>'s narrow file, and the 320w candidate (block) at 800 px.
-  await expect.poll(() => states(page)).toEqual({ 0: 'pass', 1: 'pass', 2: 'block' });
+  await expect.poll(() => states(page), QUICK).toEqual({ 0: 'pass', 1: 'pass', 2: 'block' });
   expect(await page.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#feed img')].map((img) => img.currentSrc.slice(0, 5)))).toEqual(['blob:', 'blob:', 'blob:']);
   await page.setViewportSize({ width: 1200, height: 700 });
-  await expect.poll(() => states(page)).toEqual({ 0: 'pass', 1: 'block', 2: 'block' });
+  await expect.poll(() => states(page), QUICK).toEqual({ 0: 'pass', 1: 'block', 2: 'block' });
   expect((await blurredAll(page))[1]).toBe('blur(24px)');
   await page.setViewportSize({ width: 800, height: 700 });
-  await expect.poll(() => states(page)).toEqual({ 0: 'pass', 1: 'pass', 2: 'block' });
+  await expect.poll(() => states(page), QUICK).toEqual({ 0: 'pass', 1: 'pass', 2: 'block' });
   expect(await leaks(page)).toEqual([]);
   await page.close();
 });
@@ -74,9 +76,9 @@ test("images added by the page's script, and one whose src it changes, are cover
   await watchFrames(page);
   await page.setViewportSize(TALL); // every image near enough to be checked without scrolling
   await page.goto(`${sites.url}/script`);
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
   await page.evaluate(() => (window as any).swap());
-  await expect.poll(() => states(page)).toEqual({ ...expected(range(10)), 0: 'block' });
+  await expect.poll(() => states(page), QUICK).toEqual({ ...expected(range(10)), 0: 'block' });
   await page.waitForTimeout(300);
   const filters = await blurredAll(page);
   expect(filters[0]).toBe('blur(24px)');
@@ -90,7 +92,7 @@ test("another site's images, with and without CORS headers, are checked alike", 
   await watchFrames(page);
   await page.setViewportSize(TALL); // every image near enough to be checked without scrolling
   await page.goto(`${sites.url}/cross`);
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
   await page.waitForTimeout(300);
   const shown = await page.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#feed img')].map((img) => [img.currentSrc.slice(0, 5), getComputedStyle(img).filter]));
   for (const i of range(10)) {
@@ -108,7 +110,7 @@ test('a page whose CSP allows nothing but its own images and no inline style is 
   await watchFrames(page);
   await page.setViewportSize(TALL); // every image near enough to be checked without scrolling
   await page.goto(`${sites.url}/csp`);
-  await expect.poll(() => states(page)).toEqual(expected(range(5)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(5)));
   // The page's img-src has no blob:, but the content script's own loads are not bound by it: the checked bytes are shown.
   expect(await page.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#feed img')].map((img) => img.currentSrc.slice(0, 5)))).toEqual(Array(5).fill('blob:'));
   await page.waitForTimeout(300);
@@ -124,7 +126,7 @@ test("the popup: its settings take effect on the open page without a reload, and
   await watchFrames(page);
   await page.setViewportSize(TALL);
   await page.goto(`${sites.url}/script`);
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
   await page.evaluate(() => ((window as any).loaded = true)); // gone if the page reloads
   const tab = await browser.worker.evaluate(async (url) => (await chrome.tabs.query({})).find((t) => t.url === url)?.id, `${sites.url}/script`);
   const popup = await browser.context.newPage();
@@ -139,21 +141,21 @@ test("the popup: its settings take effect on the open page without a reload, and
 
   // Strictness: the review pictures (porn 0.56) pass under lenient and are blocked under strict.
   await popup.getByLabel('Lenient').check();
-  await expect.poll(() => states(page)).toEqual(Object.fromEntries(range(10).map((i) => [String(i), kindOf(i) === 'block' ? 'block' : 'pass'])));
+  await expect.poll(() => states(page), QUICK).toEqual(Object.fromEntries(range(10).map((i) => [String(i), kindOf(i) === 'block' ? 'block' : 'pass'])));
   await expect.poll(async () => (await blurredAll(page))[2]).toBe('none');
   await popup.getByLabel('Strict').check();
-  await expect.poll(() => states(page)).toEqual(Object.fromEntries(range(10).map((i) => [String(i), kindOf(i) === 'pass' ? 'pass' : 'block'])));
+  await expect.poll(() => states(page), QUICK).toEqual(Object.fromEntries(range(10).map((i) => [String(i), kindOf(i) === 'pass' ? 'pass' : 'block'])));
   expect((await blurredAll(page))[2]).toBe('blur(24px)');
   await expect(popup.locator('[data-count=block]')).toHaveText('4');
   await popup.getByLabel('Balanced').check();
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
 
   // Only the parts: a blocked picture keeps a blurred copy of its detected regions over it.
   await popup.getByLabel(/Only the parts/).check();
   await expect(page.locator('.veil-cover[data-veil-regions]')).toHaveCount(2);
   await popup.getByLabel('The whole image').check();
   await expect(page.locator('.veil-cover[data-veil-regions]')).toHaveCount(0);
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
 
   // Off for this site: every picture as the page has it; on again: covered in the same frame and checked again.
   await page.evaluate(() => ((window as any).watching = false));
@@ -168,14 +170,14 @@ test("the popup: its settings take effect on the open page without a reload, and
   }));
   await popup.locator('#site').check();
   await resume();
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
   await page.evaluate(() => ((window as any).watching = false));
   await popup.locator('#everywhere').uncheck();
   await expect(popup.locator('#site')).toBeDisabled();
   await expect.poll(() => page.evaluate(() => document.querySelectorAll('[data-veil]').length)).toBe(0);
   await popup.locator('#everywhere').check();
   await resume();
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
   expect(await page.evaluate(() => (window as any).loaded)).toBe(true);
   expect(await leaks(page)).toEqual([]);
   await popup.close();
@@ -188,7 +190,7 @@ test('the offscreen document closes when idle and opens again on demand', async 
   const page = await browser.context.newPage();
   await page.setViewportSize(TALL);
   await page.goto(`${sites.url}/script`);
-  await expect.poll(() => states(page)).toEqual(expected(range(10)));
+  await expect.poll(() => states(page), QUICK).toEqual(expected(range(10)));
   await expect.poll(() => offscreenOpen(browser), { timeout: 10_000 }).toBe(0);
   await settings(browser, { idleCloseMs: 20_000 });
   await page.close();
@@ -234,7 +236,7 @@ test('300 images: time to the first verdict, and no main-thread task of 50 ms, w
   const feed = await browser.context.newPage();
   await feed.setViewportSize(SHOT);
   await feed.goto(`${sites.url}/feed`);
-  await expect.poll(() => states(feed)).toMatchObject(expected(range(5)));
+  await expect.poll(() => states(feed), QUICK).toMatchObject(expected(range(5)));
   await feed.waitForTimeout(500);
   await feed.screenshot({ path: `${SCREENSHOTS}extension-feed-after.png` });
   await feed.close();

@@ -120,6 +120,20 @@ test('a page whose CSP allows nothing but its own images and no inline style is 
   await page.close();
 });
 
+test('video posters stay blurred until checked, and a blocked one stays so', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${sites.url}/posters`);
+  const filters = () => page.evaluate(() => [...document.querySelectorAll('video')].map((v) => getComputedStyle(v).filter));
+  expect((await filters())[1]).toBe('blur(24px)');
+  await expect.poll(filters, QUICK).toEqual(['none', 'blur(24px)']);
+  // A new poster is blurred again until it too is checked.
+  await page.evaluate(() => document.querySelectorAll('video')[0]!.setAttribute('poster', '/img/block/9.png'));
+  expect((await filters())[0]).toBe('blur(24px)');
+  await page.waitForTimeout(1000);
+  expect(await filters()).toEqual(['blur(24px)', 'blur(24px)']);
+  await page.close();
+});
+
 test("the popup: its settings take effect on the open page without a reload, and it counts the page's images", async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const page = await browser.context.newPage();

@@ -12,6 +12,7 @@
  *   /many      300 images
  *   /cross     images from the other origin, with and without CORS headers
  *   /csp       a page whose Content-Security-Policy allows nothing but its own images
+ *   /posters   two videos with posters, one clean and one not
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,6 +113,13 @@ export async function startSites(): Promise<Sites> {
         return html(page('Strict CSP', range(0, 5).map((n) => img(n)).join('')), {
           'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'self'",
         });
+      case '/posters':
+        return html(
+          page(
+            'Video posters',
+            `<video poster="/img/pass/0.png" width="320" height="240" data-i="0"></video><video poster="/img/block/4.png" width="320" height="240" data-i="1"></video>`,
+          ),
+        );
       case '/plain':
         return html(page('Plain', ''));
       default:

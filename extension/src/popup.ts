@@ -1,6 +1,6 @@
 /**
  * The popup: on or off for this site and everywhere, strictness, whole image or
- * parts, and the counts on the page. Each change is written to chrome.storage;
+ * parts, and the counts on the page (its top frame). Each change is written to chrome.storage;
  * the page's content script follows it at once (no reload).
  */
 import { loadSettings, saveSettings, type PageCounts, type Settings } from './settings.js';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   };
 
   const refresh = async () => {
-    const counts = tab === undefined ? undefined : ((await chrome.tabs.sendMessage(tab, { type: 'counts' }).catch(() => undefined)) as PageCounts | undefined);
+    const counts = tab === undefined ? undefined : ((await chrome.tabs.sendMessage(tab, { type: 'counts' }, { frameId: 0 }).catch(() => undefined)) as PageCounts | undefined);
     if (counts) {
       host = counts.host;
       $('host').textContent = host || 'this page';

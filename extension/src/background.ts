@@ -18,13 +18,23 @@ async function hasDocument(): Promise<boolean> {
   return contexts.length > 0;
 }
 
+/**
+ * Settles once the offscreen document's script listens: a document that exists
+ * has not necessarily run its script yet, and a message sent before then finds
+ * no one to answer it.
+ */
+let ready: Promise<void> | null = null;
+let markReady = () => {};
+
 async function openOffscreen(): Promise<void> {
   await closing;
-  if (await hasDocument()) return;
+  if (await hasDocument()) return void (await ready);
+  if (!opening) ready = new Promise((resolve) => (markReady = resolve));
   opening ??= chrome.offscreen
     .createDocument({ url: OFFSCREEN, reasons: [chrome.offscreen.Reason.WORKERS], justification: 'Runs the nudity detector in a Web Worker, on this device.' })
     .finally(() => (opening = null));
   await opening;
+  await ready;
 }
 
 async function closeWhenIdle(): Promise<void> {
@@ -43,6 +53,7 @@ async function closeWhenIdle(): Promise<void> {
 }
 
 chrome.runtime.onMessage.addListener((message: Message & { target?: string }, sender, respond) => {
+  if ((message as { type?: string })?.type === 'offscreen-ready' && !sender.tab) return void markReady();
   // The offscreen document's own traffic, and the popup's questions to a tab, are not for this worker.
   if (message?.target || !sender.tab) return;
   if (message.type === 'cancel') {

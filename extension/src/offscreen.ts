@@ -137,3 +137,6 @@ chrome.runtime.onMessage.addListener((message: { target?: string; type?: string;
   pump();
   return true;
 });
+
+// Last: the service worker sends no check before it hears this.
+void chrome.runtime.sendMessage({ type: 'offscreen-ready' });

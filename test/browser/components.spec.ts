@@ -144,6 +144,26 @@ for (const framework of ['react', 'vue', 'svelte'] as const) {
   });
 }
 
+test('React: useScreenedUpload holds back the blocked file with its sentence, in StrictMode', async ({ apps, page }) => {
+  const host = await serveStatic([join(apps.app.components, 'dist')]);
+  try {
+    const errors = watchErrors(page);
+    await page.goto(`${host.url}/react.html?upload`);
+    const png = (name: string) => ({ name, mimeType: 'image/png', buffer: readFileSync(join(apps.app.components, 'public', name)) });
+    await page.locator('#files').setInputFiles([png('pass.png'), png('block.png')]);
+    await expect(page.locator('#states li')).toHaveText(['pass.png: pass', 'block.png: block'], { timeout: 60_000 });
+    await expect(page.getByRole('alert')).toHaveText([/block\.png.*cannot be uploaded/]);
+    await expect(page.getByRole('button', { name: 'Publish' })).toBeDisabled();
+    await page.locator('#files').setInputFiles([png('pass.png')]);
+    await expect(page.locator('#states li')).toHaveText(['pass.png: pass']);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Publish' })).toBeEnabled();
+    expect(errors).toEqual([]);
+  } finally {
+    await host.close();
+  }
+});
+
 test('React: 200 screened images mounted and unmounted 20 times in StrictMode leave no worker, object URL, observer or listener', async ({ apps, page }) => {
   test.setTimeout(180_000);
   const host = await serveStatic([join(apps.app.components, 'dist')]);
@@ -298,3 +318,11 @@ for (const name of ['next-turbopack', 'next-webpack'] as const) {
     }
   });
 }
+
+test("docs/components.md shows each framework's page as the suite builds and runs it", () => {
+  const docs = readFileSync('docs/components.md', 'utf8');
+  const block = (lang: string) => new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(docs)?.[1];
+  for (const [lang, file] of [['jsx', 'App.jsx'], ['vue', 'App.vue'], ['svelte', 'App.svelte']]) {
+    expect(block(lang), file).toBe(readFileSync(join('test/consumers/components/src', file), 'utf8'));
+  }
+});

@@ -184,8 +184,8 @@ function makeClass(): CustomElementConstructor {
       for (const name of ['detector', 'policy', 'mode'] as const) {
         if (Object.hasOwn(this, name)) {
           const value = this[name];
-          delete (this as Partial<Record<string, unknown>>)[name];
-          (this as Record<string, unknown>)[name] = value;
+          delete (this as unknown as Record<string, unknown>)[name];
+          (this as unknown as Record<string, unknown>)[name] = value;
         }
       }
       for (const name of IMG_ATTRIBUTES) this.#forward(name);

@@ -11,5 +11,7 @@ export default {
   server: { headers },
   preview: { headers },
   worker: { format: 'es' },
+  // React's StrictMode mounts, unmounts and mounts again only in a development build: the leak test needs it.
+  define: { 'process.env.NODE_ENV': JSON.stringify('development') },
   build: { rollupOptions: { input: { react: 'react.html', vue: 'vue.html', svelte: 'svelte.html' } } },
 };

@@ -1,6 +1,6 @@
 // The leak test's page: `size` screened images under their own provider, mounted and
 // unmounted by the test through window.setShown.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ScreenedImage, VeilProvider } from 'veil-nsfw/react';
 
 const options = { model: '/models/320n.onnx' };
@@ -8,6 +8,8 @@ const options = { model: '/models/320n.onnx' };
 export default function Leak({ size }) {
   const [shown, setShown] = useState(true);
   window.setShown = setShown;
+  // Counts this page's mount effects: StrictMode (development builds) runs them twice.
+  useEffect(() => void (window.mountEffects = (window.mountEffects ?? 0) + 1), []);
   if (!shown) return <p>Nothing shown</p>;
   return (
     <VeilProvider options={options}>

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * What a page downloads up front when it imports Veil: dist/index.js and every
- * chunk it imports statically (not `import()`), transitively, each gzipped at
+ * What a page downloads up front when it imports Veil: dist/index.js (or another
+ * entry) and every chunk it imports or re-exports statically (not `import()`), transitively, each gzipped at
  * level 9 as a server would send it. Shared by the size test and the benchmark.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ export function staticClosure(file, seen = new Set()) {
   if (seen.has(file)) return seen;
   seen.add(file);
   const code = readFileSync(file, 'utf8');
-  for (const [, spec] of code.matchAll(/(?:^|[;}\s])import\s*(?:[^'"()]*?from\s*)?["'](\.[^"']+)["']/g)) {
+  for (const [, spec] of code.matchAll(/(?:^|[;}\s])(?:import\s*(?:[^'"()]*?from\s*)?|export\s*[^'"()]*?from\s*)["'](\.[^"']+)["']/g)) {
     staticClosure(join(dirname(file), /** @type {string} */ (spec)), seen);
   }
   return seen;

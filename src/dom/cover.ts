@@ -94,15 +94,19 @@ export function addCover(
   const el = doc.createElement('div');
   el.className = 'veil-cover';
   el.setAttribute('data-veil-cover', '');
+  // `part` names, for `<veil-image>`'s ::part() styling; nothing reads them in the page's own DOM.
+  el.setAttribute('part', 'cover');
   el.style.setProperty('position-anchor', anchor);
   const previousAnchor = img.style.getPropertyValue('anchor-name');
   img.style.setProperty('anchor-name', anchor);
 
   const text = doc.createElement('span');
   text.className = 'veil-note';
+  text.setAttribute('part', 'note');
   text.textContent = note;
   const button = doc.createElement('button');
   button.type = 'button';
+  button.setAttribute('part', 'show');
   const what = nameOf(img);
   const label = (shown: boolean) => {
     button.textContent = shown ? labels.hide : labels.show;
@@ -123,6 +127,7 @@ export function addCover(
     regions.style.objectFit = fit.objectFit;
     regions.style.objectPosition = fit.objectPosition;
     regions.setAttribute('aria-hidden', 'true');
+    regions.setAttribute('part', 'regions');
     el.setAttribute('data-veil-regions', '');
     el.append(regions);
   }

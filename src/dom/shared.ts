@@ -118,12 +118,17 @@ export class LiveRegion {
   }
 }
 
-/** Adds a stylesheet to the element's document; returns how to take it out. */
+/**
+ * Adds a stylesheet where it applies to the element: its shadow root (`<veil-image>`
+ * keeps its picture in one, which the document's styles do not reach), else the
+ * document's head. Returns how to take it out.
+ */
 export function injectStyle(near: Element, css: string): () => void {
   const style = near.ownerDocument.createElement('style');
   style.setAttribute('data-veil-style', '');
   style.textContent = css;
-  near.ownerDocument.head.append(style);
+  const root = near.getRootNode();
+  (root instanceof ShadowRoot ? root : near.ownerDocument.head).append(style);
   return () => style.remove();
 }
 

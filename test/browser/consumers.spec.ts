@@ -11,25 +11,17 @@ import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { createServer as viteDevServer, preview as vitePreview } from 'vite';
-import { IMAGE_PATH, MODEL_PATH, prepareApps, type ConsumerApps } from '../consumers/prepare.js';
+import { test as withApps } from '../consumers/fixture.js';
+import { IMAGE_PATH, MODEL_PATH } from '../consumers/prepare.js';
 import { serveStatic } from '../consumers/static-server.js';
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { startServer } from '../support/server.js';
 
 type Result = Record<string, any>;
 
-const test = base.extend<{}, { apps: ConsumerApps; reference: Result }>({
-  apps: [
-    async ({}, use) => {
-      const apps = await prepareApps();
-      console.log(`consumer app builds (s): ${JSON.stringify(apps.buildSeconds)}`);
-      await use(apps);
-      apps.cleanup();
-    },
-    { scope: 'worker', timeout: 420_000 },
-  ],
+const test = withApps.extend<{}, { reference: Result }>({
   /** The library's own answer for the same model and image. */
   reference: [
     async ({ browser }, use) => {

@@ -47,7 +47,10 @@ function asModule({ lang, code }: Example): { markup: string; script: string } {
     markup = code.slice(0, at);
     script = code.slice(at + '<script type="module">'.length, code.lastIndexOf('</script>'));
   }
-  script = script.replaceAll(`from 'veil-nsfw/dialects'`, `from '/dist/dialects.js'`).replaceAll(`from 'veil-nsfw'`, `from '/dist/index.js'`);
+  script = script
+    .replaceAll(`from 'veil-nsfw/dialects'`, `from '/dist/dialects.js'`)
+    .replaceAll(`from 'veil-nsfw/element'`, `from '/dist/element.js'`)
+    .replaceAll(`from 'veil-nsfw'`, `from '/dist/index.js'`);
   const imports = /from '\/dist\/index\.js'/.test(script) ? '' : `import { createDetector } from '/dist/index.js';\n`;
   return { markup, script: `${imports}${script}\nwindow.__exampleDone = true;\n` };
 }

@@ -6,6 +6,8 @@
  *
  *   vite/        `vite build` (and `vite build` with Vite's default 'iife' workers
  *                into dist-iife/, to check the error that names the missing line)
+ *   components/  `vite build` of one app with a page each for React, Vue 3 and
+ *                Svelte 5 (`<veil-image>`, veil-nsfw/react)
  *   webpack/     webpack 5's Node API with the app's webpack.config.js
  *   no-bundler/  nothing: an import map, files served as they are
  *   next/        twice: `npm run build` (Turbopack, Next.js 16's default) in
@@ -37,11 +39,13 @@ export const MODEL_PATH = '/models/veil-fixture-320.onnx';
 export const IMAGE_PATH = '/landscape-640x480.jpg';
 
 const NEXT = ['next', 'react', 'react-dom'];
+const COMPONENTS = ['react', 'react-dom', 'vue', 'svelte', '@vitejs/plugin-react', '@vitejs/plugin-vue', '@sveltejs/vite-plugin-svelte'];
 const PARCEL = ['parcel', '@parcel/config-default'];
 
 /** Each app: the folder it is copied from, where it keeps static files, and the repository's packages its build runs. */
 const APP_SETUP = {
   vite: { from: 'vite', publicDir: 'public', tools: [] },
+  components: { from: 'components', publicDir: 'public', tools: COMPONENTS },
   webpack: { from: 'webpack', publicDir: 'public', tools: [] },
   'no-bundler': { from: 'no-bundler', publicDir: '.', tools: [] },
   'next-turbopack': { from: 'next', publicDir: 'public', tools: NEXT },
@@ -53,6 +57,21 @@ const APP_SETUP = {
 } as const;
 
 type AppName = keyof typeof APP_SETUP;
+
+/**
+ * Photos whose verdict the fixture model gives (its colour patches, as in
+ * test/browser/feed-page.ts): a red patch blocks, a green one passes. PNG keeps
+ * the colours exact. For the `<veil-image>` and React pages.
+ */
+async function verdictPng(patch: { r: number; g: number; b: number }): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  const square = await sharp({ create: { width: 90, height: 80, channels: 3, background: patch } }).png().toBuffer();
+  return sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 100, b: 120 } } })
+    .composite([{ input: square, left: 60, top: 50 }])
+    .png()
+    .toBuffer();
+}
+let VERDICT_PNGS: Record<string, Buffer> = {};
 
 export interface ConsumerApps {
   /** The folder holding the apps and the tarball. */
@@ -73,6 +92,9 @@ function copyApp(name: AppName, into: string): string {
   mkdirSync(join(app, publicDir, 'models'), { recursive: true });
   cpSync(join(ROOT, 'public/models/veil-fixture-320.onnx'), join(app, publicDir, MODEL_PATH));
   cpSync(join(ROOT, 'test/.cache/images/landscape-640x480.jpg'), join(app, publicDir, IMAGE_PATH));
+  for (const [path, png] of Object.entries(VERDICT_PNGS)) writeFileSync(join(app, publicDir, path), png);
+  // The component pages name the model as the docs do; the fixture model answers there too.
+  cpSync(join(ROOT, 'public/models/veil-fixture-320.onnx'), join(app, publicDir, 'models/320n.onnx'));
   return app;
 }
 
@@ -144,6 +166,7 @@ export async function prepareApps(): Promise<ConsumerApps> {
     const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 1 << 24 });
     const tarball = join(dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
 
+    VERDICT_PNGS = { '/block.png': await verdictPng({ r: 255, g: 0, b: 0 }), '/pass.png': await verdictPng({ r: 0, g: 255, b: 0 }) };
     const names = Object.keys(APP_SETUP) as AppName[];
     const apps = Object.fromEntries(names.map((name) => [name, copyApp(name, dir)])) as Record<AppName, string>;
     const plainManifest = join(apps['parcel-plain'], 'package.json');
@@ -175,6 +198,7 @@ export async function prepareApps(): Promise<ConsumerApps> {
       inOrder([
         ['vite', () => viteBuild({ root: apps.vite, logLevel: 'warn' }).then(() => undefined)],
         ['vite (iife workers)', () => viteBuild({ root: apps.vite, logLevel: 'warn', worker: { format: 'iife' }, build: { outDir: 'dist-iife' } }).then(() => undefined)],
+        ['vite (React, Vue, Svelte)', () => viteBuild({ root: apps.components, logLevel: 'warn' }).then(() => undefined)],
         ['webpack', () => webpackBuild(apps.webpack)],
         ['esbuild', () => npmRun(apps.esbuild, 'build')],
         ['rollup', () => npmRun(apps.rollup, 'build')],

@@ -83,6 +83,7 @@ describe('npm pack from a fresh checkout', () => {
     for (const file of [
       'package.json', 'README.md', 'LICENSE', 'models/manifest.json',
       'dist/index.js', 'dist/index.d.ts', 'dist/dialects.js', 'dist/node.js', 'dist/worker.js',
+      'dist/element.js', 'dist/element.d.ts', 'dist/react.js', 'dist/react.d.ts',
       'dist/ort.wasm.bundle.min.mjs', 'dist/ort-wasm-simd-threaded.wasm',
       'dist/cli/veil-nsfw.js', 'dist/cli/pixel-worker.js',
     ]) expect(files, file).toContain(file);

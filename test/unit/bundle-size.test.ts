@@ -21,6 +21,18 @@ describe('bundle size', () => {
     expect(gzipped).toBeLessThan(15 * 1024);
   });
 
+  // `<veil-image>` loads Veil through the main entry (so a page using both loads it once): its budget includes it.
+  for (const [name, budget] of [['element', 17], ['react', 19]] as const) {
+    it(`veil-nsfw/${name}, with what it imports up front, is under ${budget} KB gzipped, React left out`, () => {
+      const file = fileURLToPath(new URL(`../../dist/${name}.js`, import.meta.url));
+      const { files, gzip_bytes: gzipped } = entrySize(file) as { files: string[]; gzip_bytes: number };
+      console.log(`${name} entry: ${files.length} files, ${(gzipped / 1024).toFixed(2)} KB gzipped`);
+      expect(files).toContain(entry);
+      for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/react\.production|__SECRET_INTERNALS|ReactSharedInternals/);
+      expect(gzipped).toBeLessThan(budget * 1024);
+    });
+  }
+
   it('loads neither onnxruntime-web, the worker client nor the remote code up front', () => {
     for (const file of staticClosure(entry) as Set<string>) {
       const code = readFileSync(file, 'utf8');

@@ -121,12 +121,12 @@ function sharedDetector(): Promise<DetectorLike> {
 }
 
 /**
- * An element's policy re-judges the parts NudeNet found, as the detector's own
- * policy would have. A whole-image classifier's evidence cannot be re-judged from
+ * An element's own policy is applied to the parts NudeNet found, as the
+ * detector's own policy would have been. A whole-image classifier's evidence cannot be re-read from
  * the result (its class mapping stays in the worker), so then the detector's
  * verdict stands and a note says why.
  */
-function judged(result: ModerationResult, policy: PolicyOptions | PolicyPreset | null): ModerationResult {
+function underPolicy(result: ModerationResult, policy: PolicyOptions | PolicyPreset | null): ModerationResult {
   if (policy === null) return result;
   const resolved = resolvePolicy(policy);
   if (result.raw.classifier) {
@@ -289,7 +289,7 @@ function makeClass(): CustomElementConstructor {
       const source = this.#detector;
       const policy = this.policy;
       return {
-        detect: async (input, options) => judged(await (await (source ?? sharedDetector())).detect(input, options), policy),
+        detect: async (input, options) => underPolicy(await (await (source ?? sharedDetector())).detect(input, options), policy),
       };
     }
 

@@ -24,7 +24,7 @@ import { createDetector, ErrorCodes, screenUploads, VeilError } from '../index.j
 import { defineVeilImage } from '../element/index.js';
 import type { VeilImageDetector, VeilImageElement, VeilImageMode } from '../element/veil-image.js';
 import type { DetectorOptions } from '../options.js';
-import type { DetectInput } from '../page/prepare-input.js';
+import type { DetectInput } from '../types.js';
 import type { PolicyOptions, PolicyPreset } from '../policy.js';
 import type { ModerationResult, VideoResult } from '../result.js';
 import type { ScreenUploadsOptions, UploadScreen } from '../dom/screen-uploads.js';

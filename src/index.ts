@@ -3,6 +3,7 @@
  * Web Worker, and answers in the image-nsfw gateway's result schema.
  */
 export { createDetector } from './create-detector.js';
+export { preload } from './preload.js';
 export type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, LocalDetectorInfo, RemoteDetectorInfo, VideoInput, WarmUpReport } from './detector.js';
 export type { DetectInput } from './page/prepare-input.js';
 export type { CacheOption, ClassifierName, ClassifierOptions, DetectorOptions, Mode, ModelProgress, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';

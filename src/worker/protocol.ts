@@ -22,6 +22,11 @@ export type WorkerInput =
 /** What the worker reports about the detector once its sessions are up: provider, model and input side are NudeNet's, or the classifier's when it runs alone. */
 export interface WorkerInfo {
   provider: 'webgpu' | 'wasm';
+  /**
+   * The onnxruntime-web build running it: `wasm` (the WASM provider), or for
+   * WebGPU `jspi` (browsers with JS Promise Integration) or `asyncify` (others).
+   */
+  runtimeBuild: 'wasm' | 'jspi' | 'asyncify';
   threads: number;
   model: string;
   inputSize: number;
@@ -30,12 +35,16 @@ export interface WorkerInfo {
   /** Why providers before the one in use were skipped. */
   notes: string[];
   /** The whole-image classifier running beside (or instead of) NudeNet, if any. */
-  classifier: { name: string; provider: 'webgpu' | 'wasm'; inputSize: number } | null;
+  classifier: { name: string; provider: 'webgpu' | 'wasm'; runtimeBuild: 'wasm' | 'jspi' | 'asyncify'; inputSize: number } | null;
 }
 
 /** The worker's API, as exposed through comlink. */
 export interface WorkerApi {
   init(options: ResolvedOptions, onProgress?: (progress: ModelProgress) => void): Promise<WorkerInfo>;
+  /** Takes the Web Lock named `lock` for the worker's whole life; resolves once it is held, so the page can watch for the worker's death from then on. */
+  hold(lock: string): Promise<void>;
+  /** Starts the runtime and the models' downloads for `init` with these options to take over; settles when those have ended. */
+  preload(options: ResolvedOptions): Promise<void>;
   detect(id: number, input: WorkerInput): Promise<ModerationResult>;
   /** Screens a clip (a Blob, bytes or URL); `onFrame` hears of each frame as it is judged. */
   detectVideo(id: number, input: Extract<WorkerInput, { kind: 'blob' | 'bytes' | 'url' }>, plan: VideoPlan, onFrame?: (frame: VideoFrameResult) => unknown): Promise<VideoResult>;

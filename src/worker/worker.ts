@@ -57,18 +57,16 @@ function holdLifeLock(name: string | undefined): Promise<void> {
 
 /**
  * Starts what a detector with these options needs before its sessions are made:
- * the runtime (onnxruntime-web compiles its .wasm while it streams) and every
- * model. On a slow link the bytes take the same time in any order, and what is
- * left to do after the last one decides when the first answer comes: so the
- * .wasm comes first, alone (its compilation keeps pace with it, and carries on
- * while the models download), then NudeNet, whose session is made while the
- * classifier downloads. A model already in Cache Storage waits for nothing.
- * Settles when the downloads, and the runtime's start, have.
+ * the runtime (onnxruntime-web compiles its .wasm while it streams) and the
+ * models. The first model downloads beside the runtime; a second one once the
+ * first has arrived, while the first one's session is made (measured at
+ * 10 Mbit/s, docs/performance.md: all three at once, or the models only after the
+ * .wasm, came later to the first decision). Settles when the downloads, and the
+ * runtime's start, have.
  */
 function begin(options: ResolvedOptions): Promise<void> {
-  const fetched = runtimeFetched();
   const runtime = startRuntime(options);
-  let turn: Promise<unknown> = Promise.race([fetched, runtime]);
+  let turn: Promise<unknown> | undefined;
   const loads = [options.model, options.classifier?.model]
     .filter((m) => m != null)
     .map((model) => {
@@ -77,21 +75,6 @@ function begin(options: ResolvedOptions): Promise<void> {
       return load;
     });
   return Promise.allSettled([runtime, ...loads]).then(() => undefined);
-}
-
-/** Resolves once onnxruntime-web's .wasm has arrived in this worker (its resource timing entry), from the network or the HTTP cache. */
-function runtimeFetched(): Promise<void> {
-  const arrived = (entries: PerformanceEntryList) => entries.some((e) => /\/ort-wasm-[\w.-]*\.wasm(\?|$)/.test(e.name));
-  return new Promise<void>((resolve) => {
-    if (typeof PerformanceObserver !== 'function') return resolve();
-    if (arrived(performance.getEntriesByType('resource'))) return resolve();
-    const observer = new PerformanceObserver((list) => {
-      if (!arrived(list.getEntries())) return;
-      observer.disconnect();
-      resolve();
-    });
-    observer.observe({ type: 'resource' });
-  });
 }
 
 /** A model's identity in cache keys: its URL, or the hash of bytes handed in. */

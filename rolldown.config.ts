@@ -34,6 +34,8 @@ const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/
 const RUNTIMES = {
   'onnxruntime-web/wasm': ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm'],
   'onnxruntime-web/webgpu': ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'],
+  // WebGPU where the browser has JS Promise Integration: the same runtime, 10 MB smaller.
+  'onnxruntime-web/jspi': ['ort.jspi.bundle.min.mjs', 'ort-wasm-simd-threaded.jspi.wasm'],
 } as const;
 
 // In src/, the page starts the worker from its source (so Vite's dev server builds

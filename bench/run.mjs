@@ -23,6 +23,10 @@
  *                                 only the phone photos' figures (24 to 200 MP JPEGs: time to
  *                                 decision and peak memory, scaled and full decode, and the
  *                                 scaled decode's drift), written to bench/results/big-photos.json
+ *   npm run bench -- --only feed
+ *                                 only the 100-image feed against the bare session, with all
+ *                                 threads and with one, in turns (FEED_OTHER_LIB=/x/index.js adds
+ *                                 another build's feed), to bench/results/feed.json
  *   npm run bench -- --only engines
  *                                 detect() on the photo set in Firefox ESR and WebKitGTK as a
  *                                 ratio to Chromium (bench/engines.ts), to bench/results/engines.json
@@ -51,7 +55,7 @@ import { probeWebNn } from './lib/webnn.mjs';
 const quick = process.argv.includes('--quick');
 /** `--only classifier` or `--only video` (or `--only=...`): a subset, for when the rest has not changed. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only' || a.startsWith('--only='))?.replace('--only=', '') ?? null;
-const ONLY = ['classifier', 'video', 'engines', 'first-visit', 'bigphotos'];
+const ONLY = ['classifier', 'video', 'engines', 'first-visit', 'bigphotos', 'feed'];
 if (only !== null && !ONLY.includes(only)) throw new Error(`--only takes ${ONLY.map((o) => `"${o}"`).join(', ')}; got "${only}".`);
 if (only === 'engines') {
   // detect() in Firefox ESR and WebKitGTK against Chromium (bench/engines.ts, through tsx: it shares the test suite's drivers).
@@ -173,6 +177,60 @@ if (only === 'classifier') {
   writeFileSync(join(ROOT, 'bench/results/classifier.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(['', ...classifierLines(section), '', `load average (1 min): ${environment.load_average_1min.start} at start, ${environment.load_average_1min.end} at the end`].join('\n'));
   log('wrote bench/results/classifier.json');
+  process.exit(0);
+}
+if (only === 'feed') {
+  // The feed alone, in turns with the bare session, with all threads and with one (a core left free for
+  // decoding); FEED_OTHER_LIB=/path/index.js adds another build's feed to each turn (before/after a change).
+  const turns = quick ? 2 : 5;
+  const otherLib = process.env.FEED_OTHER_LIB;
+  const browser = await launch();
+  /** @type {any[]} */
+  const turnsRun = [];
+  for (const threads of [...new Set([cores, 1])]) {
+    const page = await browser.newPage();
+    await openBenchPage(page);
+    await inPage(page, 'init', { model: model.url, threads, images: feedImages, sessionOptions: SESSION_OPTIONS });
+    if (otherLib) await inPage(page, 'initOther', { lib: otherLib, model: model.url, threads });
+    log(`feed: ${feedNames.length} images, ${threads} thread(s), ${turns} turns`);
+    for (let t = 0; t < turns; t++) {
+      const bare = await inPage(page, 'bareFeed', { runs: feedNames.length });
+      const veil = await inPage(page, 'feed', { names: feedNames });
+      const other = otherLib ? await inPage(page, 'feed', { names: feedNames, other: true }) : null;
+      turnsRun.push({ threads, bare, veil, other });
+    }
+    await page.close();
+  }
+  const chromium = browser.version();
+  await browser.close();
+  await server.close();
+  const rate = (/** @type {{ count: number, ms: number }} */ f) => (f.count / f.ms) * 1000;
+  const byThreads = [...new Set(turnsRun.map((r) => r.threads))].map((threads) => {
+    const mine = turnsRun.filter((r) => r.threads === threads);
+    const stages = (/** @type {'veil' | 'other'} */ k) => Object.fromEntries(Object.keys(mine[0][k].stagesMs).map((s) => [s, round(median(mine.map((r) => r[k].stagesMs[s])))]));
+    return {
+      threads,
+      bare_images_per_s: round(median(mine.map((r) => rate(r.bare)))),
+      feed_images_per_s: round(median(mine.map((r) => rate(r.veil)))),
+      feed_over_bare: round(median(mine.map((r) => rate(r.veil) / rate(r.bare)))),
+      feed_stages_ms: stages('veil'),
+      ...(otherLib && {
+        other_feed_images_per_s: round(median(mine.map((r) => rate(r.other)))),
+        other_feed_over_bare: round(median(mine.map((r) => rate(r.other) / rate(r.bare)))),
+        other_stages_ms: stages('other'),
+      }),
+      long_tasks: mine.flatMap((r) => r.veil.longTasks).length,
+    };
+  });
+  const environment = { cores, cpu: cpus()[0]?.model, load_average_1min: { start: round(loadAtStart[0] ?? 0), end: round(loadavg()[0] ?? 0) }, chromium };
+  const out = { feed: byThreads, other_lib: otherLib ?? null, turns, model: model.name, generated_at: new Date().toISOString(), details: { environment, turns: turnsRun.map(({ veil, other, ...r }) => ({ ...r, veil: { ...veil, longTasks: undefined }, other: other && { ...other, longTasks: undefined } })) } };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/feed.json'), `${JSON.stringify(out, null, 2)}\n`);
+  for (const b of byThreads) {
+    console.log(`${b.threads} thread(s): bare ${b.bare_images_per_s} images/s; feed ${b.feed_images_per_s} (${b.feed_over_bare} x)${otherLib ? `; other build ${b.other_feed_images_per_s} (${b.other_feed_over_bare} x)` : ''}; stages ${JSON.stringify(b.feed_stages_ms)}`);
+  }
+  console.log(`load average (1 min): ${environment.load_average_1min.start} at start, ${environment.load_average_1min.end} at the end`);
+  log('wrote bench/results/feed.json');
   process.exit(0);
 }
 const native = await openNative(model.path, cores);

@@ -4,6 +4,7 @@
  */
 export * from './core.js';
 export { createDetector } from './create-detector.js';
+export { preload } from './preload.js';
 export type { Detector, DetectOptions, DetectorInfo, DetectVideoOptions, LocalDetectorInfo, RemoteDetectorInfo, VideoInput, WarmUpReport } from './detector.js';
 export type { DetectInput } from './types.js';
 export type { CacheOption, ClassifierOptions, DetectorOptions, Mode, ModelSource, Provider, RemoteOptions, RemoteRequest } from './options.js';

@@ -70,16 +70,32 @@ export async function firstVisit(server, { query, network, timeoutMs = 300_000 }
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, ...NETWORKS[network] });
+    // When each request started and ended (the page's and its workers'), from the navigation's start.
+    /** @type {Map<import('@playwright/test').Request, { url: string, start: number, end?: number }>} */
+    const requests = new Map();
+    context.on('request', (r) => requests.set(r, { url: r.url(), start: performance.now() }));
+    context.on('requestfinished', (r) => {
+      const entry = requests.get(r);
+      if (entry) entry.end = performance.now();
+    });
     const mark = server.log.length;
     await page.goto(`${server.url}/bench/pages/first-visit.html?${query}`, { timeout: timeoutMs });
     await page.waitForFunction(() => /** @type {any} */ (window).firstDecision, null, { timeout: timeoutMs, polling: 50 });
     const first = await page.evaluate(() => /** @type {any} */ (window).firstDecision);
     if (first.error) throw new Error(`first visit (${query}) failed: ${first.error}`);
+    const all = [...requests.values()];
+    const t0 = all.find((r) => r.url.includes('/first-visit.html'))?.start ?? 0;
+    const timeline = all
+      .filter((r) => r.url.startsWith('http') && r.end !== undefined)
+      .map((r) => ({ path: new URL(r.url).pathname.split('/').pop(), start_ms: Math.round(r.start - t0), end_ms: Math.round(/** @type {number} */ (r.end) - t0) }))
+      .sort((a, b) => a.start_ms - b.start_ms);
     const served = server.log.slice(mark).filter((s) => s.status === 200);
     const bytes = served.reduce((sum, s) => sum + s.bytes, 0);
     return {
       ms: Math.round(first.ms),
       ready_ms: Math.round(first.readyMs),
+      warm_detect_ms: first.warmMs === undefined ? null : Math.round(first.warmMs),
+      timeline,
       decision: first.decision,
       bytes,
       requests: served.length,

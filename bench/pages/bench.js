@@ -151,13 +151,23 @@ async function variantBatch({ variant, name, reps }) {
   return { times, stages, top: top && { className: top[0], probability: top[1] } };
 }
 
-/** Screens `names` all at once, as a feed does, counting main-thread tasks over 50 ms meanwhile. */
-async function feed({ names }) {
+/** A second detector from another build of the library (`lib`: its index.js), for `feed({ other: true })`. */
+let other = null;
+async function initOther({ lib, model, threads }) {
+  const { createDetector } = await import(lib);
+  other?.dispose();
+  other = await createDetector({ model, providers: ['wasm'], threads, cache: false, limits: { maxBytes: 64 * 1024 * 1024 } });
+  return { info: { ...other.info } };
+}
+
+/** Screens `names` all at once, as a feed does, counting main-thread tasks over 50 ms meanwhile; `other`: with initOther's detector. */
+async function feed({ names, other: useOther = false }) {
+  const screening = useOther ? other : detector;
   const longTasks = [];
   const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration)));
   observer.observe({ type: 'longtask' });
   const started = performance.now();
-  const results = await Promise.all(names.map((name) => detector.detect(blobs.get(name))));
+  const results = await Promise.all(names.map((name) => screening.detect(blobs.get(name))));
   const ms = performance.now() - started;
   await pause(100); // long-task entries are delivered asynchronously
   observer.disconnect();
@@ -186,5 +196,5 @@ async function rawOutput({ tensor }) {
   return Array.from(values);
 }
 
-window.bench = { init, initNsfwjs, initNudenetDemo, nudenetDemoBatch, initVariants, variantBatch, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
+window.bench = { initOther, init, initNsfwjs, initNudenetDemo, nudenetDemoBatch, initVariants, variantBatch, sessionBatch, detectBatch, nsfwBatch, feed, bareFeed, detectMany, rawOutput };
 window.dispatchEvent(new Event('bench-ready'));

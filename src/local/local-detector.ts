@@ -12,8 +12,9 @@ import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { Detector, DetectOptions, DetectVideoOptions, LocalDetectorInfo, VideoInput, WarmUpReport } from '../detector.js';
 import { abortedError, disposedError, ErrorCodes, isVeilError, VeilError } from '../errors.js';
 import { pageBaseUrl } from './base-url.js';
-import { prepareInput, type DetectInput } from './prepare-input.js';
-import type { WorkerApi, WorkerInfo, WorkerInput } from '../worker/protocol.js';
+import { prepareInput } from './prepare-input.js';
+import type { WorkerApi, WorkerInput } from '../worker/protocol.js';
+import type { DetectInput, WorkerInfo } from '../types.js';
 import type { DetectorOptions } from '../options.js';
 import type { LocalOptions } from '../resolve-options.js';
 import { resolvePolicy, type Policy, type PolicyOptions, type PolicyPreset } from '../policy.js';
@@ -212,16 +213,117 @@ async function connect(resolved: LocalOptions, options: DetectorOptions): Promis
   }
 }
 
+/** A worker `preload()` started, and what it was started for; `createDetector` with the same runtime options takes it over. */
+interface Preloaded {
+  key: string;
+  worker: Worker;
+  url: string;
+  remote: Remote<WorkerApi>;
+  /** The Web Lock the worker holds for its life. */
+  lock: string;
+  /** Settles when its downloads have. */
+  done: Promise<void>;
+  /** Set as soon as the worker fails or dies: then it is not taken over. */
+  failed: boolean;
+}
+let preloaded: Preloaded | null = null;
+
+/** What a preloaded worker has already started that a detector must share to take it over: the runtime and where it comes from. */
+const runtimeKey = (resolved: LocalOptions, options: DetectorOptions) =>
+  JSON.stringify([resolved.providers, resolved.threads, resolved.wasmPaths ?? null, options.workerUrl === undefined ? null : String(options.workerUrl)]);
+
+/**
+ * Starts a detector's worker now, with its runtime's download and compilation
+ * and its models' downloads, for `createDetector` with the same options to take
+ * over. Resolves when the downloads have ended; never rejects (createDetector
+ * reports what went wrong).
+ */
+export function preloadLocal(resolved: LocalOptions, options: DetectorOptions): Promise<void> {
+  const key = runtimeKey(resolved, options);
+  if (preloaded?.key === key) return preloaded.remote.preload(resolved).catch(() => undefined); // the same worker starts any model it has not
+  dropPreloaded();
+  registerErrorTransfer();
+  let started: { worker: Worker; url: string };
+  try {
+    started = startWorker(options.workerUrl);
+  } catch {
+    return Promise.resolve();
+  }
+  const remote = wrap<WorkerApi>(started.worker);
+  const failure = loadFailure(started.worker, started.url);
+  const entry: Preloaded = { key, ...started, remote, lock: lifeLockName(), done: Promise.resolve(), failed: false };
+  started.worker.addEventListener('error', () => (entry.failed = true));
+  const manager = locks();
+  if (manager) {
+    void Promise.race([remote.hold(entry.lock), failure.promise]).then(
+      () => manager.request(entry.lock, async () => undefined).then(() => (entry.failed = true)),
+      () => undefined,
+    );
+  }
+  entry.done = Promise.race([remote.preload(resolved), failure.promise])
+    .catch(() => {
+      // A worker that did not start is no use to take over: createDetector starts its own and says why.
+      if (preloaded === entry) preloaded = null;
+      remote[releaseProxy]();
+      started.worker.terminate();
+    })
+    .finally(failure.stop);
+  preloaded = entry;
+  return entry.done;
+}
+
+/** Lets a preloaded worker that no detector will take over finish its downloads (they fill the caches), then ends it. */
+function dropPreloaded(): void {
+  const old = preloaded;
+  if (!old) return;
+  preloaded = null;
+  void old.done.then(() => {
+    old.remote[releaseProxy]();
+    old.worker.terminate();
+  });
+}
+
+/** The preloaded worker when it was started for this runtime; otherwise one is dropped and null. */
+function takePreloaded(resolved: LocalOptions, options: DetectorOptions): Preloaded | null {
+  if (!preloaded) return null;
+  if (preloaded.failed || preloaded.key !== runtimeKey(resolved, options)) {
+    dropPreloaded();
+    return null;
+  }
+  const taken = preloaded;
+  preloaded = null;
+  return taken;
+}
+
+const lifeLockName = () => `veil-worker-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
+
+const STOPPED_STARTING =
+  'The detector worker stopped while it was starting, without an error (the browser ended it: out of memory, or it crashed); create the detector again, with fewer threads or a smaller model if it keeps happening.';
+
 async function connectWith(resolved: LocalOptions, options: DetectorOptions): Promise<Connection> {
   registerErrorTransfer();
-  const { worker, url } = startWorker(options.workerUrl);
-  const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
+  const taken = takePreloaded(resolved, options);
+  const { worker, url } = taken ?? startWorker(options.workerUrl);
+  const remote: Remote<WorkerApi> = taken?.remote ?? wrap<WorkerApi>(worker);
   const failure = loadFailure(worker, url);
-  const lock = `veil-worker-${crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
+  const lock = taken?.lock ?? lifeLockName();
   let info: WorkerInfo;
+  let died: Promise<void> = new Promise<void>(() => {});
   try {
     const onProgress = options.onProgress ? proxy(options.onProgress) : undefined;
-    info = await Promise.race([remote.init({ ...resolved, lifeLock: locks() ? lock : undefined }, onProgress), failure.promise]);
+    // The worker holds its life lock before it starts loading, and the page asks for the
+    // same lock from then on: a worker that the browser ends while it loads (which fires
+    // no error event) then fails createDetector instead of leaving it pending forever.
+    const manager = locks();
+    if (manager) {
+      await Promise.race([remote.hold(lock), failure.promise]);
+      died = manager.request(lock, async () => undefined).then(() => undefined);
+    }
+    const stopped = died.then(() => {
+      throw new VeilError(ErrorCodes.WORKER_FAILED, STOPPED_STARTING);
+    });
+    stopped.catch(() => undefined);
+    info = await Promise.race([remote.init({ ...resolved, lifeLock: manager ? lock : undefined }, onProgress), failure.promise, stopped]);
   } catch (error) {
     remote[releaseProxy]();
     worker.terminate();
@@ -234,8 +336,7 @@ async function connectWith(resolved: LocalOptions, options: DetectorOptions): Pr
   if (resolved.warmUp) whenIdle(() => void Promise.resolve().then(() => remote.warmUp()).catch(() => undefined));
   let closed: () => void = () => {};
   const closedByUs = new Promise<void>((resolve) => (closed = resolve));
-  // Granted only once the worker has released its lock, which it holds until it dies.
-  const died = locks()?.request(lock, async () => undefined).then(() => undefined) ?? new Promise<void>(() => {});
+  // `died` is granted only once the worker has released its lock, which it holds until it dies.
   return {
     resolved,
     worker,

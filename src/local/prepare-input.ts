@@ -8,9 +8,6 @@ import { ErrorCodes, VeilError } from '../errors.js';
 import type { WorkerInput } from '../worker/protocol.js';
 import type { DetectInput } from '../types.js';
 
-// Declared in types.ts, beside the interface that names it; re-exported for this module's importers.
-export type { DetectInput } from '../types.js';
-
 export interface PreparedInput {
   message: WorkerInput;
   transfer: Transferable[];

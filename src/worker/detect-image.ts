@@ -11,8 +11,9 @@ import type { LocalOptions } from '../resolve-options.js';
 import type { Policy } from '../policy.js';
 import type { LocalRuntime, ModerationResult, Timings } from '../result.js';
 import { runSlot, type ClassifierSlot, type Slot } from './models.js';
-import type { WorkerInfo, WorkerInput } from './protocol.js';
-import { readInput } from './read-input.js';
+import type { WorkerInput } from './protocol.js';
+import type { WorkerInfo } from '../types.js';
+import { readInput, type Frame, type ReadInput } from './read-input.js';
 
 /** What the cache keeps: the models' raw answers (the policy is re-applied) and, for an animation, how it was scanned. */
 export type Remembered = Answers;
@@ -45,12 +46,12 @@ export const runtimeInfo = (i: WorkerInfo): LocalRuntime => ({ location: 'local'
 /** The worker's models as one call runs them: a GPU failure rebuilds a model on WASM and says so. */
 export function modelsOf(state: State): Models {
   const rebuilt = (slot: Slot, note: string) => {
-    const { provider, threads } = slot.session;
+    const { provider, threads, build: runtimeBuild } = slot.session;
     const main = (state.detector ?? state.classifier)!.slot === slot;
     state.info = {
       ...state.info,
-      ...(main && { provider, threads }),
-      classifier: state.info.classifier && state.classifier?.slot === slot ? { ...state.info.classifier, provider } : state.info.classifier,
+      ...(main && { provider, threads, runtimeBuild }),
+      classifier: state.info.classifier && state.classifier?.slot === slot ? { ...state.info.classifier, provider, runtimeBuild } : state.info.classifier,
       notes: [...state.info.notes, note],
     };
   };
@@ -61,21 +62,76 @@ export function modelsOf(state: State): Models {
   };
 }
 
-/** One call; `remember: false` keeps it out of the result cache (the warm-up's runs). */
+/**
+ * An input read, hashed and looked up in the result cache, and, when it must be
+ * screened, its first frame's decoding begun: what the worker prepares for the
+ * next call while the current one runs its models.
+ */
+export interface Prepared {
+  read: ReadInput;
+  key: string;
+  remembered: Remembered | undefined;
+  /** The frames, the first one already on its way; null when the cache answers. */
+  frames: AsyncGenerator<Frame> | null;
+  /** Lets go of the frames without taking them (an animation's decoder is closed). */
+  discard(): void;
+}
+
+/** Gives a generator's first result, already asked for, then the rest of it. */
+async function* resumed(frames: AsyncGenerator<Frame>, first: Promise<IteratorResult<Frame>>): AsyncGenerator<Frame> {
+  try {
+    const head = await first;
+    if (head.done) return;
+    yield head.value;
+    yield* frames;
+  } finally {
+    await frames.return(undefined);
+  }
+}
+
+export async function prepare(state: State, input: WorkerInput, { remember = true }: { remember?: boolean } = {}): Promise<Prepared> {
+  const models = modelsOf(state);
+  const read = await readInput(input, state.limits, rowPlan(models), state.decode === 'fast' ? fastSide(models) : undefined);
+  const key = `${state.modelKey}#${read.info.sha256}`;
+  const remembered = remember ? await state.cache?.get(key) : undefined;
+  if (remembered) return { read, key, remembered, frames: null, discard: () => undefined };
+  const frames = read.frames();
+  const first = frames.next();
+  first.catch(() => undefined); // thrown again when the call takes its frames
+  return {
+    read,
+    key,
+    remembered,
+    frames: resumed(frames, first),
+    discard: () => void first.then(() => frames.return(undefined)).catch(() => undefined),
+  };
+}
+
+/**
+ * One call; `remember: false` keeps it out of the result cache (the warm-up's
+ * runs). `prepared`: the input as `prepare` began it ahead of its turn.
+ */
 export async function detectImage(
   state: State,
   input: WorkerInput,
   queuedAt: number,
   throwIfCancelled: () => void,
-  { remember = true }: { remember?: boolean } = {},
+  { remember = true, prepared }: { remember?: boolean; prepared?: Promise<Prepared> } = {},
 ): Promise<ModerationResult> {
   const started = performance.now();
   const cache = remember ? state.cache : null;
   const models = modelsOf(state);
-  const read = await readInput(input, state.limits, rowPlan(models), state.decode === 'fast' ? fastSide(models) : undefined);
-  throwIfCancelled();
-  const key = `${state.modelKey}#${read.info.sha256}`;
-  const remembered = await cache?.get(key);
+  const ready = await (prepared ?? prepare(state, input, { remember }));
+  const { read, key } = ready;
+  try {
+    throwIfCancelled();
+  } catch (error) {
+    ready.discard();
+    throw error;
+  }
+  // Prepared ahead, it may have missed an answer the call before it has just stored (the same image twice in a row).
+  const remembered = ready.remembered ?? (prepared ? await cache?.get(key) : undefined);
+  if (remembered) ready.discard();
   const result = (answers: Answers, notes: string[], timings?: Timings) =>
     buildResult({
       raw: answers.raw,
@@ -91,7 +147,7 @@ export async function detectImage(
     });
   if (remembered) return result(remembered, ['Answered from the cache: this image was screened before with the same model.']);
 
-  const { answers, timings } = await detectFrames(read.frames(), models, () => state.policy, throwIfCancelled);
+  const { answers, timings } = await detectFrames(ready.frames ?? read.frames(), models, () => state.policy, throwIfCancelled);
   await cache?.set(key, answers);
   return result(answers, [], { queue_ms: round4(started - queuedAt), ...timings });
 }

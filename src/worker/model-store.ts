@@ -80,7 +80,8 @@ async function download(url: string, report: Report): Promise<Uint8Array> {
   return bytes;
 }
 
-export async function loadModel(source: ResolvedModel, useCache: boolean, report: Report): Promise<LoadedModel> {
+/** `turn`: what the download (not the look-up in Cache Storage) waits for, so that downloads sharing a slow link come one after the other. */
+export async function loadModel(source: ResolvedModel, useCache: boolean, report: Report, turn?: Promise<unknown>): Promise<LoadedModel> {
   if ('bytes' in source) {
     report({ model: 'buffer', loaded: source.bytes.length, total: source.bytes.length, cached: false });
     return { bytes: source.bytes, name: 'buffer', cached: false };
@@ -93,6 +94,7 @@ export async function loadModel(source: ResolvedModel, useCache: boolean, report
     report({ model: url, loaded: bytes.length, total: bytes.length, cached: true });
     return { bytes, name: url, cached: true };
   }
+  await turn;
   const bytes = await download(url, report);
   if (cache) {
     // Keeping a copy is a convenience: a full quota must not fail the detector.
@@ -101,6 +103,50 @@ export async function loadModel(source: ResolvedModel, useCache: boolean, report
       .catch(() => undefined);
   }
   return { bytes, name: url, cached: false };
+}
+
+/**
+ * Downloads begun ahead of the session that needs them, by URL: both models of a
+ * detector at once, and, after `preload()`, before `createDetector` was called.
+ * Progress is kept (the latest report) until the session's loader takes the
+ * download over, so the page hears it from where it stands, never backwards.
+ */
+const begun = new Map<string, { loaded: Promise<LoadedModel>; listen(report: Report): void }>();
+
+/** Starts loading a model now (its download once `turn` has settled), unless it is bytes already or its load has begun. */
+export function beginLoad(source: ResolvedModel, useCache: boolean, turn?: Promise<unknown>): Promise<unknown> {
+  if (!('url' in source)) return Promise.resolve();
+  const running = begun.get(source.url);
+  if (running) return running.loaded;
+  let listener: Report | null = null;
+  let latest: ModelProgress | null = null;
+  const loaded = loadModel(
+    source,
+    useCache,
+    (progress) => {
+      latest = progress;
+      listener?.(progress);
+    },
+    turn,
+  );
+  loaded.catch(() => undefined); // reported to whoever takes it over
+  begun.set(source.url, {
+    loaded,
+    listen(report) {
+      listener = report;
+      if (latest) report(latest);
+    },
+  });
+  return loaded;
+}
+
+/** The model's bytes: from a load begun earlier when there is one (taken over, progress and all), otherwise loaded now. */
+export function takeLoad(source: ResolvedModel, useCache: boolean, report: Report): Promise<LoadedModel> {
+  const running = 'url' in source ? begun.get(source.url) : undefined;
+  if (!running || !('url' in source)) return loadModel(source, useCache, report);
+  begun.delete(source.url);
+  running.listen(report);
+  return running.loaded;
 }
 
 /** Forgets a cached model, e.g. after it proved unreadable, so the next load downloads it again. */

@@ -8,7 +8,7 @@ import type { ClassifierDescription } from '../classifier/spec.js';
 import { ErrorCodes, toVeilError } from '../errors.js';
 import type { ModelProgress } from '../options.js';
 import type { LocalOptions, ResolvedModel } from '../resolve-options.js';
-import { forgetModel, loadModel, type LoadedModel } from './model-store.js';
+import { forgetModel, takeLoad, type LoadedModel } from './model-store.js';
 import { createSession, startRuntime, type Bind, type DetectorSession } from './session.js';
 
 export interface Slot {
@@ -27,7 +27,7 @@ export interface ClassifierSlot extends Slot {
 /** Loads a model and opens its session on the first provider that works. */
 async function open(model: ResolvedModel, options: LocalOptions, bind: Bind | undefined, label: string, report: (p: ModelProgress) => void): Promise<Slot> {
   startRuntime(options); // while the model downloads
-  const loaded = await loadModel(model, options.cacheModel, report);
+  const loaded = await takeLoad(model, options.cacheModel, report);
   let session: DetectorSession;
   try {
     session = await createSession(loaded.bytes, options, bind);

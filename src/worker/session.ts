@@ -23,6 +23,8 @@ export interface SessionOptions {
 
 export interface DetectorSession {
   readonly provider: Provider;
+  /** The onnxruntime-web build it runs on. */
+  readonly build: RuntimeBuild;
   readonly threads: number;
   /** The model's square input side, read from its `images` input. */
   readonly inputSize: number;
@@ -117,12 +119,30 @@ function threadFailure(): { promise: Promise<never>; stop(): void } {
  */
 const FILES_MISSING = /dynamically imported module|Importing a module script failed|Failed to fetch|magic word|\.wasm|\b404\b/i;
 
+/**
+ * The onnxruntime-web build that runs a provider. WebGPU's calls into the GPU are
+ * asynchronous, which synchronous WebAssembly can only wait for when rewritten by
+ * Asyncify (26.8 MB, 6.6 MB gzip) or through JS Promise Integration (16.8 MB,
+ * 4.1 MB gzip, and no rewriting): the JSPI build where the browser has JSPI
+ * (Chromium 137 and later), else Asyncify. WASM needs neither.
+ */
+export type RuntimeBuild = 'wasm' | 'jspi' | 'asyncify';
+export const runtimeBuild = (provider: Provider): RuntimeBuild =>
+  provider === 'wasm' ? 'wasm' : typeof WebAssembly === 'object' && 'Suspending' in WebAssembly ? 'jspi' : 'asyncify';
+
 /** The .wasm each onnxruntime-web build fetches, as onnxruntime-web names it. */
-const WASM_FILES: Record<Provider, string> = { wasm: 'ort-wasm-simd-threaded.wasm', webgpu: 'ort-wasm-simd-threaded.asyncify.wasm' };
+const WASM_FILES: Record<RuntimeBuild, string> = {
+  wasm: 'ort-wasm-simd-threaded.wasm',
+  jspi: 'ort-wasm-simd-threaded.jspi.wasm',
+  asyncify: 'ort-wasm-simd-threaded.asyncify.wasm',
+};
+
+const importRuntime = (build: RuntimeBuild): Promise<OrtModule> =>
+  build === 'jspi' ? import('onnxruntime-web/jspi') : build === 'asyncify' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
 
 async function loadRuntime(provider: Provider, options: SessionOptions, notes: string[]): Promise<{ ort: OrtModule; threads: number }> {
-  const ort: OrtModule =
-    provider === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  const build = runtimeBuild(provider);
+  const ort = await importRuntime(build);
   let threads = options.threads;
   if (threads > 1 && !exposeSharedArrayBuffer()) {
     threads = 1;
@@ -139,7 +159,7 @@ async function loadRuntime(provider: Provider, options: SessionOptions, notes: s
   ort.env.wasm.proxy = false;
   // The .wasm alone: given a bare prefix, onnxruntime-web would also import its JS glue
   // (ort-wasm-simd-threaded*.mjs) from there, a file its bundled builds, and Veil, do not need.
-  if (options.wasmPaths) ort.env.wasm.wasmPaths = { wasm: `${options.wasmPaths}${WASM_FILES[provider]}` };
+  if (options.wasmPaths) ort.env.wasm.wasmPaths = { wasm: `${options.wasmPaths}${WASM_FILES[build]}` };
   ort.env.logLevel = 'error';
   return { ort, threads };
 }
@@ -172,10 +192,10 @@ let starting: Promise<VeilError | undefined> | null = null;
  * download and compilation overlap the model's download (on a first visit both
  * are megabytes) instead of following it. Once per worker. Never rejects: a
  * runtime that fails to start fails again, and is reported, when the real
- * model's session is made.
+ * model's session is made. Resolves once it has started, or failed to.
  */
-export function startRuntime(options: SessionOptions): void {
-  starting ??= (async () => {
+export function startRuntime(options: SessionOptions): Promise<unknown> {
+  return (starting ??= (async () => {
     for (const provider of options.providers) {
       if (provider === 'webgpu' && (await webgpuUnavailable())) continue;
       const failedThread = threadFailure();
@@ -192,7 +212,7 @@ export function startRuntime(options: SessionOptions): void {
       }
     }
     return undefined;
-  })().catch(() => undefined);
+  })().catch(() => undefined));
 }
 
 /** Checks an open session is the model it should be (NudeNet, or a described classifier), releasing it when not. */
@@ -228,6 +248,7 @@ async function open(provider: Provider, model: Uint8Array, options: SessionOptio
 
   return {
     provider,
+    build: runtimeBuild(provider),
     threads: provider === 'wasm' ? threads : 0,
     inputSize,
     notes: [],

@@ -178,3 +178,22 @@ test('concurrent calls queue in the worker and each gets its own result', async 
   }
   expect(new Set(Object.values(firstClasses)).size).toBe(5);
 });
+
+test('calls read ahead of their turn still meet the result cache: the same photo three times at once is screened once', async ({ harness, page }) => {
+  await harness.open();
+  const r = await page.evaluate(
+    async ({ model, urls }) => {
+      const { createDetector } = (window as any).veil;
+      const detector = await createDetector({ model, providers: ['wasm'] });
+      const [a, b] = await Promise.all(urls.map(async (u: string) => new Blob([await (await fetch(u)).arrayBuffer()])));
+      const all = await Promise.all([a, a, a, b].map((file) => detector.detect(file)));
+      detector.dispose();
+      return all.map((x: any) => ({ cached: x.notes.some((n: string) => n.startsWith('Answered from the cache')), timed: 'timings' in x, classes: x.detections.map((d: any) => d.cls) }));
+    },
+    { model: modelUrl(320), urls: [imageUrl('landscape-640x480.jpg'), imageUrl('portrait-480x640.png')] },
+  );
+  expect(r.map((x) => x.cached)).toEqual([false, true, true, false]);
+  expect(r.map((x) => x.timed)).toEqual([true, false, false, true]);
+  expect(r[1]!.classes).toEqual(r[0]!.classes);
+  expect(r[2]!.classes).toEqual(r[0]!.classes);
+});

@@ -245,9 +245,10 @@ test.describe('warm-up', () => {
     const calls = () => page.evaluate(() => (window as any).calls as string[]);
     await page.evaluate((model) => (window as any).veil.createDetector({ model, providers: ['wasm'], warmUp: false }).then((d: any) => ((window as any).off = d)), modelUrl(320));
     await page.waitForTimeout(2500); // idle all along: requestIdleCallback's deadline is 2 s
-    expect(await calls()).toEqual(['init']);
+    // `hold`: the worker takes its life lock before it loads anything.
+    expect(await calls()).toEqual(['hold', 'init']);
     await page.evaluate((model) => (window as any).veil.createDetector({ model, providers: ['wasm'] }).then((d: any) => ((window as any).on = d)), modelUrl(320));
-    await expect.poll(calls).toEqual(['init', 'init', 'warmUp']);
+    await expect.poll(calls).toEqual(['hold', 'init', 'hold', 'init', 'warmUp']);
   });
 });
 

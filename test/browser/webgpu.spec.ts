@@ -44,6 +44,51 @@ test('WebGPU is chosen first and agrees with WASM on every fixture photo', async
   expect(detections).toBeGreaterThan(15);
 });
 
+test('WebGPU runs on the JSPI build where the browser has JSPI, on the Asyncify build where it has not, and both agree with WASM', async ({ harness, page, server }) => {
+  test.setTimeout(300_000);
+  const start = server.requests.length;
+  await harness.open();
+  const urls = FIXTURE_IMAGES.slice(0, 3).map((i) => imageUrl(i.name));
+  const r = await page.evaluate(
+    async ({ model, urls }) => {
+      const { createDetector } = (window as any).veil;
+      const out: Record<string, unknown[]> = {};
+      const infos: Record<string, unknown> = {};
+      for (const [name, options] of [
+        ['jspi', { model }],
+        ['asyncify', { model, workerUrl: '/test/browser/no-jspi-worker.js' }],
+        ['wasm', { model, providers: ['wasm'] }],
+      ] as const) {
+        const detector = await createDetector({ ...options, cache: false });
+        out[name] = [];
+        for (const url of urls) out[name]!.push((await detector.detect(url)).raw.nudenet);
+        infos[name] = { ...detector.info };
+        detector.dispose();
+      }
+      return { out, infos, jspi: 'Suspending' in WebAssembly };
+    },
+    { model: modelUrl(320), urls },
+  );
+  expect(r.jspi, 'Chromium has JSPI').toBe(true);
+  expect(r.infos.jspi).toMatchObject({ provider: 'webgpu', runtimeBuild: 'jspi' });
+  expect(r.infos.asyncify).toMatchObject({ provider: 'webgpu', runtimeBuild: 'asyncify' });
+  expect(r.infos.wasm).toMatchObject({ provider: 'wasm', runtimeBuild: 'wasm' });
+  // Each build fetched its own .wasm, and only that one.
+  const wasm = server.requests.slice(start).filter((p) => p.endsWith('.wasm'));
+  expect(new Set(wasm)).toEqual(new Set(['/dist/ort-wasm-simd-threaded.jspi.wasm', '/dist/ort-wasm-simd-threaded.asyncify.wasm', '/dist/ort-wasm-simd-threaded.wasm']));
+  let detections = 0;
+  for (const build of ['jspi', 'asyncify']) {
+    urls.forEach((url, i) => {
+      const diff = compareDetections(r.out[build]![i] as ReferenceDetection[], r.out.wasm![i] as ReferenceDetection[]);
+      expect.soft(diff.sameClasses, `${build} ${url}`).toBe(true);
+      expect.soft(diff.boxPx, `${build} ${url}`).toBeLessThanOrEqual(2);
+      expect.soft(diff.score, `${build} ${url}`).toBeLessThanOrEqual(0.02);
+      detections += (r.out.wasm![i] as unknown[]).length;
+    });
+  }
+  expect(detections).toBeGreaterThan(2);
+});
+
 test('the YOLOv8n-shaped twin (every op of the real 320n) builds and runs on WebGPU', async ({ harness, page }) => {
   test.setTimeout(300_000);
   await harness.open();

@@ -85,6 +85,8 @@ describe('npm pack from a fresh checkout', () => {
       'dist/index.js', 'dist/index.d.ts', 'dist/dialects.js', 'dist/node.js', 'dist/worker.js',
       'dist/element.js', 'dist/element.d.ts', 'dist/react.js', 'dist/react.d.ts',
       'dist/ort.wasm.bundle.min.mjs', 'dist/ort-wasm-simd-threaded.wasm',
+      'dist/ort.webgpu.bundle.min.mjs', 'dist/ort-wasm-simd-threaded.asyncify.wasm',
+      'dist/ort.jspi.bundle.min.mjs', 'dist/ort-wasm-simd-threaded.jspi.wasm',
       'dist/cli/veil-nsfw.js', 'dist/cli/pixel-worker.js',
     ]) expect(files, file).toContain(file);
     // Nothing of the repository's own: no sources, tests or models.
@@ -163,7 +165,7 @@ describe('npx veil-nsfw in an app', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("createDetector({ model, workerUrl: '/veil/worker.js', wasmPaths: '/veil/' })");
     const copied = readdirSync(join(app, 'public/veil'));
-    for (const file of ['worker.js', 'ort.wasm.bundle.min.mjs', 'ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm']) expect(copied).toContain(file);
+    for (const file of ['worker.js', 'ort.wasm.bundle.min.mjs', 'ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.wasm', 'ort.jspi.bundle.min.mjs', 'ort-wasm-simd-threaded.jspi.wasm']) expect(copied).toContain(file);
     // Every relative import of every copied script is there too.
     for (const file of copied.filter((f) => /\.m?js$/.test(f))) {
       for (const [, name] of readFileSync(join(app, 'public/veil', file), 'utf8').matchAll(/["'`]\.\/([\w.-]+\.m?js)["'`]/g)) expect(copied, `${file} imports ${name}`).toContain(name);

@@ -3,7 +3,7 @@
  * Checking them and filling in defaults is resolve-options.ts's work.
  */
 import { IMAGE_FORMATS, type ImageFormat } from './image/sniff.js';
-import type { Policy, PolicyOptions, PolicyPreset } from './policy.js';
+import type { PolicyOptions, PolicyPreset } from './policy.js';
 import type { Dialect, DialectName } from './remote/dialect.js';
 import type { InputInfo } from './result.js';
 import type { ClassifierDescription, ClassifierPreprocessing } from './classifier/spec.js';

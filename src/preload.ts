@@ -18,7 +18,7 @@ export async function preload(options: DetectorOptions): Promise<void> {
   const mode = (options as DetectorOptions | undefined)?.mode;
   if (mode !== undefined && mode !== 'local') return;
   try {
-    const [{ resolveDetectorOptions }, { preloadLocal }] = await Promise.all([import('./resolve-options.js'), import('./local/local-detector.js')]);
+    const [{ resolveDetectorOptions }, { preloadLocal }] = await Promise.all([import('./resolve-options.js'), import('./local/connection.js')]);
     const { local } = resolveDetectorOptions(options, pageBaseUrl());
     if (local) await preloadLocal(local, options);
   } catch {

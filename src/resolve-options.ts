@@ -4,7 +4,6 @@
  * split by where it is used: routing stays on the page, LocalOptions go to the
  * worker.
  */
-import type { ClassifierDescription } from './classifier/spec.js';
 import { ErrorCodes, VeilError } from './errors.js';
 import { IMAGE_FORMATS } from './image/sniff.js';
 import {

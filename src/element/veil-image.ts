@@ -63,7 +63,7 @@ export interface VeilImageElement extends HTMLElement {
   policy: PolicyOptions | PolicyPreset | null;
   /** This image's detector; null: the shared one (see defineVeilImage). */
   detector: VeilImageDetector | null;
-  /** The last check's result; null before it ends, after an error, and once the picture changes. */
+  /** The last check's result; null before it ends, after an error, and once `src`, `srcset` or `sizes` change. */
   readonly result: ModerationResult | null;
   /** Where the check stands: `pending`, `scanning`, `pass`, `review`, `block` or `error`. */
   readonly state: BlurState;

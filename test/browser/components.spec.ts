@@ -297,7 +297,16 @@ async function nextStart(app: string): Promise<{ url: string; close(): Promise<v
     if (tries > 300) throw new Error(`next start did not answer: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, close: async () => (child.kill(), await exited) };
+  return {
+    url,
+    // SIGTERM first; a server still waiting on the browser's open connections after 5 s is killed outright.
+    close: async () => {
+      child.kill();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 for (const name of ['next-turbopack', 'next-webpack'] as const) {

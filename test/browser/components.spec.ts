@@ -8,10 +8,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { expect, type Page } from '@playwright/test';
 import { test } from '../consumers/fixture.js';
+import { nextStart } from '../consumers/next-start.js';
 import { serveStatic } from '../consumers/static-server.js';
 
 interface VeilEvent {
@@ -272,42 +271,6 @@ test('React: 200 screened images mounted and unmounted 20 times in StrictMode le
     await host.close();
   }
 });
-
-/** `next start` on a free port; resolves once it answers. */
-async function nextStart(app: string): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-  const child = spawn(process.execPath, [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: app,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let tries = 0; ; tries++) {
-    if (child.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) break;
-    if (tries > 300) throw new Error(`next start did not answer: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    // SIGTERM first; a server still waiting on the browser's open connections after 5 s is killed outright.
-    close: async () => {
-      child.kill();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 for (const name of ['next-turbopack', 'next-webpack'] as const) {
   test(`Next.js (${name.slice(5)}): <ScreenedImage> rendered on the server, hydrated without a warning, then screened`, async ({ apps, page }) => {

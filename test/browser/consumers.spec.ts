@@ -6,15 +6,14 @@
  * the model all fetched from the app's own origin, on as many WASM threads as
  * the library's tests get.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { createServer as viteDevServer, preview as vitePreview } from 'vite';
 import { test as withApps } from '../consumers/fixture.js';
 import { IMAGE_PATH, MODEL_PATH } from '../consumers/prepare.js';
+import { nextStart } from '../consumers/next-start.js';
 import { serveStatic } from '../consumers/static-server.js';
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { startServer } from '../support/server.js';
@@ -84,39 +83,6 @@ async function visit(page: Page, url: string, options?: object): Promise<Visit> 
     }
   })()`);
   return { origin: new URL(url).origin, outcome, requests, workers, errors };
-}
-
-/** `next start` on a free port, as the app's `npm start` runs it; resolves once it answers. */
-async function nextStart(app: string): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-  const child = spawn(process.execPath, [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: app,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let tries = 0; ; tries++) {
-    if (child.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) break;
-    if (tries > 300) throw new Error(`next start did not answer: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    close: async () => {
-      child.kill();
-      await exited;
-    },
-  };
 }
 
 const comparable = (r: Result) => ({ decision: r.decision, label: r.label, score: r.score, categories: r.categories, detections: r.detections, raw: r.raw, sha256: r.input.sha256 });

@@ -110,7 +110,7 @@ describe('npm pack from a fresh checkout', () => {
       (error: { code?: number; stdout?: string }) => ({ code: Number(error.code ?? 1), stdout: error.stdout ?? '' }),
     );
     const { analysis, problems } = JSON.parse(result.stdout) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, { entrypoint: string; resolutionKind: string }[]> };
-    expect(Object.keys(analysis.entrypoints).sort()).toEqual(['.', './dialects', './node']);
+    expect(Object.keys(analysis.entrypoints).sort()).toEqual(['.', './dialects', './element', './node', './react']);
     const esm = Object.values(problems).flat().filter((p) => p.resolutionKind === 'node16-esm' || p.resolutionKind === 'bundler');
     expect(esm).toEqual([]);
     expect(result.code).toBe(0);

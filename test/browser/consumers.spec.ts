@@ -11,41 +11,12 @@ import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { createServer as viteDevServer, preview as vitePreview } from 'vite';
-import { test as withApps } from '../consumers/fixture.js';
+import { test } from '../consumers/fixture.js';
 import { IMAGE_PATH, MODEL_PATH } from '../consumers/prepare.js';
 import { nextStart } from '../consumers/next-start.js';
 import { serveStatic } from '../consumers/static-server.js';
-import { imageUrl, modelUrl } from '../support/fixture-data.js';
-import { startServer } from '../support/server.js';
 
 type Result = Record<string, any>;
-
-const test = withApps.extend<{}, { reference: Result }>({
-  /** The library's own answer for the same model and image. */
-  reference: [
-    async ({ browser }, use) => {
-      const server = await startServer();
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/test/browser/harness.html`);
-      await page.waitForFunction(() => 'veil' in window);
-      const result = await page.evaluate(
-        async ({ model, url }) => {
-          const detector = await (window as any).veil.createDetector({ model });
-          try {
-            return await detector.detect(url);
-          } finally {
-            detector.dispose();
-          }
-        },
-        { model: modelUrl(320), url: imageUrl('landscape-640x480.jpg') },
-      );
-      await page.close();
-      await server.close();
-      await use(result);
-    },
-    { scope: 'worker' },
-  ],
-});
 
 interface Visit {
   origin: string;

@@ -71,8 +71,17 @@ beforeAll(async () => {
   rmSync(join(app, '.npmrc'));
 }, 300_000);
 
+/** Signals the whole process group: npx runs the command under a shell, and a signal to npx alone leaves the gateway running. */
+const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+};
+
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children) killGroup(child, 'SIGKILL');
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -174,7 +183,7 @@ describe('npx veil-nsfw in an app', () => {
 
   it('gateway runs from node_modules and answers as the repository gateway does', { timeout: 120_000 }, async () => {
     const image_b64 = readFileSync(IMAGE).toString('base64');
-    const child = spawn('npx', ['veil-nsfw', 'gateway', '--port', '0', '--model', 'public/models/320n.onnx', '--classifier', 'nsfwjs-mobilenet-v2', '--keys', 'app-key'], { cwd: app, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['veil-nsfw', 'gateway', '--port', '0', '--model', 'public/models/320n.onnx', '--classifier', 'nsfwjs-mobilenet-v2', '--keys', 'app-key'], { cwd: app, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.push(child);
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -199,8 +208,10 @@ describe('npx veil-nsfw in an app', () => {
       await reference.close();
     }
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
+    killGroup(child, 'SIGTERM');
     await exited;
+    // The gateway itself, not only npx, has gone: nothing is left listening.
+    await expect.poll(() => fetch(url).then(() => 'listening', () => 'gone'), { timeout: 10_000 }).toBe('gone');
   });
 
   it('names a missing server package and the command that installs them all', { timeout: 60_000 }, async () => {

@@ -5,12 +5,25 @@ import { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS } from './scripts/chromium.mjs';
 
 export { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS };
 
-/** Browser tests in Debian's Chromium. One worker: the machines have two cores and WASM inference uses both. */
+/** The spec files that take their `test` from test/consumers/fixture.ts: one worker builds the apps once for both. */
+const APPS = ['consumers.spec.ts', 'components.spec.ts'];
+
+/**
+ * Browser tests in Debian's Chromium, two workers on the machines' two cores:
+ * one Chromium test leaves a core idle about a sixth of the time (page loads,
+ * timers, video playing in real time), and the other worker fills it. Tests that
+ * judge the main thread (long tasks, frame rates) count the CPU a task used, not
+ * its wall time, so a busy neighbour does not fail them.
+ *
+ * Three projects: the library's specs (test/browser), the consumer and component
+ * apps (one worker, so they are packed, installed and built once), and the
+ * browser extension (test/extension: `node extension/build.mjs` first, which
+ * `npm test` runs; its tests share one browser and run in order).
+ */
 export default defineConfig({
-  testDir: 'test/browser',
   timeout: 120_000,
   expect: { timeout: 30_000 },
-  workers: 1,
+  workers: 2,
   // In CI (CI=true) a test that fails gets one more try, reported as flaky: twice after this stop's merges a
   // detector's creation never settled within the test's 120 s (a Next.js app here, Firefox ESR in test/engines/),
   // and every rerun passed. Not understood yet; locally nothing is retried, so it stays visible.
@@ -21,6 +34,12 @@ export default defineConfig({
   outputDir: 'test-results',
   use: {
     browserName: 'chromium',
-    launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
+    // No back/forward cache: a page that test/browser/fixtures.ts shares between tests leaves each test's document (and its workers) for good.
+    launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--disable-features=BackForwardCache'] },
   },
+  projects: [
+    { name: 'library', testDir: 'test/browser', testIgnore: APPS },
+    { name: 'apps', testDir: 'test/browser', testMatch: APPS, workers: 1 },
+    { name: 'extension', testDir: 'test/extension', testMatch: '*.spec.ts', workers: 1, outputDir: 'test-results/extension' },
+  ],
 });

@@ -5,7 +5,7 @@
  * browser (pages, the service worker, the offscreen document) is written to a
  * file, so the tests can list every request it made.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,9 @@ export interface Browser {
 }
 
 export async function launch({ extension = true } = {}): Promise<Browser> {
+  if (extension && !existsSync(join(EXTENSION, 'manifest.json'))) {
+    throw new Error('extension/dist/ is missing: run `npm run build:extension` first (npm test does)');
+  }
   const profile = mkdtempSync(join(tmpdir(), 'veil-extension-'));
   // Beside the profile, so that it outlives close().
   const netlog = `${profile}-netlog.json`;

@@ -19,6 +19,8 @@ import { blackPng } from '../support/gateway.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const PROBE = '/public/models/veil-probe-320.onnx';
 const DIR = join(ROOT, 'test/.cache/big');
 const SOURCES = join(ROOT, 'test/.cache/photos/sources');

@@ -32,6 +32,8 @@ import {
 import { modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 test('a feed of 100 images: each checked as it comes near, no long task, no layout shift', async ({ harness, page, consoleErrors }) => {
   await page.setViewportSize({ width: 800, height: 700 });
   await harness.open();

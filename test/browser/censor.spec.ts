@@ -7,6 +7,8 @@ import type { Page } from '@playwright/test';
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const BREAST = { cls: 'FEMALE_BREAST_EXPOSED', score: 0.9, box: [20, 30, 60, 40] };
 const FACE = { cls: 'FACE_FEMALE', score: 0.8, box: [120, 20, 50, 50] };
 

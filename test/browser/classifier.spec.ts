@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const PHOTOS = fileURLToPath(new URL('../.cache/photos/', import.meta.url));
 const photos = readdirSync(PHOTOS).filter((f) => /\.(jpe?g|png|webp)$/.test(f)).map((f) => `/test/.cache/photos/${f}`);
 const CLASSIFIER = { name: 'nsfwjs-mobilenet-v2', model: '/public/models/nsfwjs-mobilenet-v2.onnx' };

@@ -14,6 +14,8 @@ import { writeCompressed } from '../../scripts/model-fetch/compress.js';
 import { ROOT, imageUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const DIR = join(ROOT, 'test/.cache/compressed');
 const BASE = '/test/.cache/compressed/';
 const CLASSIFIER = 'nsfwjs-mobilenet-v2.onnx';

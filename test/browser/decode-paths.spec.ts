@@ -17,6 +17,8 @@ import { imageUrl, modelUrl, ROOT } from '../support/fixture-data.js';
 import { layoutUrl, makeLayouts, type LayoutImage } from '../support/layouts.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const PROBE = '/public/models/veil-probe-320.onnx';
 
 type Case = LayoutImage & { path: string };

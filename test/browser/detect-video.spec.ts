@@ -8,6 +8,8 @@
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const clip = (name: string) => `/test/.cache/clips/${name}`;
 /** A photo with a red patch: detect() blocks it. */
 const PHOTO = imageUrl('landscape-640x480.jpg');

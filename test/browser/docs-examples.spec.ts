@@ -13,6 +13,8 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.js';
 import { GATEWAY_OK } from '../fixtures/documented-bodies.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const pages = ['README.md', ...readdirSync(`${ROOT}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
@@ -67,7 +69,7 @@ const PRELUDE = `
 const list = examples();
 
 // A camera for the examples that open one (Chromium's own test pattern).
-test.use({ launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] } });
+test.use({ launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--disable-features=BackForwardCache', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] } });
 
 test('the README and docs/ have examples to run', () => {
   expect(list.filter((e) => e.where.startsWith('README.md')).length).toBeGreaterThanOrEqual(6);

@@ -6,6 +6,8 @@ import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { killDetectorWorker } from '../support/workers.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 test('a dead worker is replaced on the next call, and calls in flight are answered, none left pending', async ({ harness, page }) => {
   await harness.open();
   await page.evaluate(async (model) => {

@@ -24,6 +24,8 @@ import { phonePhotos } from '../support/big-photos.js';
 import { CLASSIFIER, imageBytes, MODEL_320, MODEL_640, PHOTOS, postJson, startTestGateway } from '../support/gateway.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 /** AVIF's YUV-to-RGB conversion rounds differently in libheif and in Chromium. */
 const TOLERANCE: Record<string, number> = { 'still.avif': 1 };
 

@@ -5,6 +5,8 @@
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const hostile = (name: string) => `/test/.cache/hostile/${name}`;
 
 /** Runs each named case in the page on one detector; returns decision or {code, message}. */

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { imagePath, imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const PHOTO = 'landscape-640x480.jpg';
 const sha256 = (name: string) => createHash('sha256').update(readFileSync(imagePath(name))).digest('hex');
 

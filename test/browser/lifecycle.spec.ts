@@ -6,6 +6,8 @@
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 /** Runs `body` in the page and returns the VeilError it rejects with, as plain data. */
 async function failure(page: import('@playwright/test').Page, body: string, arg?: unknown) {
   return page.evaluate(

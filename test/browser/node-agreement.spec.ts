@@ -16,6 +16,8 @@ import { phonePhotos } from '../support/big-photos.js';
 import { CLASSIFIER, CLASSIFIER_MODEL, IMAGES, MODEL_320, PHOTOS } from '../support/gateway.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const HOSTILE = join(ROOT, 'test/.cache/hostile');
 
 function images(): { name: string; bytes: Buffer }[] {

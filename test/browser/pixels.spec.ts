@@ -15,6 +15,8 @@ import { buildProbeModel } from '../models/make-probe.mjs';
 import { FIXTURE_IMAGES, GIF_IMAGE, imageUrl, PLANE_IMAGES, ROOT } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const PROBE = '/public/models/veil-probe-320.onnx';
 
 test.beforeAll(() => {

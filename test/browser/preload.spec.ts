@@ -7,6 +7,8 @@
 import { imageUrl, modelUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const CLASSIFIER = { name: 'nsfwjs-mobilenet-v2', model: '/public/models/nsfwjs-mobilenet-v2.onnx' };
 const heavy = (p: string) => /\.(onnx|wasm)$|worker\.js$|ort[^/]*\.m?js$/.test(p);
 

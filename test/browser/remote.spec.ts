@@ -12,6 +12,8 @@ import { startServer, type TestServer } from '../support/server.js';
 import { killDetectorWorker } from '../support/workers.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 let gateway: ReplayServer;
 let cdn: TestServer;
 test.beforeAll(async () => {

@@ -11,6 +11,8 @@ import { ROOT, modelUrl } from '../support/fixture-data.js';
 import { VERDICT_IMAGES } from '../support/png.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 const CLIPS = join(ROOT, 'test/.cache/camera');
 const clip = (file: string, name = file) => ({ name, mimeType: 'video/webm', buffer: readFileSync(join(CLIPS, file)) });
 const png = (name: string, kind: keyof typeof VERDICT_IMAGES) => ({ name, mimeType: 'image/png', buffer: VERDICT_IMAGES[kind]() });

@@ -9,6 +9,8 @@
 import { imageUrl } from '../support/fixture-data.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 for (const [allow, threads, note] of [
   [1, 2, /^WASM runs on 2 threads: its session could not be created with 4 threads \(.*QuotaExceededError: This worker may start no more workers\.\)\.$/],
   [0, 1, /^WASM runs on 1 thread: its session could not be created with 4 or 2 threads \(.*QuotaExceededError: This worker may start no more workers\.\)\.$/],

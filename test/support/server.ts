@@ -2,7 +2,8 @@
  * A static server for the browser tests, serving the repository root on loopback.
  * Pages are cross-origin isolated (COOP + COEP), as WASM threads need, unless the
  * page URL carries `?isolated=0`. Every request is logged so tests can assert
- * what the page fetched. For error tests: `/__status/<code>` answers that status,
+ * what the page fetched, except `/__blank`: an empty isolated page, where a page
+ * shared between tests waits (test/browser/fixtures.ts). For error tests: `/__status/<code>` answers that status,
  * `/__redirect-loop` redirects forever, `/__slow/<ms>/…` stalls mid-body for that long.
  * `?cors=0` (or `cors: false` for the whole server) leaves out Access-Control-Allow-Origin.
  * For the blurOnRender security tests: `/__png/<pass|review|block>` is a generated
@@ -42,6 +43,12 @@ export async function startServer({ cors = true, csp }: { cors?: boolean; csp?: 
   const encodings: TestServer['encodings'] = new Map();
   const server: Server = createServer((req, res) => {
     let url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/__blank') {
+      // Not logged: it is where the shared page waits between tests, not something a test fetched.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+      res.end('<!doctype html><title>blank</title>');
+      return;
+    }
     requests.push(url.pathname);
     if (url.pathname === '/__by-dest') {
       const pick = url.searchParams.get(req.headers['sec-fetch-dest'] === 'image' ? 'image' : 'other') ?? '/';

@@ -65,7 +65,7 @@ const recordErrors: Plugin = {
       children: `window.__errors = [];
 const logError = console.error.bind(console);
 console.error = (...args) => { window.__errors.push(args.map(String).join(' ')); logError(...args); };
-addEventListener('error', (e) => window.__errors.push(e.error ? String(e.error) : 'failed to load: ' + (e.target.src || e.target.href || e.message)), true);
+addEventListener('error', (e) => window.__errors.push(e.error ? String(e.error) : 'failed to load: ' + String(e.target?.tagName ?? e.target) + ' ' + String(e.target?.currentSrc || e.target?.src || e.target?.href || e.message || e.type)), true);
 addEventListener('unhandledrejection', (e) => window.__errors.push('unhandled rejection: ' + String(e.reason)));`,
     },
   ],
@@ -96,8 +96,10 @@ afterAll(async () => {
 for (const name of ['firefox', 'webkit'] as EngineName[]) {
   // Firefox ESR: once in four full runs here, a detector's creation never settled (detect() and detectVideo() each
   // ran into the 120 s timeout, while the other checks in the same page passed). Not understood yet, so each test
-  // gets one more try there, and docs/browsers.md says so; a second hang fails.
-  describe(name, { retry: name === 'firefox' ? 1 : 0 }, () => {
+  // gets one more try there, and docs/browsers.md says so; a second hang fails. WebKitGTK: once, in a full CI run,
+  // the demo's page saw an error event ("failed to load: [object Event]", before the message named the element)
+  // and passed when run again; in CI (CI=true) it gets one more try too, until the next occurrence says what failed.
+  describe(name, { retry: name === 'firefox' || process.env.CI ? 1 : 0 }, () => {
     let engine: Engine;
     let features: Features;
     const findings: Record<string, unknown> = {};

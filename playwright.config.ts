@@ -7,6 +7,8 @@ export { CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS };
 
 /** The spec files that take their `test` from test/consumers/fixture.ts: one worker builds the apps once for both. */
 const APPS = ['consumers.spec.ts', 'components.spec.ts'];
+/** The longest file (WebGPU on the software adapter, about 45 s): started early, so the run does not end on it alone. */
+const WEBGPU = ['webgpu.spec.ts'];
 
 /**
  * Browser tests in Debian's Chromium, two workers on the machines' two cores:
@@ -15,10 +17,12 @@ const APPS = ['consumers.spec.ts', 'components.spec.ts'];
  * judge the main thread (long tasks, frame rates) count the CPU a task used, not
  * its wall time, so a busy neighbour does not fail them.
  *
- * Three projects: the library's specs (test/browser), the consumer and component
- * apps (one worker, so they are packed, installed and built once), and the
- * browser extension (test/extension: `node extension/build.mjs` first, which
- * `npm test` runs; its tests share one browser and run in order).
+ * Projects, started in this order, the longest first so that the run ends on
+ * short files with both workers busy: the consumer and component apps (one
+ * worker, so they are packed, installed and built once), the browser extension
+ * (test/extension: `node extension/build.mjs` first, which `npm test` runs; its
+ * tests share one browser and run in order), the WebGPU spec, and the rest of
+ * the library's specs (test/browser).
  */
 export default defineConfig({
   timeout: 120_000,
@@ -38,8 +42,9 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--disable-features=BackForwardCache'] },
   },
   projects: [
-    { name: 'library', testDir: 'test/browser', testIgnore: APPS },
     { name: 'apps', testDir: 'test/browser', testMatch: APPS, workers: 1 },
     { name: 'extension', testDir: 'test/extension', testMatch: '*.spec.ts', workers: 1, outputDir: 'test-results/extension' },
+    { name: 'webgpu', testDir: 'test/browser', testMatch: WEBGPU },
+    { name: 'library', testDir: 'test/browser', testIgnore: [...APPS, ...WEBGPU] },
   ],
 });

@@ -263,7 +263,9 @@ test('React: 200 screened images mounted and unmounted 20 times in StrictMode le
     const after = await idle();
     console.log(`React StrictMode, 200 images x 20: after 5 rounds ${JSON.stringify(baseline)}; after 20 ${JSON.stringify(after)}`);
     expect(after).toMatchObject({ workers: 0, urls: 0, observers: baseline.observers, mediaListeners: baseline.mediaListeners });
-    expect(after.listeners).toBeLessThanOrEqual(baseline.listeners!);
+    // The count moves by one either way between runs (161-163 after 20 rounds against 162 after 5): a listener of
+    // some task still settling. A leak stays, and one a round would be 15 more: wait out what settles, then compare.
+    if (after.listeners > baseline.listeners!) await expect.poll(listeners, { timeout: 10_000 }).toBeLessThanOrEqual(baseline.listeners!);
     // A detector per mount that checked an image: StrictMode's trial mount makes none.
     expect(after.workersMade).toBeLessThanOrEqual(20);
     expect(errors).toEqual([]);

@@ -7,6 +7,8 @@ import { compareDetections, FIXTURE_IMAGES, imageUrl, modelUrl, type ReferenceDe
 import { KEY, startTestGateway } from '../support/gateway.js';
 import { expect, test } from './fixtures.js';
 
+test.use({ onePage: true }); // a page shared by the file's tests (fixtures.ts)
+
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 test.beforeAll(async () => {
   gateway = await startTestGateway(['--cors-origins', '*']);

@@ -16,11 +16,12 @@ import { expect, test } from './fixtures.js';
 const CLIPS = join(ROOT, 'test/.cache/camera');
 const CAMERA_CLIP = join(CLIPS, 'alternating.y4m');
 
-// This file's browser has a camera that plays the clip in a loop.
+// This file's browser has a camera that plays the clip in a loop; its tests share a page (fixtures.ts).
 test.use({
+  onePage: true,
   launchOptions: {
     executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${CAMERA_CLIP}`],
+    args: [...CHROMIUM_ARGS, '--disable-features=BackForwardCache', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${CAMERA_CLIP}`],
   },
 });
 

@@ -64,7 +64,8 @@ const recordErrors: Plugin = {
       injectTo: 'head-prepend',
       children: `window.__errors = [];
 const logError = console.error.bind(console);
-console.error = (...args) => { window.__errors.push(args.map(String).join(' ')); logError(...args); };
+const __errorArg = (a) => (a instanceof Event ? 'Event ' + a.type + ' on ' + String(a.target?.tagName ?? a.target?.constructor?.name) + ' ' + String(a.target?.currentSrc || a.target?.src || a.target?.url || '') : String(a));
+console.error = (...args) => { window.__errors.push(args.map(__errorArg).join(' ')); logError(...args); };
 addEventListener('error', (e) => window.__errors.push(e.error ? String(e.error) : 'failed to load: ' + String(e.target?.tagName ?? e.target) + ' ' + String(e.target?.currentSrc || e.target?.src || e.target?.href || e.message || e.type)), true);
 addEventListener('unhandledrejection', (e) => window.__errors.push('unhandled rejection: ' + String(e.reason)));`,
     },

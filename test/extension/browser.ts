@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from '@playwright/test';
 // @ts-expect-error plain ES module without types
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import type { TraceEvent } from '../support/trace.js';
 
 export const EXTENSION = fileURLToPath(new URL('../../extension/dist/', import.meta.url));
 
@@ -92,17 +93,6 @@ export const offscreenOpen = (browser: Browser) =>
   browser.worker.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as chrome.runtime.ContextType] })).length);
 
 export type { Page };
-
-interface TraceEvent {
-  ph: string;
-  name: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  tdur?: number;
-  args?: { name?: string; data?: { frames?: { url?: string; processId?: number }[] } };
-}
 
 export interface MainThread {
   /** The most CPU time (ms) the page's main thread spent in one task. */

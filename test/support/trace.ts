@@ -17,7 +17,8 @@ export interface MainThreadTask {
   driver: boolean;
 }
 
-interface TraceEvent {
+/** One event of a Chrome trace, with the fields these helpers and test/extension/browser.ts read. */
+export interface TraceEvent {
   ph: string;
   name: string;
   pid: number;
@@ -25,7 +26,11 @@ interface TraceEvent {
   ts: number;
   dur?: number;
   tdur?: number;
-  args?: { name?: string; chrome_mojo_event_info?: { mojo_interface_tag?: string } };
+  args?: {
+    name?: string;
+    chrome_mojo_event_info?: { mojo_interface_tag?: string };
+    data?: { frames?: { url?: string; processId?: number }[] };
+  };
 }
 
 export function mainThreadTasks(trace: Buffer): MainThreadTask[] {
